@@ -1,0 +1,40 @@
+// Resolves the bearer token of a request to a caller, and checks the route's scope. Deny by default.
+import type { Request } from '@hapi/hapi';
+import type { Store } from '../store/index.js';
+import { hashToken, hasScope } from './tokens.js';
+import { Problem, unauthorized } from './problem.js';
+import type { Caller } from './context.js';
+
+const TOUCH_EVERY_MS = 60_000;
+
+export function authenticate(store: Store, request: Request, scope: string): Caller | null {
+  if (scope === 'public') return null;
+  const header = request.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!match) throw unauthorized('Missing bearer token: send Authorization: Bearer <token> (ring login)');
+  const token = store.tokens.byHash(hashToken(match[1]));
+  if (!token || token.revoked_at) throw unauthorized();
+  if (token.expire_at && Date.parse(token.expire_at) <= Date.now()) throw unauthorized('Token expired');
+  const user = store.users.get(token.user_id);
+  if (!user || user.status !== 'active') throw unauthorized();
+  const now = Date.now();
+  if (!token.last_used_at || now - Date.parse(token.last_used_at) > TOUCH_EVERY_MS) {
+    store.tokens.touch(token.id, new Date(now).toISOString());
+  }
+  const caller: Caller = { user, token, scopes: token.scopes, namespaces: token.namespaces };
+  if (scope !== 'authenticated' && !hasScope(caller.scopes, scope)) {
+    throw new Problem(403, `token lacks required scope '${scope}'`);
+  }
+  return caller;
+}
+
+/** A token restricted to some namespaces may act only inside them. */
+export function assertNamespace(caller: Caller | null, namespace: string): void {
+  if (caller && caller.namespaces.length > 0 && !caller.namespaces.includes(namespace)) {
+    throw new Problem(403, `token is not scoped to namespace '${namespace}'`);
+  }
+}
+
+export function namespaceVisible(caller: Caller | null, namespace: string): boolean {
+  return !caller || caller.namespaces.length === 0 || caller.namespaces.includes(namespace);
+}

@@ -1,0 +1,42 @@
+// GET /deployments/{id}/metrics: Docker stats of the running instances, summed.
+import type { InstanceStats } from '../runtime/runtime.js';
+import { json, type Handler } from './context.js';
+import { notFound } from './problem.js';
+import { loadDeployment } from './deployments.js';
+
+const pct = (used: number, limit: number) => (limit > 0 ? Math.round((used / limit) * 10000) / 100 : 0);
+
+export const getDeploymentMetrics: Handler<'getDeploymentMetrics'> = async (ctx) => {
+  const d = loadDeployment(ctx);
+  const runtime = ctx.services.runtimes.get(d.runtime);
+  if (!runtime) throw notFound(`runtime '${d.runtime}' is not enabled on this server`);
+  const running = (await ctx.services.instancesOf(d.id)).filter((i) => i.state === 'running');
+  const stats = (await Promise.all(running.map((i) => runtime.stats(i.id).catch(() => null)))).filter(
+    (s): s is InstanceStats => s !== null);
+  const sum = (f: (s: InstanceStats) => number) => stats.reduce((acc, s) => acc + f(s), 0);
+  const memUsed = sum((s) => s.memory.usageBytes);
+  const memLimit = sum((s) => s.memory.limitBytes);
+  return json(200, {
+    deployment_id: d.id,
+    deployment_name: d.name,
+    instance_count: stats.length,
+    total_cpu_usage_percent: Math.round(sum((s) => s.cpuPercent) * 100) / 100,
+    total_memory: { usage_bytes: memUsed, limit_bytes: memLimit, usage_percent: pct(memUsed, memLimit) },
+    total_network: {
+      rx_bytes: sum((s) => s.network.rxBytes), tx_bytes: sum((s) => s.network.txBytes),
+      rx_packets: sum((s) => s.network.rxPackets), tx_packets: sum((s) => s.network.txPackets),
+    },
+    total_disk_io: { read_bytes: sum((s) => s.diskIo.readBytes), write_bytes: sum((s) => s.diskIo.writeBytes) },
+    total_pids: sum((s) => s.pids.current),
+    instances: stats.map((s) => ({
+      instance_id: s.instanceId.slice(0, 12),
+      instance_name: s.instanceName,
+      cpu_usage_percent: s.cpuPercent,
+      memory: { usage_bytes: s.memory.usageBytes, limit_bytes: s.memory.limitBytes, usage_percent: s.memory.usagePercent },
+      network: { rx_bytes: s.network.rxBytes, tx_bytes: s.network.txBytes, rx_packets: s.network.rxPackets, tx_packets: s.network.txPackets },
+      disk_io: { read_bytes: s.diskIo.readBytes, write_bytes: s.diskIo.writeBytes },
+      pids: { current: s.pids.current, limit: s.pids.limit },
+      restart_count: s.restartCount,
+    })),
+  });
+};

@@ -1,0 +1,106 @@
+// Deployments: desired state in, observed state out. Handlers write rows and wake the reconciler;
+// every lifecycle decision is the reconciler's.
+import type { Deployment, DeploymentSpec } from '../domain/deployment.js';
+import { applyDeploymentDefaults, validateDeployment, type DeploymentInput } from '../domain/validate-deployment.js';
+import { callerOf, json, noContent, type Ctx, type Handler } from './context.js';
+import { Problem, conflict, forbidden, notFound } from './problem.js';
+import { assertNamespace, namespaceVisible } from './authenticate.js';
+import { hasScope } from './tokens.js';
+import { deploymentView, matchesLabels } from './deployment-view.js';
+
+export function loadDeployment(ctx: Ctx<'getDeployment'> | { params: { id: string }; services: Ctx<'getDeployment'>['services']; caller: Ctx<'getDeployment'>['caller'] }): Deployment {
+  const d = ctx.services.store.deployments.get(ctx.params.id);
+  if (!d) throw notFound(`deployment '${ctx.params.id}' not found`);
+  assertNamespace(ctx.caller, d.namespace);
+  return d;
+}
+
+export const listDeployments: Handler<'listDeployments'> = async ({ query, services, caller }) => {
+  const rows = services.store.deployments
+    .list({ namespace: query.namespace, status: query.status, kind: query.kind })
+    .filter((d) => namespaceVisible(caller, d.namespace) && matchesLabels(d.labels, query.label ?? []));
+  const views = await Promise.all(rows.map(async (d) => deploymentView(d, await services.instancesOf(d.id))));
+  return json(200, views);
+};
+
+export const getDeployment: Handler<'getDeployment'> = async (ctx) => {
+  const d = loadDeployment(ctx);
+  return json(200, deploymentView(d, await ctx.services.instancesOf(d.id)));
+};
+
+function replacementReason(active: Deployment[], spec: DeploymentSpec, force: boolean): string {
+  if (force) return 'force=true';
+  if (active.length > 1) return 'more than one active deployment shares this name';
+  if (spec.health_checks.length === 0) return 'no health checks are declared';
+  if (spec.ports.some((p) => p.published > 0)) return 'it publishes a host port';
+  return 'rolling updates are not enabled yet';
+}
+
+export const createDeployment: Handler<'createDeployment'> = (ctx) => {
+  const { store } = ctx.services;
+  const caller = callerOf(ctx);
+  const spec = applyDeploymentDefaults(ctx.body as DeploymentInput);
+  const violations = validateDeployment(spec);
+  if (violations.length) throw Problem.validation(violations);
+  assertNamespace(caller, spec.namespace);
+  const nsExists = !!store.namespaces.byName(spec.namespace);
+  if (!nsExists && !hasScope(caller.scopes, 'namespaces:write')) {
+    throw forbidden(`namespace '${spec.namespace}' does not exist and the token lacks 'namespaces:write' to create it`);
+  }
+  const force = ctx.query.force === true;
+  let created: Deployment;
+  const replaced: string[] = [];
+  try {
+    created = store.tx(() => {
+      if (!nsExists) store.namespaces.ensure(spec.namespace);
+      const active = store.deployments.active(spec.namespace, spec.name);
+      for (const old of active) {
+        store.deployments.setStatus(old.id, 'deleted');
+        store.events.insert(old.id, { level: 'info', component: 'api', reason: 'replaced',
+          message: `Deployment marked deleted: replaced by a new apply of '${spec.name}'` });
+        replaced.push(old.id);
+      }
+      const row = store.deployments.insert(spec, { status: 'creating' });
+      store.events.insert(row.id, { level: 'info', component: 'api', reason: 'deployment_created',
+        message: `Deployment '${spec.name}' created successfully` });
+      if (active.length) {
+        const why = replacementReason(active, spec, force);
+        store.events.insert(row.id, { level: 'warning', component: 'api', reason: 'force_replace',
+          message: `Replaced deployment ${active.map((a) => a.id).join(', ')} immediately because ${why} — expect a brief downtime` });
+      }
+      return row;
+    });
+  } catch (e) {
+    if (e instanceof Error && /UNIQUE constraint failed/.test(e.message)) {
+      throw conflict(`A deployment with name '${spec.name}' already exists in namespace '${spec.namespace}'`);
+    }
+    throw e;
+  }
+  for (const id of replaced) ctx.services.wake(id);
+  ctx.services.wake(created.id);
+  return json(201, deploymentView(created, []));
+};
+
+export const deleteDeployment: Handler<'deleteDeployment'> = (ctx) => {
+  const d = loadDeployment(ctx);
+  const { store } = ctx.services;
+  if (d.status !== 'deleted') {
+    store.tx(() => {
+      store.deployments.setStatus(d.id, 'deleted');
+      store.events.insert(d.id, { level: 'info', component: 'api', reason: 'state_transition',
+        message: `Status changed from ${d.status} to deleted (delete requested)` });
+    });
+  }
+  ctx.services.wake(d.id);
+  return noContent();
+};
+
+export const listDeploymentEvents: Handler<'listDeploymentEvents'> = (ctx) => {
+  const d = loadDeployment(ctx);
+  return json(200, ctx.services.store.events.list(d.id, { level: ctx.query.level, limit: ctx.query.limit ?? 50 }));
+};
+
+export const listDeploymentHealthChecks: Handler<'listDeploymentHealthChecks'> = (ctx) => {
+  const d = loadDeployment(ctx);
+  return json(200, ctx.services.store.healthChecks.list(d.id, { limit: ctx.query.limit ?? 100, latest: ctx.query.latest === true }));
+};

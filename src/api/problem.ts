@@ -1,0 +1,54 @@
+// RFC 7807 problems: every error the API answers is one of these, rendered as application/problem+json.
+import type { Violation } from '../domain/deployment.js';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  408: 'Request Timeout', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
+  422: 'Validation failed', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  violations: Violation[];
+  [extra: string]: unknown;
+}
+
+export class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail?: string,
+    readonly violations: Violation[] = [],
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail ?? TITLES[status] ?? `HTTP ${status}`);
+    this.name = 'Problem';
+  }
+
+  static validation(violations: Violation[]): Problem {
+    return new Problem(422, violations.map((v) => `${v.property_path}: ${v.message}`).join('\n'), violations);
+  }
+
+  body(): ProblemBody {
+    return {
+      type: 'about:blank',
+      title: TITLES[this.status] ?? 'Error',
+      status: this.status,
+      ...(this.detail ? { detail: this.detail } : {}),
+      violations: this.violations,
+      ...this.extra,
+    };
+  }
+}
+
+export const notFound = (what: string) => new Problem(404, what);
+export const conflict = (what: string, extra?: Record<string, unknown>) => new Problem(409, what, [], extra);
+export const forbidden = (what: string) => new Problem(403, what);
+export const unauthorized = (what = 'Invalid token') => new Problem(401, what);
+export const badRequest = (what: string, violations: Violation[] = []) => new Problem(400, what, violations);
+
+export function problemTitle(status: number): string {
+  return TITLES[status] ?? 'Error';
+}

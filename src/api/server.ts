@@ -1,0 +1,111 @@
+// The hapi server: one route per operation of the generated route table, with auth, validation,
+// a handler timeout and problem+json rendering around every handler.
+import Hapi, { type Request, type ResponseToolkit, type ResponseObject, type Lifecycle } from '@hapi/hapi';
+import { routes, type RouteDef, type OperationId } from '../../generated/routes.js';
+import type { Handlers, Services, Reply, Caller } from './context.js';
+import { Problem, badRequest, problemTitle } from './problem.js';
+import { authenticate } from './authenticate.js';
+import { compileRoute, normalizeQuery, toViolations, type RouteValidators } from './request-validation.js';
+
+export const HANDLER_TIMEOUT_MS = 10_000;
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+interface RouteApp { def: RouteDef; validators: RouteValidators }
+
+function isReply(x: unknown): x is Reply {
+  return !!x && typeof x === 'object' && typeof (x as Reply).status === 'number' && !('request' in (x as object));
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Problem(408, `the request did not complete within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function problemResponse(h: ResponseToolkit, p: Problem): ResponseObject {
+  return h.response(p.body()).code(p.status).type('application/problem+json');
+}
+
+export async function createApiServer(opts: {
+  host: string; port: number; services: Services; handlers: Handlers; handlerTimeoutMs?: number;
+}) {
+  const { services, handlers } = opts;
+  const handlerTimeoutMs = opts.handlerTimeoutMs ?? HANDLER_TIMEOUT_MS;
+  const cors = services.config.current.corsOrigins;
+  const server = Hapi.server({
+    host: opts.host,
+    port: opts.port,
+    routes: {
+      cors: cors.length ? { origin: cors, headers: ['Authorization', 'Content-Type', 'Accept'], credentials: false } : false,
+      payload: { maxBytes: MAX_BODY_BYTES },
+    },
+  });
+
+  // Auth runs before the payload is read, so an anonymous caller learns nothing about body validation.
+  server.ext('onPreAuth', (request: Request, h: ResponseToolkit) => {
+    const app = request.route.settings.app as RouteApp | undefined;
+    if (!app?.def) return h.continue;
+    (request.app as { caller?: Caller | null }).caller = authenticate(services.store, request, app.def.scope);
+    return h.continue;
+  });
+
+  for (const def of routes as readonly RouteDef[]) {
+    const handler = handlers[def.operationId as OperationId] as (ctx: unknown) => unknown;
+    const validators = compileRoute(def);
+    const run: Lifecycle.Method = async (request, h) => {
+      const params = { ...request.params };
+      if (validators.params && !validators.params(params)) {
+        throw badRequest('invalid path parameters', toViolations('path', validators.params.errors));
+      }
+      const query = normalizeQuery(request.query as Record<string, unknown>);
+      if (validators.query && !validators.query(query)) {
+        throw badRequest('invalid query parameters', toViolations('query', validators.query.errors));
+      }
+      let body = request.payload as unknown;
+      if (def.body) {
+        if (body === null || body === undefined || (Buffer.isBuffer(body) && body.length === 0)) {
+          if (def.body.required) throw badRequest('a JSON request body is required');
+          body = undefined;
+        } else if (validators.body && !validators.body(body)) {
+          throw badRequest('the request body does not match the API schema', toViolations('body', validators.body.errors));
+        }
+      }
+      const ctx = { params, query, body, caller: (request.app as { caller?: Caller | null }).caller ?? null, services, request, h };
+      const pending = Promise.resolve(handler(ctx));
+      const out = def.streaming ? await pending : await withTimeout(pending, handlerTimeoutMs);
+      if (!isReply(out)) return out as ResponseObject;
+      if (out.status === 204 || out.body === undefined) return h.response().code(out.status);
+      const res = h.response(out.body as object).code(out.status);
+      return out.contentType ? res.type(out.contentType) : res;
+    };
+    server.route({
+      method: def.method,
+      path: def.path,
+      options: { app: { def, validators } satisfies RouteApp, handler: run, timeout: { server: false, socket: false } },
+    });
+  }
+
+  server.ext('onPreResponse', (request: Request, h: ResponseToolkit) => {
+    const res = request.response;
+    if (res instanceof Problem) return problemResponse(h, res);
+    if (res && 'isBoom' in res && res.isBoom) {
+      const status = res.output.statusCode;
+      if (status >= 500) services.log.error({ reqId: request.info.id, err: res }, 'request failed');
+      const detail = status >= 500 ? 'internal error (see the server log)' : String(res.output.payload.message ?? problemTitle(status));
+      const violations = (res.data as { violations?: unknown })?.violations;
+      const p = res instanceof Error && (res as unknown as { problem?: Problem }).problem;
+      return problemResponse(h, p || new Problem(status, detail, Array.isArray(violations) ? violations : []));
+    }
+    return h.continue;
+  });
+
+  server.events.on('response', (request: Request) => {
+    const status = 'statusCode' in (request.response ?? {}) ? (request.response as ResponseObject).statusCode : undefined;
+    services.log.info({ reqId: request.info.id, method: request.method.toUpperCase(), path: request.path, status,
+      ms: Date.now() - request.info.received }, 'request');
+  });
+
+  return server;
+}

@@ -1,0 +1,33 @@
+// Bearer tokens: `ring_pat_` + 64 hex. Only the SHA-256 is stored; the prefix helps a human recognise one.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Role } from '../store/users.js';
+
+export const TOKEN_PREFIX = 'ring_pat_';
+
+export function mintToken(): { token: string; hash: string; prefix: string } {
+  const token = TOKEN_PREFIX + randomBytes(32).toString('hex');
+  return { token, hash: hashToken(token), prefix: token.slice(0, 15) };
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export const RESOURCES = ['deployments', 'secrets', 'configs', 'namespaces', 'volumes', 'users', 'webhooks'] as const;
+export const ALL_SCOPES = [...RESOURCES.flatMap((r) => [`${r}:read`, `${r}:write`]), 'admin'];
+
+/** The scopes a session token gets from its user's role. */
+export function roleScopes(role: Role): string[] {
+  switch (role) {
+    case 'admin':
+      return ['admin'];
+    case 'operator':
+      return RESOURCES.flatMap((r) => (r === 'users' ? ['users:read'] : [`${r}:read`, `${r}:write`]));
+    case 'viewer':
+      return RESOURCES.map((r) => `${r}:read`);
+  }
+}
+
+export function hasScope(granted: string[], needed: string): boolean {
+  return granted.includes('admin') || granted.includes(needed);
+}

@@ -1,0 +1,109 @@
+// config.toml and environment: where the server binds, where the CLI connects, and the scheduler knobs.
+// Precedence: environment variables > config.toml > defaults. Shared by the server and the CLI.
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+
+export interface ContextConfig {
+  name: string;
+  host: string;
+  scheme: string;
+  port: number;
+  corsOrigins: string[];
+}
+
+export interface RingConfig {
+  configDir: string;
+  configFile: string;
+  contexts: ContextConfig[];
+  current: ContextConfig;
+  schedulerIntervalMs: number;
+  applyTimeoutMs: number;
+  rolloutDeadlineMs: number;
+  databasePath: string;
+  docker: { enabled: boolean; host: string };
+  logLevel: string;
+  /** Problems met while reading the file; the server logs them and goes on with defaults. */
+  warnings: string[];
+}
+
+export const DEFAULT_PORT = 3030;
+
+export function configDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.RING_CONFIG_DIR || join(homedir(), '.config', 'ring');
+}
+
+export function configFilePath(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return explicit || env.RING_CONFIG_FILE || join(configDir(env), 'config.toml');
+}
+
+type Table = Record<string, unknown>;
+const table = (v: unknown): Table => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Table) : {});
+
+function positiveSeconds(raw: string | undefined, fallback: number, name: string, warnings: string[]): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) {
+    warnings.push(`${name}=${raw} is not a positive number of seconds; using ${fallback / 1000}`);
+    return fallback;
+  }
+  return n * 1000;
+}
+
+export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS.ProcessEnv } = {}): RingConfig {
+  const env = opts.env ?? process.env;
+  const warnings: string[] = [];
+  const file = configFilePath(opts.file, env);
+  let doc: Table = {};
+  if (existsSync(file)) {
+    try {
+      doc = parseToml(readFileSync(file, 'utf8')) as Table;
+    } catch (e) {
+      warnings.push(`invalid TOML in ${file}: ${(e as Error).message.split('\n')[0]}; using defaults`);
+    }
+  }
+  const contexts: ContextConfig[] = Object.entries(table(doc.contexts)).map(([name, raw]) => {
+    const c = table(raw);
+    const api = table(c.api);
+    return {
+      name,
+      host: typeof c.host === 'string' ? c.host : '127.0.0.1',
+      scheme: typeof api.scheme === 'string' ? api.scheme : 'http',
+      port: typeof api.port === 'number' ? api.port : DEFAULT_PORT,
+      corsOrigins: Array.isArray(api.cors_origins) ? api.cors_origins.map(String) : [],
+      current: c.current === true,
+    };
+  });
+  const wanted = opts.context;
+  const current =
+    (wanted && contexts.find((c) => c.name === wanted)) ||
+    contexts.find((c) => c.name === 'default') ||
+    contexts.find((c) => (c as { current?: boolean }).current) ||
+    contexts[0] ||
+    { name: 'default', host: '127.0.0.1', scheme: 'http', port: DEFAULT_PORT, corsOrigins: [] };
+  if (wanted && current.name !== wanted) warnings.push(`context '${wanted}' not found in ${file}`);
+
+  const server = table(doc.server);
+  const scheduler = table(server.scheduler);
+  const docker = table(table(server.runtime).docker);
+  const tomlInterval = typeof scheduler.interval === 'number' && scheduler.interval > 0 ? scheduler.interval * 1000 : 10_000;
+
+  return {
+    configDir: configDir(env),
+    configFile: file,
+    contexts,
+    current: { name: current.name, host: current.host, scheme: current.scheme, port: current.port, corsOrigins: current.corsOrigins },
+    schedulerIntervalMs: positiveSeconds(env.RING_SCHEDULER_INTERVAL, tomlInterval, 'RING_SCHEDULER_INTERVAL', warnings),
+    applyTimeoutMs: positiveSeconds(env.RING_APPLY_TIMEOUT, 300_000, 'RING_APPLY_TIMEOUT', warnings),
+    rolloutDeadlineMs: positiveSeconds(env.RING_ROLLOUT_DEADLINE, 600_000, 'RING_ROLLOUT_DEADLINE', warnings),
+    databasePath: env.RING_DATABASE_PATH || './ring.db',
+    // Docker is the default runtime: it is on unless the file turns it off explicitly.
+    docker: {
+      enabled: docker.enabled !== false,
+      host: typeof docker.host === 'string' ? docker.host : env.DOCKER_HOST || 'unix:///var/run/docker.sock',
+    },
+    logLevel: env.RING_LOG_LEVEL || env.RUST_LOG || 'info',
+    warnings,
+  };
+}

@@ -1,0 +1,111 @@
+// The one interface between the reconciler and a container/VM runtime. Runtimes never import
+// from the store, the API or the reconciler; everything they need arrives in an InstanceSpec.
+
+/** The closed set of reasons a runtime operation can fail; classify() in the reconciler maps each to a status. */
+export type RuntimeErrorReason =
+  | 'image_not_found'        // tag/manifest missing, or policy Never with nothing cached
+  | 'image_pull_failed'      // auth, unreachable registry, other pull error (transient)
+  | 'instance_creation_failed'
+  | 'network_creation_failed'
+  | 'config_error'
+  | 'insufficient_resources'
+  | 'port_allocation_failed'
+  | 'file_system_error'
+  | 'runtime_error';
+
+export class RuntimeError extends Error {
+  constructor(readonly reason: RuntimeErrorReason, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RuntimeError';
+  }
+}
+
+export type InstanceState = 'created' | 'running' | 'restarting' | 'paused' | 'exited' | 'dead' | 'removing';
+
+/** What a runtime reports about one of the instances it owns. */
+export interface Instance {
+  id: string;             // full runtime id (Docker container id)
+  name: string;           // <namespace>_<name>_<8 hex>
+  deploymentId: string;   // from the ring_deployment label
+  state: InstanceState;
+  exitCode: number | null;  // set once exited
+  oomKilled: boolean;
+  createdAt: number;      // ms since epoch
+  startedAt: number | null;
+  finishedAt: number | null;
+  address: string | null; // runtime-private IP
+}
+
+export interface MountSpec {
+  type: 'bind' | 'volume';
+  source: string;         // host path or volume name
+  destination: string;
+  readOnly: boolean;
+  driver?: string;        // named volumes: non-local driver
+  labels?: Record<string, string>;
+}
+
+/** A file the runtime must make visible read-only inside the instance (config keys, secrets). */
+export interface FileMountSpec { destination: string; content: Buffer }
+
+export interface RegistryAuth { serveraddress?: string; username: string; password: string }
+
+/** Everything a runtime needs to create one instance; secrets are already decrypted. */
+export interface InstanceSpec {
+  deploymentId: string;
+  namespace: string;
+  name: string;
+  image: string;
+  pullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  auth?: RegistryAuth;
+  command: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  ports: { published: number; target: number; hostIp: string; protocol: 'tcp' | 'udp' }[];
+  mounts: MountSpec[];
+  files: FileMountSpec[];
+  networkMode: 'bridge' | 'host';
+  user?: string;
+  privileged: boolean;
+  nanoCpus?: number;
+  memoryBytes?: number;
+  memoryReservationBytes?: number;
+  /** Docker HEALTHCHECK derived from a readiness command check. */
+  healthcheck?: { test: string[]; intervalNs: number; timeoutNs: number; retries: number; startPeriodNs: number };
+}
+
+export interface CreatedInstance { instance: Instance; imageDigest: string | null }
+
+export interface LogOptions { tail?: number; sinceSeconds?: number; follow?: boolean; signal?: AbortSignal }
+export interface LogLine { instance: string; message: string; level: 'info' | 'error'; timestamp: string | null }
+
+export interface InstanceStats {
+  instanceId: string;
+  instanceName: string;
+  cpuPercent: number;
+  memory: { usageBytes: number; limitBytes: number; usagePercent: number };
+  network: { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number };
+  diskIo: { readBytes: number; writeBytes: number };
+  pids: { current: number; limit: number | null };
+  restartCount: number;
+}
+
+export type RuntimeEventKind = 'die' | 'oom' | 'kill' | 'start';
+export interface RuntimeEvent { kind: RuntimeEventKind; instanceId: string; deploymentId: string; exitCode: number | null; at: number }
+
+export interface Runtime {
+  readonly name: 'docker' | 'cloud-hypervisor';
+  /** Reachability check at startup. */
+  ping(): Promise<void>;
+  /** Every instance this runtime owns (one call for all deployments). */
+  list(): Promise<Instance[]>;
+  /** Pull (per policy), admit, create and start one instance; on failure nothing is left behind. */
+  create(spec: InstanceSpec, signal?: AbortSignal): Promise<CreatedInstance>;
+  /** Stop and remove an instance (and its anonymous volumes). Missing instances are not an error. */
+  remove(instanceId: string): Promise<void>;
+  exec(instanceId: string, argv: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
+  logs(instanceId: string, opts: LogOptions): AsyncIterable<LogLine>;
+  stats(instanceId: string): Promise<InstanceStats>;
+  /** Live lifecycle events; the iterable ends when the stream breaks (the caller re-subscribes). */
+  events?(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
+}

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from './db.js';
+import { nextSeq, nowIso } from './db.js';
+import type { Deployment, DeploymentSpec } from '../domain/deployment.js';
+import type { Status } from '../domain/status.js';
+
+interface RawDeployment {
+  id: string; created_at: string; updated_at: string; status: Status; namespace: string; name: string;
+  runtime: string; kind: string; image: string; replicas: number; restart_count: number; spec: string;
+  parent_id: string | null; image_digest: string | null; seq: number;
+}
+
+function decode(r: RawDeployment): Deployment {
+  const spec = JSON.parse(r.spec) as DeploymentSpec;
+  return {
+    ...spec, id: r.id, created_at: r.created_at, updated_at: r.updated_at, status: r.status,
+    restart_count: r.restart_count, parent_id: r.parent_id, image_digest: r.image_digest,
+    replicas: r.replicas,
+  };
+}
+
+export interface DeploymentFilter { namespace?: string[]; status?: string[]; kind?: string[] }
+
+export function deploymentsRepo(db: Db) {
+  const getStmt = db.prepare('SELECT * FROM deployment WHERE id = ?');
+  return {
+    get(id: string): Deployment | undefined {
+      const r = getStmt.get(id) as RawDeployment | undefined;
+      return r && decode(r);
+    },
+    /** Oldest first: clients that take "the first match" get the original deployment. */
+    list(f: DeploymentFilter = {}): Deployment[] {
+      const where: string[] = [];
+      const args: string[] = [];
+      for (const [col, values] of [['namespace', f.namespace], ['status', f.status], ['kind', f.kind]] as const) {
+        if (values && values.length) {
+          where.push(`${col} IN (${values.map(() => '?').join(',')})`);
+          args.push(...values);
+        }
+      }
+      const sql = `SELECT * FROM deployment ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq`;
+      return (db.prepare(sql).all(...args) as RawDeployment[]).map(decode);
+    },
+    /** Active (not deleted) deployments with this namespace and name. */
+    active(namespace: string, name: string): Deployment[] {
+      return (db.prepare("SELECT * FROM deployment WHERE namespace = ? AND name = ? AND status <> 'deleted' ORDER BY seq")
+        .all(namespace, name) as RawDeployment[]).map(decode);
+    },
+    insert(spec: DeploymentSpec, opts: { status: Status; parentId?: string | null }): Deployment {
+      const id = randomUUID();
+      db.prepare(`INSERT INTO deployment (id, created_at, updated_at, status, namespace, name, runtime, kind, image,
+        replicas, restart_count, spec, parent_id, image_digest, seq)
+        VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, NULL, ?)`).run(
+        id, nowIso(), opts.status, spec.namespace, spec.name, spec.runtime, spec.kind, spec.image, spec.replicas,
+        JSON.stringify(spec), opts.parentId ?? null, nextSeq());
+      return this.get(id)!;
+    },
+    setStatus: (id: string, status: Status): void =>
+      void db.prepare('UPDATE deployment SET status = ?, updated_at = ? WHERE id = ?').run(status, nowIso(), id),
+    setRestartCount: (id: string, n: number): void =>
+      void db.prepare('UPDATE deployment SET restart_count = ?, updated_at = ? WHERE id = ?').run(n, nowIso(), id),
+    setImageDigest: (id: string, digest: string | null): void =>
+      void db.prepare('UPDATE deployment SET image_digest = ? WHERE id = ?').run(digest, id),
+    setReplicas: (id: string, n: number): void =>
+      void db.prepare('UPDATE deployment SET replicas = ?, updated_at = ? WHERE id = ?').run(n, nowIso(), id),
+    /** Removes the row with its events and probe history. */
+    purge(id: string): void {
+      db.prepare('DELETE FROM deployment_event WHERE deployment_id = ?').run(id);
+      db.prepare('DELETE FROM health_check WHERE deployment_id = ?').run(id);
+      db.prepare('DELETE FROM deployment WHERE id = ?').run(id);
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from './db.js';
+import { nextSeq, nowIso } from './db.js';
+
+export type ProbeStatus = 'success' | 'failed' | 'timeout';
+export interface HealthCheckRow {
+  id: string; deployment_id: string; instance_id: string; check_index: number; check_type: string;
+  status: ProbeStatus; message: string; created_at: string; started_at: string; finished_at: string;
+}
+
+export const RETENTION_PER_DEPLOYMENT = 50;
+export const RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+export function healthChecksRepo(db: Db) {
+  return {
+    insert(r: Omit<HealthCheckRow, 'id' | 'created_at'>): HealthCheckRow {
+      const row = { ...r, id: randomUUID(), created_at: nowIso() };
+      db.prepare(`INSERT INTO health_check (id, deployment_id, instance_id, check_index, check_type, status, message,
+        created_at, started_at, finished_at, seq) VALUES (@id, @deployment_id, @instance_id, @check_index, @check_type,
+        @status, @message, @created_at, @started_at, @finished_at, @seq)`).run({ ...row, seq: nextSeq() });
+      return row;
+    },
+    /** Newest first; with latest, only the newest result of each declared check. */
+    list(deploymentId: string, opts: { limit: number; latest?: boolean }): HealthCheckRow[] {
+      const cols = 'id, deployment_id, instance_id, check_index, check_type, status, message, created_at, started_at, finished_at';
+      const sql = opts.latest
+        ? `SELECT ${cols} FROM health_check h WHERE deployment_id = ? AND seq = (SELECT MAX(seq) FROM health_check
+             WHERE deployment_id = h.deployment_id AND check_index = h.check_index) ORDER BY seq DESC LIMIT ?`
+        : `SELECT ${cols} FROM health_check WHERE deployment_id = ? ORDER BY seq DESC LIMIT ?`;
+      return db.prepare(sql).all(deploymentId, opts.limit) as HealthCheckRow[];
+    },
+    /** The seeds' retention: nothing older than 7 days, at most 50 per deployment. */
+    prune(now = Date.now()): void {
+      db.prepare('DELETE FROM health_check WHERE created_at < ?').run(new Date(now - RETENTION_MS).toISOString());
+      db.prepare(`DELETE FROM health_check WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER
+        (PARTITION BY deployment_id ORDER BY seq DESC) AS rn FROM health_check) WHERE rn > ?)`).run(RETENTION_PER_DEPLOYMENT);
+    },
+  };
+}

@@ -1,0 +1,26 @@
+// The store: every repository over one ring.db. All SQL of the project lives in this folder.
+import type { Db } from './db.js';
+import { usersRepo } from './users.js';
+import { tokensRepo } from './tokens.js';
+import { namespacesRepo } from './namespaces.js';
+import { deploymentsRepo } from './deployments.js';
+import { eventsRepo } from './events.js';
+import { healthChecksRepo } from './health-checks.js';
+
+export function createStore(db: Db) {
+  return {
+    db,
+    users: usersRepo(db),
+    tokens: tokensRepo(db),
+    namespaces: namespacesRepo(db),
+    deployments: deploymentsRepo(db),
+    events: eventsRepo(db),
+    healthChecks: healthChecksRepo(db),
+    /** Runs fn atomically: a state change and the events it causes land together or not at all. */
+    tx<T>(fn: () => T): T {
+      return db.transaction(fn)();
+    },
+  };
+}
+export type Store = ReturnType<typeof createStore>;
+export { openDatabase, migrate } from './db.js';

@@ -1,0 +1,33 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from './db.js';
+import { nowIso } from './db.js';
+
+export interface TokenRow {
+  id: string; user_id: string; name: string; token_hash: string; token_prefix: string;
+  scopes: string[]; namespaces: string[]; kind: 'pat' | 'session';
+  created_at: string; expire_at: string | null; last_used_at: string | null; revoked_at: string | null;
+}
+type RawToken = Omit<TokenRow, 'scopes' | 'namespaces'> & { scopes: string; namespaces: string };
+
+const decode = (r: RawToken | undefined): TokenRow | undefined =>
+  r && { ...r, scopes: JSON.parse(r.scopes), namespaces: JSON.parse(r.namespaces) };
+
+export function tokensRepo(db: Db) {
+  return {
+    byHash: (hash: string): TokenRow | undefined =>
+      decode(db.prepare('SELECT * FROM token WHERE token_hash = ?').get(hash) as RawToken | undefined),
+    insert(t: Omit<TokenRow, 'id' | 'created_at' | 'last_used_at' | 'revoked_at'>): TokenRow {
+      const row = { ...t, id: randomUUID(), created_at: nowIso(), last_used_at: null, revoked_at: null };
+      db.prepare(`INSERT INTO token (id, user_id, name, token_hash, token_prefix, scopes, namespaces, kind, created_at,
+        expire_at, last_used_at, revoked_at) VALUES (@id, @user_id, @name, @token_hash, @token_prefix, @scopes,
+        @namespaces, @kind, @created_at, @expire_at, @last_used_at, @revoked_at)`)
+        .run({ ...row, scopes: JSON.stringify(row.scopes), namespaces: JSON.stringify(row.namespaces) });
+      return row;
+    },
+    revoke: (id: string): void =>
+      void db.prepare('UPDATE token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(nowIso(), id),
+    revokeAllOfUser: (userId: string): void =>
+      void db.prepare('UPDATE token SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(nowIso(), userId),
+    touch: (id: string, at: string): void => void db.prepare('UPDATE token SET last_used_at = ? WHERE id = ?').run(at, id),
+  };
+}
