@@ -20,6 +20,9 @@ command -v dockerd >/dev/null && command -v docker >/dev/null || missing+=(docke
 [[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1 || missing+=(busybox-static)
 command -v curl >/dev/null || missing+=(curl)
 command -v jq >/dev/null || missing+=(jq)
+# A real local registry for pull-policy and credential tests (Docker trusts 127.0.0.0/8 without TLS).
+command -v docker-registry >/dev/null || missing+=(docker-registry)
+command -v htpasswd >/dev/null || missing+=(apache2-utils)
 ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
 
 if timeout 20 docker info >/dev/null 2>&1; then

@@ -1,0 +1,93 @@
+import Docker from 'dockerode';
+import { RuntimeError, type CreatedInstance, type Instance, type InstanceSpec, type InstanceStats, type LogLine, type LogOptions, type Runtime, type RuntimeEvent } from '../runtime.js';
+import { dockerMessage } from './errors.js';
+import { watchEvents } from './events.js';
+import { execInInstance } from './exec.js';
+import { InstanceLister, createInstance, removeInstance } from './instances.js';
+import { readLogs } from './logs.js';
+import { NetworkProvisioner } from './network.js';
+import { readStats } from './stats.js';
+
+export { ExecTimeoutError, isExecTimeout } from './errors.js';
+export { DEPLOYMENT_LABEL } from './labels.js';
+
+export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
+
+export interface DockerRuntimeOptions {
+  /** Path of the daemon's unix socket. */
+  socketPath?: string;
+  /** TCP daemon as a URL: `tcp://host:2375`, `http://host:2375` or `https://host:2376`. */
+  host?: string;
+}
+
+export class DockerRuntime implements Runtime {
+  readonly name = 'docker' as const;
+  private readonly docker: Docker;
+  private readonly networks: NetworkProvisioner;
+  private readonly lister: InstanceLister;
+
+  constructor(opts: DockerRuntimeOptions = {}) {
+    this.docker = new Docker(toDockerodeOptions(opts));
+    this.networks = new NetworkProvisioner(this.docker);
+    this.lister = new InstanceLister(this.docker);
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (err) {
+      throw new RuntimeError('runtime_error', `Docker daemon unreachable: ${dockerMessage(err)}`, { cause: err });
+    }
+  }
+
+  list(): Promise<Instance[]> {
+    return this.lister.list();
+  }
+
+  create(spec: InstanceSpec, signal?: AbortSignal): Promise<CreatedInstance> {
+    return createInstance(this.docker, this.networks, spec, signal);
+  }
+
+  remove(instanceId: string): Promise<void> {
+    return removeInstance(this.docker, instanceId);
+  }
+
+  /** Throws ExecTimeoutError (a RuntimeError 'runtime_error' with message 'timeout') past timeoutMs. */
+  exec(instanceId: string, argv: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
+    return execInInstance(this.docker, instanceId, argv, timeoutMs);
+  }
+
+  logs(instanceId: string, opts: LogOptions): AsyncIterable<LogLine> {
+    return readLogs(this.docker, instanceId, opts);
+  }
+
+  stats(instanceId: string): Promise<InstanceStats> {
+    return readStats(this.docker, instanceId);
+  }
+
+  events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
+    return watchEvents(this.docker, signal);
+  }
+}
+
+/** `unix:///path` → socket; `tcp://`, `http://`, `https://` → TCP; a bare path is a socket. */
+export function parseDockerHost(hostUrl: string): DockerRuntimeOptions {
+  if (hostUrl.startsWith('unix://')) return { socketPath: hostUrl.slice('unix://'.length) };
+  if (/^(tcp|https?):\/\//.test(hostUrl)) return { host: hostUrl };
+  if (hostUrl.startsWith('/')) return { socketPath: hostUrl };
+  throw new RuntimeError('config_error', `unsupported Docker host '${hostUrl}' (expected unix:///path or tcp://host:port)`);
+}
+
+/** Honours DOCKER_HOST when no URL is given, as the docker CLI does. */
+export function createDockerRuntime(hostUrl?: string): DockerRuntime {
+  return new DockerRuntime(parseDockerHost(hostUrl ?? process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST));
+}
+
+function toDockerodeOptions(opts: DockerRuntimeOptions): Docker.DockerOptions {
+  if (opts.host) {
+    const url = new URL(opts.host.replace(/^tcp:/, 'http:'));
+    const protocol = url.protocol === 'https:' ? 'https' : 'http';
+    return { host: url.hostname, port: url.port || (protocol === 'https' ? 2376 : 2375), protocol };
+  }
+  return { socketPath: opts.socketPath ?? DEFAULT_DOCKER_HOST.slice('unix://'.length) };
+}
