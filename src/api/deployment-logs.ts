@@ -69,5 +69,7 @@ export const getDeploymentLogs: Handler<'getDeploymentLogs'> = async (ctx) => {
       }
     })();
   }
-  return ctx.h.response(stream).type('text/event-stream').header('cache-control', 'no-cache').header('referrer-policy', 'no-referrer');
+  // identity: hapi would otherwise gzip the stream and hold lines back until its buffer fills.
+  return ctx.h.response(stream).type('text/event-stream').header('content-encoding', 'identity')
+    .header('cache-control', 'no-cache').header('referrer-policy', 'no-referrer');
 };

@@ -1,0 +1,76 @@
+// `ring namespace create|list|delete|prune`.
+import { Command } from 'commander';
+import { CliError, EXIT, httpError, listError, resourceError } from '../errors.js';
+import { globalsOf } from '../kit.js';
+import { failureOf, openSession, send } from '../context.js';
+import { err, formatTime, out, printTable } from '../output.js';
+
+/** Deployment statuses `namespace prune` removes without --all: finished or failing ones. */
+const PRUNABLE = new Set(['completed', 'failed', 'deleted', 'crash_loop_back_off', 'image_pull_back_off', 'create_container_error',
+  'network_error', 'config_error', 'file_system_error', 'insufficient_resources', 'error']);
+
+export function registerNamespace(program: Command): void {
+  const ns = program.command('namespace').alias('ns').description('manage namespaces');
+
+  ns
+    .command('create <name>')
+    .description('create a namespace')
+    .action(async (name: string, _opts: unknown, cmd: Command) => {
+      const s = openSession(globalsOf(cmd));
+      const r = await send(s, s.client.POST('/namespaces', { body: { name } }));
+      if (!r.response.ok || !r.data) throw httpError(`Failed to create namespace '${name}'`, failureOf(r));
+      out(`Namespace '${r.data.name}' created (id: ${r.data.id})`);
+    });
+
+  ns
+    .command('list', { isDefault: true })
+    .description('list namespaces')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const s = openSession(globalsOf(cmd));
+      const r = await send(s, s.client.GET('/namespaces', {}));
+      if (!r.response.ok || !r.data) throw listError('namespaces', failureOf(r), s.baseUrl);
+      printTable(['Id', 'Name', 'Created at (UTC)'], r.data.map((n) => [n.id, n.name, formatTime(n.created_at)]));
+    });
+
+  ns
+    .command('delete <name>')
+    .description('delete an empty namespace')
+    .action(async (name: string, _opts: unknown, cmd: Command) => {
+      const s = openSession(globalsOf(cmd));
+      const r = await send(s, s.client.DELETE('/namespaces/{id}', { params: { path: { id: name } } }));
+      if (!r.response.ok) throw resourceError('namespace', name, failureOf(r), s.baseUrl);
+      out(`Namespace '${name}' deleted`);
+    });
+
+  ns
+    .command('prune [namespace]')
+    .description('delete finished or failing deployments (every deployment with --all)')
+    .option('-a, --all', 'delete every deployment, running ones included')
+    .action(async (namespace: string | undefined, opts: { all?: boolean }, cmd: Command) => {
+      const s = openSession(globalsOf(cmd));
+      const r = await send(s, s.client.GET('/deployments', { params: { query: namespace ? { namespace: [namespace] } : {} } }));
+      if (!r.response.ok || !r.data) throw listError('deployments', failureOf(r), s.baseUrl, namespace ?? null);
+      let deleted = 0;
+      let skipped = 0;
+      let failed = 0;
+      for (const d of r.data) {
+        if (!opts.all && !PRUNABLE.has(d.status)) {
+          skipped++;
+          continue;
+        }
+        const del = await send(s, s.client.DELETE('/deployments/{id}', { params: { path: { id: d.id } } }));
+        if (del.response.ok) {
+          deleted++;
+          out(`Deployment ${d.id} (${d.namespace}/${d.name}, ${d.status}) deleted`);
+        } else {
+          failed++;
+          err(resourceError('deployment', d.id, failureOf(del), s.baseUrl).message);
+        }
+      }
+      out('Summary:');
+      out(`  Deleted: ${deleted}`);
+      out(`  Skipped (active): ${skipped}`);
+      out(`  Failed: ${failed}`);
+      if (failed > 0) throw new CliError('', EXIT.GENERAL);
+    });
+}

@@ -1,0 +1,31 @@
+// `ring node get`: the host the server runs on.
+import { Command } from 'commander';
+import { resourceError } from '../errors.js';
+import { globalsOf } from '../kit.js';
+import { failureOf, openSession, send } from '../context.js';
+import { out, renderFields } from '../output.js';
+
+const gib = (n: number) => `${n.toFixed(2)} GiB`;
+
+export function registerNode(program: Command): void {
+  const node = program.command('node').description('the host ring runs on');
+  node
+    .command('get', { isDefault: true })
+    .description('show the host: hostname, OS, CPUs, memory, load')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const s = openSession(globalsOf(cmd));
+      const r = await send(s, s.client.GET('/node/get', {}));
+      if (!r.response.ok || !r.data) throw resourceError('node', 'get', failureOf(r), s.baseUrl);
+      const n = r.data;
+      out(renderFields([
+        ['Hostname', n.hostname],
+        ['OS', n.os],
+        ['Arch', n.arch],
+        ['Uptime', n.uptime],
+        ['CPUs', n.cpu_count],
+        ['Memory total', gib(n.memory_total)],
+        ['Memory available', gib(n.memory_available)],
+        ['Load average', n.load_average.map((x) => x.toFixed(2)).join(', ')],
+      ]));
+    });
+}
