@@ -83,7 +83,13 @@ export async function createApiServer(opts: {
     server.route({
       method: def.method,
       path: def.path,
-      options: { app: { def, validators } satisfies RouteApp, handler: run, timeout: { server: false, socket: false } },
+      options: {
+        app: { def, validators } satisfies RouteApp,
+        handler: run,
+        timeout: { server: false, socket: false },
+        // JSON only: any other media type is a 415, never silently parsed as a form.
+        ...(def.body ? { payload: { allow: ['application/json'] } } : {}),
+      },
     });
   }
 
