@@ -1,0 +1,328 @@
+// Applies plan() actions through a runtime: one deployment at a time (a per-id promise chain),
+// bounded by RING_APPLY_TIMEOUT, every store write (status, counter, events) in one transaction
+// through recordEvent(), and every RuntimeError turned into a status in one place (classify).
+import type { Deployment } from '../domain/deployment.js';
+import { MAX_RESTART_COUNT, isTerminal, type Status } from '../domain/status.js';
+import { RuntimeError, type Instance, type Runtime } from '../runtime/runtime.js';
+import type { Store } from '../store/index.js';
+import type { NewEvent } from '../store/events.js';
+import { classify } from './classify.js';
+import { buildInstanceSpec, type SpecResolvers } from './instance-spec.js';
+import { FRESH_MEMORY, backoffMs, plan, transitionEvent, type Action, type DeploymentMemory } from './plan.js';
+
+/** pino's calling convention (fields first, then the message), so the server's logger fits as is. */
+export interface Logger {
+  info(fields: Record<string, unknown>, msg: string): void;
+  warn(fields: Record<string, unknown>, msg: string): void;
+  error(fields: Record<string, unknown>, msg: string): void;
+}
+
+export const SILENT_LOGGER: Logger = { info() {}, warn() {}, error() {} };
+
+/** Reported (inside the writing transaction) for every status change, e.g. to queue a webhook. */
+export interface StatusChange { deployment: Deployment; from: Status; to: Status; restartCount: number }
+export type StatusChangeHook = (change: StatusChange) => void;
+
+// ---------------------------------------------------------------------------------------------
+// The one write path
+
+export interface Write {
+  /** Skip the whole write (returning false) unless the row still has these values. */
+  expect?: { status?: Status; restartCount?: number };
+  status?: Status;
+  restartCount?: number;
+  imageDigest?: string | null;
+  events?: NewEvent[];
+}
+
+/**
+ * Writes a deployment change and the events it causes in one transaction. Returns false, writing
+ * nothing, when the row is gone, no longer matches `expect`, or is now `deleted` while the write
+ * would change it (a delete that raced an apply wins).
+ */
+export function recordEvent(store: Store, deploymentId: string, w: Write, onStatusChange?: StatusChangeHook): boolean {
+  return store.tx(() => {
+    const cur = store.deployments.get(deploymentId);
+    if (!cur) return false;
+    if (w.expect?.status !== undefined && cur.status !== w.expect.status) return false;
+    if (w.expect?.restartCount !== undefined && cur.restart_count !== w.expect.restartCount) return false;
+    const mutates = w.status !== undefined || w.restartCount !== undefined || w.imageDigest !== undefined;
+    if (mutates && cur.status === 'deleted' && w.expect?.status !== 'deleted') return false;
+
+    if (w.restartCount !== undefined && w.restartCount !== cur.restart_count) {
+      store.deployments.setRestartCount(deploymentId, w.restartCount);
+    }
+    if (w.imageDigest !== undefined && w.imageDigest !== cur.image_digest) {
+      store.deployments.setImageDigest(deploymentId, w.imageDigest);
+    }
+    for (const e of w.events ?? []) store.events.insert(deploymentId, e);
+    if (w.status !== undefined && w.status !== cur.status) {
+      store.deployments.setStatus(deploymentId, w.status);
+      onStatusChange?.({ deployment: cur, from: cur.status, to: w.status, restartCount: w.restartCount ?? cur.restart_count });
+    }
+    return true;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settled instances
+
+/** Instance ids whose end we caused or already counted; remembered for a while (60 s after last touch). */
+export class SettledSet {
+  private readonly until = new Map<string, number>();
+
+  constructor(private readonly ttlMs: number, private readonly clock: () => number) {}
+
+  add(id: string): this {
+    this.until.set(id, this.clock() + this.ttlMs);
+    if (this.until.size > 1024) this.sweep();
+    return this;
+  }
+
+  has(id: string): boolean {
+    const t = this.until.get(id);
+    if (t === undefined) return false;
+    if (t < this.clock()) {
+      this.until.delete(id);
+      return false;
+    }
+    return true;
+  }
+
+  private sweep(): void {
+    const now = this.clock();
+    for (const [id, t] of this.until) if (t < now) this.until.delete(id);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Executor
+
+export interface ExecutorDeps {
+  store: Store;
+  applyTimeoutMs: number;
+  logger?: Logger;
+  resolvers?: SpecResolvers;
+  clock?: () => number;
+  livenessConfirmMs?: number;
+  /** The readiness gate (RING §5.7): false holds a fully-up worker in `creating`. Default: always open. */
+  isReady?: (deployment: Deployment, instances: readonly Instance[]) => boolean;
+  onStatusChange?: StatusChangeHook;
+}
+
+export interface ReconcileOutcome {
+  /** Actions attempted (0 = the deployment was already as desired). */
+  actions: number;
+  requeueAfterMs?: number;
+  timedOut: boolean;
+  purged: boolean;
+}
+
+const SETTLED_TTL_MS = 60_000;
+/** An unresolvable secret/config is reported at most this often (it is retried every pass). */
+const UNRESOLVED_REPEAT_MS = 60_000;
+
+export class Executor {
+  readonly settled: SettledSet;
+  private readonly memory = new Map<string, DeploymentMemory>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly lastUnresolved = new Map<string, { message: string; at: number }>();
+  private readonly logger: Logger;
+  private readonly clock: () => number;
+
+  constructor(private readonly deps: ExecutorDeps) {
+    this.logger = deps.logger ?? SILENT_LOGGER;
+    this.clock = deps.clock ?? Date.now;
+    this.settled = new SettledSet(SETTLED_TTL_MS, this.clock);
+  }
+
+  /** Whether work for this deployment is queued or running. */
+  isBusy(deploymentId: string): boolean {
+    return this.chains.has(deploymentId);
+  }
+
+  memoryOf(deploymentId: string): DeploymentMemory {
+    return this.memory.get(deploymentId) ?? FRESH_MEMORY;
+  }
+
+  /** Plans and applies one deployment against a fresh observation, after any earlier work for it. */
+  reconcile(d: Deployment, instances: readonly Instance[], runtime: Runtime): Promise<ReconcileOutcome> {
+    return this.serialize(d.id, () => this.apply(d, instances, runtime));
+  }
+
+  private serialize<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.chains.get(id) ?? Promise.resolve();
+    const run = prev.then(fn);
+    const tail = run.then(() => undefined, () => undefined);
+    this.chains.set(id, tail);
+    void tail.then(() => {
+      if (this.chains.get(id) === tail) this.chains.delete(id);
+    });
+    return run;
+  }
+
+  private async apply(d: Deployment, instances: readonly Instance[], runtime: Runtime): Promise<ReconcileOutcome> {
+    const now = this.clock();
+    const result = plan({
+      deployment: d, instances, now, settled: this.settled, memory: this.memoryOf(d.id),
+      ...(this.deps.livenessConfirmMs !== undefined ? { livenessConfirmMs: this.deps.livenessConfirmMs } : {}),
+      ...(this.deps.isReady && d.kind === 'worker' && d.status !== 'deleted' ? { ready: this.deps.isReady(d, instances) } : {}),
+    });
+    this.memory.set(d.id, result.memory);
+    const outcome: ReconcileOutcome = { actions: result.actions.length, timedOut: false, purged: false };
+    if (result.requeueAfterMs !== undefined) outcome.requeueAfterMs = result.requeueAfterMs;
+    if (result.actions.length === 0) return outcome;
+
+    const ac = new AbortController();
+    const timer = setTimeout(() => {
+      outcome.timedOut = true;
+      ac.abort(new Error('apply timeout'));
+      const ms = this.deps.applyTimeoutMs;
+      const secs = ms >= 1000 ? `${Math.round(ms / 1000)}s` : `${ms}ms`;
+      this.logger.error({ deployment: d.id, timeoutMs: this.deps.applyTimeoutMs }, 'apply timed out');
+      this.write(d.id, { events: [{ level: 'error', component: 'scheduler', reason: 'apply_timeout', message: `Apply timed out after ${secs}` }] });
+    }, this.deps.applyTimeoutMs);
+    timer.unref?.();
+
+    try {
+      const actions = result.actions;
+      for (let i = 0; i < actions.length && !ac.signal.aborted;) {
+        // Consecutive removals run together: stopping a container can take its whole grace
+        // period, and a delete or scale-down should not pay it once per instance.
+        let j = i + 1;
+        if (actions[i]!.type === 'removeInstance') while (j < actions.length && actions[j]!.type === 'removeInstance') j++;
+        const results = await Promise.all(actions.slice(i, j).map((a) => this.applyOne(d, a, runtime, ac.signal, outcome)));
+        if (results.includes(false)) break;
+        i = j;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    return outcome;
+  }
+
+  /** Applies one action; false stops the rest of the plan (the next pass re-plans from a fresh view). */
+  private async applyOne(d: Deployment, a: Action, runtime: Runtime, signal: AbortSignal, outcome: ReconcileOutcome): Promise<boolean> {
+    switch (a.type) {
+      case 'createInstance':
+        return this.create(d, a, runtime, signal, outcome);
+      case 'removeInstance':
+        if (a.intentional) this.settled.add(a.instanceId);
+        try {
+          await runtime.remove(a.instanceId);
+        } catch (err) {
+          this.logger.warn({ deployment: d.id, instance: a.instanceId, error: errorText(err) }, 'failed to remove instance');
+          return false;
+        }
+        if (a.event) this.write(d.id, { events: [a.event] });
+        return true;
+      case 'setStatus':
+        return this.write(d.id, { expect: { status: a.from }, status: a.status, events: a.cause ? [a.cause, a.event] : [a.event] });
+      case 'bumpRestartCount': {
+        const ok = this.write(d.id, { expect: { restartCount: a.from }, restartCount: a.from + a.by, events: [a.event] });
+        if (ok && a.instanceId) this.settled.add(a.instanceId);
+        return ok;
+      }
+      case 'resetRestartCount':
+        return this.write(d.id, { expect: { restartCount: a.from }, restartCount: 0, events: [a.event] });
+      case 'purge': {
+        const purged = this.deps.store.tx(() => {
+          const cur = this.deps.store.deployments.get(d.id);
+          if (!cur || cur.status !== 'deleted') return false;
+          this.deps.store.deployments.purge(d.id);
+          return true;
+        });
+        if (purged) {
+          outcome.purged = true;
+          this.memory.delete(d.id);
+          this.lastUnresolved.delete(d.id);
+          this.logger.info({ deployment: d.id }, 'deployment purged');
+        }
+        return purged;
+      }
+      case 'recordEvent':
+        this.write(d.id, { events: [a.event] });
+        return true;
+      default: {
+        const never: never = a;
+        throw new Error(`unknown action ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private async create(
+    d: Deployment, a: Extract<Action, { type: 'createInstance' }>, runtime: Runtime, signal: AbortSignal, outcome: ReconcileOutcome,
+  ): Promise<boolean> {
+    const built = buildInstanceSpec(d, this.deps.resolvers ?? {});
+    if (!built.ok && built.configError) {
+      // A missing config or key: `config_error`, counted and backed off like any failed create.
+      this.fail(d, new RuntimeError('config_error', built.event.message), outcome, built.event);
+      return false;
+    }
+    if (!built.ok) {
+      // Status kept, no container, no backoff: retried every pass, reported at most once a minute.
+      const last = this.lastUnresolved.get(d.id);
+      const now = this.clock();
+      if (!last || last.message !== built.event.message || now - last.at >= UNRESOLVED_REPEAT_MS) {
+        this.lastUnresolved.set(d.id, { message: built.event.message, at: now });
+        this.write(d.id, { events: [built.event] });
+        this.logger.warn({ deployment: d.id, reason: built.event.reason }, built.event.message);
+      }
+      // Nothing was started, so there is nothing to confirm: the tick (or a wake) retries.
+      delete outcome.requeueAfterMs;
+      return false;
+    }
+    this.lastUnresolved.delete(d.id);
+    try {
+      const created = await runtime.create(built.spec, signal);
+      // After a timeout the container may still have come up; the next pass counts it.
+      if (signal.aborted) return false;
+      this.write(d.id, { events: a.event ? [a.event] : [], ...(created.imageDigest ? { imageDigest: created.imageDigest } : {}) });
+      return true;
+    } catch (err) {
+      if (signal.aborted) return false;
+      this.fail(d, err, outcome);
+      return false;
+    }
+  }
+
+  /** The one place a runtime failure becomes a status, an event, a count and a backoff. */
+  private fail(d: Deployment, err: unknown, outcome: ReconcileOutcome, event?: NewEvent): void {
+    const rerr = err instanceof RuntimeError ? err : new RuntimeError('runtime_error', errorText(err), { cause: err });
+    const c = classify(rerr);
+    this.logger.warn({ deployment: d.id, reason: c.reason, error: c.eventMessage }, 'instance creation failed');
+    const count = this.deps.store.tx(() => {
+      const cur = this.deps.store.deployments.get(d.id);
+      if (!cur || cur.status === 'deleted' || isTerminal(cur.status)) return null;
+      const n = c.countsAsRestart ? cur.restart_count + 1 : cur.restart_count;
+      const to: Status = c.terminal
+        ? c.status
+        : n >= MAX_RESTART_COUNT ? (cur.kind === 'job' ? 'failed' : 'crash_loop_back_off') : c.status;
+      const events: NewEvent[] = [event ?? { level: 'error', component: 'docker', reason: c.reason, message: c.eventMessage }];
+      if (to !== cur.status) events.push(transitionEvent(cur.status, to));
+      this.write(d.id, { expect: { status: cur.status, restartCount: cur.restart_count }, status: to, restartCount: n, events });
+      return n;
+    });
+    if (count === null || !c.countsAsRestart) {
+      delete outcome.requeueAfterMs;
+      return;
+    }
+    const wait = backoffMs(count);
+    this.memory.set(d.id, { nextAttemptAt: this.clock() + wait, healthySince: null });
+    outcome.requeueAfterMs = wait;
+  }
+
+  private write(id: string, w: Write): boolean {
+    return recordEvent(this.deps.store, id, w, this.deps.onStatusChange);
+  }
+
+  /** Memory is best-effort; dropping it (e.g. after a purge elsewhere) only forgets backoff. */
+  forget(deploymentId: string): void {
+    this.memory.delete(deploymentId);
+    this.lastUnresolved.delete(deploymentId);
+  }
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,391 @@
+// The loop: passes over every reconciled deployment, each from one fresh runtime.list(). Passes
+// are coalesced (a wake during a pass schedules exactly one more; two never overlap); the tick is
+// only a safety net, since the API, the runtime event stream and requeue timers all call wake().
+//
+// A pass does not wait for deployment work: it lists, plans and dispatches, so one slow image
+// pull never delays another deployment's crash recovery. A deployment is dispatched only when no
+// work of its own is running and its last work ended before this pass's list() began, so a plan
+// never sees a view older than its own last effects (no duplicate creates).
+import type { Deployment } from '../domain/deployment.js';
+import type { Instance, Runtime, RuntimeEvent } from '../runtime/runtime.js';
+import type { Store } from '../store/index.js';
+import type { NewEvent } from '../store/events.js';
+import { Executor, SILENT_LOGGER, errorText, recordEvent, type Logger, type ReconcileOutcome, type StatusChangeHook } from './execute.js';
+import type { ConfigResolver, SecretResolver } from './instance-spec.js';
+import { RECONCILED_STATUSES, shortId } from './plan.js';
+
+export interface ReconcilerDeps {
+  store: Store;
+  /** Registered runtimes by name (`docker`, `cloud-hypervisor`); deployments of others are skipped. */
+  runtimes: Map<string, Runtime>;
+  /** Safety-net tick (RING_SCHEDULER_INTERVAL). */
+  intervalMs: number;
+  /** Bound on one deployment's apply (RING_APPLY_TIMEOUT). */
+  applyTimeoutMs: number;
+  logger?: Logger;
+  resolveSecret?: SecretResolver;
+  resolveConfig?: ConfigResolver;
+  /** Called inside the transaction of every status change (webhook outbox). */
+  onStatusChange?: StatusChangeHook;
+  /** Every pass's observation, for caches that serve API reads. */
+  onObserved?: (instances: Instance[]) => void;
+  /** Delay before re-subscribing to a runtime's event stream that ended (default 1 s). */
+  resubscribeMs?: number;
+  /** Health-check retention period (default 300 s). */
+  pruneIntervalMs?: number;
+  /** How long stop() waits for in-flight work (default 5 s). */
+  stopGraceMs?: number;
+  /** Tests. */
+  clock?: () => number;
+  livenessConfirmMs?: number;
+  /** The readiness gate, from the health prober (RING §5.7); default: open. */
+  isReady?: (deployment: Deployment, instances: readonly Instance[]) => boolean;
+}
+
+const DYING_RECHECK_MS = 20;
+const DYING_RECHECK_MAX_MS = 2000;
+
+export class Reconciler {
+  private readonly store: Store;
+  private readonly executor: Executor;
+  private readonly logger: Logger;
+  private running = false;
+  private pass: Promise<void> | null = null;
+  private scheduled = false;
+  private again = false;
+  private epoch = 0;
+  /** Epoch at which each deployment's last work ended. */
+  private readonly finishedAt = new Map<string, number>();
+  /** Deployments skipped by a pass because they were busy: re-pass when their work ends. */
+  private readonly deferred = new Set<string>();
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly requeues = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private readonly warnedRuntime = new Set<string>();
+  private readonly listErrors = new Map<string, string>();
+  /**
+   * Instances a die/oom event reported, until a list() shows them ended (or 2 s pass): the daemon
+   * emits `die` a few milliseconds before its list reports the container exited, so a pass that
+   * still sees it running re-checks shortly instead of waiting for the tick.
+   */
+  private readonly dying = new Map<string, number>();
+  private recheck: NodeJS.Timeout | null = null;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
+  private watchers: AbortController | null = null;
+  /** Completed passes (observability and tests). */
+  passes = 0;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.store = deps.store;
+    this.logger = deps.logger ?? SILENT_LOGGER;
+    this.executor = new Executor({
+      store: deps.store,
+      applyTimeoutMs: deps.applyTimeoutMs,
+      logger: this.logger,
+      resolvers: {
+        ...(deps.resolveSecret ? { resolveSecret: deps.resolveSecret } : {}),
+        ...(deps.resolveConfig ? { resolveConfig: deps.resolveConfig } : {}),
+      },
+      ...(deps.clock ? { clock: deps.clock } : {}),
+      ...(deps.livenessConfirmMs !== undefined ? { livenessConfirmMs: deps.livenessConfirmMs } : {}),
+      ...(deps.isReady ? { isReady: deps.isReady } : {}),
+      ...(deps.onStatusChange ? { onStatusChange: deps.onStatusChange } : {}),
+    });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.tickTimer = setInterval(() => this.wake(), Math.max(10, this.deps.intervalMs));
+    this.tickTimer.unref();
+    this.prune();
+    this.pruneTimer = setInterval(() => this.prune(), this.deps.pruneIntervalMs ?? 300_000);
+    this.pruneTimer.unref();
+    this.watchers = new AbortController();
+    for (const [name, rt] of this.deps.runtimes) {
+      if (rt.events) void this.watch(name, rt, this.watchers.signal);
+    }
+    this.wake();
+  }
+
+  /** Stops ticking and listening; waits (up to stopGraceMs) for work in flight. Workloads keep running. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.tickTimer = this.pruneTimer = null;
+    for (const r of this.requeues.values()) clearTimeout(r.timer);
+    if (this.recheck) clearTimeout(this.recheck);
+    this.recheck = null;
+    this.dying.clear();
+    this.requeues.clear();
+    this.watchers?.abort();
+    this.watchers = null;
+    const grace = sleep(this.deps.stopGraceMs ?? 5000);
+    await Promise.race([Promise.allSettled([this.pass, ...this.inflight]), grace.promise]);
+    grace.cancel();
+  }
+
+  /** Asks for a pass soon; wakes during a pass coalesce into one more pass. */
+  wake(deploymentId?: string): void {
+    void deploymentId; // every pass covers every deployment; the id is for callers' readability
+    if (!this.running) return;
+    if (this.pass) {
+      this.again = true;
+      return;
+    }
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.running || this.pass) {
+        if (this.pass) this.again = true;
+        return;
+      }
+      this.pass = this.runPass().finally(() => {
+        this.pass = null;
+        this.passes++;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+    });
+  }
+
+  /** Resolves once no pass is scheduled or running and no deployment work is in flight (tests, shutdown). */
+  async whenIdle(): Promise<void> {
+    for (;;) {
+      if (!this.scheduled && !this.pass && this.inflight.size === 0) {
+        // One more turn: work that just ended may have scheduled a pass.
+        await new Promise((r) => setImmediate(r));
+        if (!this.scheduled && !this.pass && this.inflight.size === 0) return;
+      }
+      // A referenced timer: the caller is waiting on us, so the process must not exit meanwhile.
+      const pending: Promise<unknown>[] = [...this.inflight, new Promise((r) => setTimeout(r, 5))];
+      if (this.pass) pending.push(this.pass);
+      await Promise.race(pending);
+    }
+  }
+
+  private async runPass(): Promise<void> {
+    try {
+      await this.passOnce();
+    } catch (err) {
+      this.logger.error({ error: errorText(err) }, 'reconcile pass failed');
+    }
+  }
+
+  private async passOnce(): Promise<void> {
+    const wanted = this.store.deployments.list({ status: [...RECONCILED_STATUSES] });
+    if (wanted.length === 0) return;
+
+    // One list() per runtime in use, for all its deployments.
+    const listEpoch = ++this.epoch;
+    const observed = new Map<string, Instance[]>();
+    for (const name of new Set(wanted.map((d) => d.runtime))) {
+      const rt = this.deps.runtimes.get(name);
+      if (!rt) continue;
+      try {
+        observed.set(name, await rt.list());
+        if (this.listErrors.delete(name)) this.logger.info({ runtime: name }, 'runtime list() works again');
+      } catch (err) {
+        const msg = errorText(err);
+        if (this.listErrors.get(name) !== msg) this.logger.warn({ runtime: name, error: msg }, 'runtime list() failed; skipping its deployments');
+        this.listErrors.set(name, msg);
+      }
+    }
+    this.recheckDying(observed);
+    if (this.deps.onObserved) {
+      try {
+        this.deps.onObserved([...observed.values()].flat());
+      } catch (err) {
+        this.logger.warn({ error: errorText(err) }, 'onObserved hook failed');
+      }
+    }
+    if (!this.running) return;
+
+    // Fresh rows: they may have changed while list() ran.
+    const deployments = this.store.deployments.list({ status: [...RECONCILED_STATUSES] });
+    const byRuntime = new Map<string, Map<string, Instance[]>>();
+    for (const [name, instances] of observed) {
+      const m = new Map<string, Instance[]>();
+      for (const i of instances) {
+        const arr = m.get(i.deploymentId);
+        if (arr) arr.push(i);
+        else m.set(i.deploymentId, [i]);
+      }
+      byRuntime.set(name, m);
+    }
+
+    // Deletes first, so their removals start before anything they may block.
+    const ordered = [...deployments].sort((a, b) => Number(b.status === 'deleted') - Number(a.status === 'deleted'));
+    for (const d of ordered) {
+      const rt = this.deps.runtimes.get(d.runtime);
+      if (!rt) {
+        if (!this.warnedRuntime.has(d.id)) {
+          this.warnedRuntime.add(d.id);
+          this.logger.warn({ deployment: d.id, runtime: d.runtime }, `runtime '${d.runtime}' is not registered; deployment skipped`);
+        }
+        continue;
+      }
+      const instances = byRuntime.get(d.runtime);
+      if (!instances) continue; // its list() failed
+      if (this.executor.isBusy(d.id) || (this.finishedAt.get(d.id) ?? 0) > listEpoch) {
+        this.deferred.add(d.id);
+        continue;
+      }
+      if (waitsForDeletedTwin(d, deployments)) continue;
+      this.dispatch(d, instances.get(d.id) ?? [], rt);
+    }
+  }
+
+  private dispatch(d: Deployment, instances: Instance[], rt: Runtime): void {
+    const work = this.executor.reconcile(d, instances, rt).then(
+      (outcome) => this.settle(d.id, outcome),
+      (err) => {
+        this.logger.error({ deployment: d.id, error: errorText(err) }, 'reconcile failed');
+        this.settle(d.id, { actions: 0, timedOut: false, purged: false, requeueAfterMs: 1000 });
+      },
+    );
+    const tracked = work.finally(() => this.inflight.delete(tracked));
+    this.inflight.add(tracked);
+  }
+
+  private settle(id: string, outcome: ReconcileOutcome): void {
+    this.finishedAt.set(id, ++this.epoch);
+    if (outcome.purged) {
+      this.finishedAt.delete(id);
+      this.executor.forget(id);
+      this.warnedRuntime.delete(id);
+      const r = this.requeues.get(id);
+      if (r) clearTimeout(r.timer);
+      this.requeues.delete(id);
+    }
+    const wasDeferred = this.deferred.delete(id);
+    // A purge may unblock a replacement waiting for its host ports.
+    if (wasDeferred || outcome.purged || outcome.requeueAfterMs === 0) this.wake(id);
+    else if (outcome.requeueAfterMs !== undefined && !outcome.purged) this.requeue(id, outcome.requeueAfterMs);
+  }
+
+  private requeue(id: string, ms: number): void {
+    if (!this.running) return;
+    const now = Date.now();
+    const at = now + ms;
+    const existing = this.requeues.get(id);
+    if (existing && existing.at <= at && existing.at >= now) return;
+    if (existing) clearTimeout(existing.timer);
+    const timer = setTimeout(() => {
+      this.requeues.delete(id);
+      this.wake(id);
+    }, ms);
+    timer.unref();
+    this.requeues.set(id, { at, timer });
+  }
+
+  // ---- runtime events ----------------------------------------------------------------------
+
+  private async watch(name: string, rt: Runtime, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        for await (const ev of rt.events!(signal)) this.onRuntimeEvent(ev);
+      } catch (err) {
+        this.logger.warn({ runtime: name, error: errorText(err) }, 'runtime event stream failed');
+      }
+      if (signal.aborted) return;
+      this.logger.warn({ runtime: name }, 'runtime event stream ended; re-subscribing');
+      const pause = sleep(this.deps.resubscribeMs ?? 1000, signal);
+      await pause.promise;
+      // Events may have been missed while disconnected: look at everything again.
+      this.wake();
+    }
+  }
+
+  private onRuntimeEvent(ev: RuntimeEvent): void {
+    if (ev.kind === 'start' || !ev.deploymentId) return;
+    if (this.executor.settled.has(ev.instanceId)) return; // our own removal
+    const d = this.store.deployments.get(ev.deploymentId);
+    if (!d || d.status === 'deleted') return; // not one of ours (another server's, or purged)
+    const e = deathEvent(ev, d);
+    if (e) {
+      try {
+        recordEvent(this.store, d.id, { events: [e] });
+      } catch (err) {
+        this.logger.warn({ deployment: d.id, error: errorText(err) }, 'failed to record runtime event');
+      }
+    }
+    if (ev.kind === 'die' || ev.kind === 'oom') {
+      this.dying.set(ev.instanceId, Date.now() + DYING_RECHECK_MAX_MS);
+      this.wake(d.id);
+    }
+  }
+
+  private recheckDying(observed: Map<string, Instance[]>): void {
+    if (this.dying.size === 0) return;
+    const now = Date.now();
+    const byId = new Map<string, Instance>();
+    for (const list of observed.values()) for (const i of list) byId.set(i.id, i);
+    let alive = false;
+    for (const [id, until] of this.dying) {
+      const i = byId.get(id);
+      if (!i || i.state === 'exited' || i.state === 'dead' || now > until) this.dying.delete(id);
+      else alive = true;
+    }
+    if (alive && !this.recheck && this.running) {
+      this.recheck = setTimeout(() => {
+        this.recheck = null;
+        this.wake();
+      }, DYING_RECHECK_MS);
+      this.recheck.unref();
+    }
+  }
+
+  private prune(): void {
+    try {
+      this.store.healthChecks.prune();
+    } catch (err) {
+      this.logger.warn({ error: errorText(err) }, 'health-check retention failed');
+    }
+  }
+}
+
+function deathEvent(ev: RuntimeEvent, d: Deployment): NewEvent | null {
+  const id = shortId(ev.instanceId);
+  switch (ev.kind) {
+    case 'die':
+      // A job's clean exit is its success, not a death.
+      if (d.kind === 'job' && ev.exitCode === 0) return null;
+      return {
+        level: 'warning', component: 'docker-events', reason: 'container_died',
+        message: `Container ${id} died${ev.exitCode === null ? '' : ` (exit code ${ev.exitCode})`}`,
+      };
+    case 'oom':
+      return { level: 'warning', component: 'docker-events', reason: 'container_oom', message: `Container ${id} ran out of memory` };
+    case 'kill':
+      return { level: 'info', component: 'docker-events', reason: 'container_killed', message: `Container ${id} was sent a kill signal` };
+    default:
+      return null;
+  }
+}
+
+/**
+ * A replacement that publishes host ports waits until the deployment it replaces (same
+ * namespace and name, now `deleted`) is purged, so the ports are free (RING §5.8 "port freed first").
+ */
+function waitsForDeletedTwin(d: Deployment, all: Deployment[]): boolean {
+  if (d.status === 'deleted' || !(d.ports ?? []).some((p) => p.published > 0)) return false;
+  return all.some((o) => o.id !== d.id && o.status === 'deleted' && o.namespace === d.namespace && o.name === d.name);
+}
+
+function sleep(ms: number, signal?: AbortSignal): { promise: Promise<void>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let done: () => void = () => {};
+  const promise = new Promise<void>((resolve) => {
+    done = resolve;
+    timer = setTimeout(resolve, ms);
+    timer.unref?.();
+    signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  return { promise, cancel: () => { if (timer) clearTimeout(timer); done(); } };
+}

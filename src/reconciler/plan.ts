@@ -1,0 +1,430 @@
+// The pure heart of the reconciler: one deployment row + what the runtime reports + the clock
+// + the little the executor remembers → a flat list of actions. No I/O, no clock reads: every
+// input arrives in PlanInput, so the whole lifecycle table is unit-tested without Docker.
+import type { Deployment } from '../domain/deployment.js';
+import { parseDuration } from '../domain/durations.js';
+import { MAX_RESTART_COUNT, RETRIED_FAILURE_STATUSES, isTerminal, type Status } from '../domain/status.js';
+import type { Instance } from '../runtime/runtime.js';
+import type { NewEvent } from '../store/events.js';
+
+// ---------------------------------------------------------------------------------------------
+// Timings (RING.md §5.6, with the decisions documented in the report)
+
+/**
+ * Delay before the next attempt after the n-th counted failure (n = restart_count after it).
+ * The first failure is retried at once (a single `docker kill` is replaced immediately, as
+ * Kubernetes restarts a crashed container immediately the first time); after that Ring's table
+ * 1, 2, 4, 8, 16, 32 s, capped at 60 s.
+ */
+export function backoffMs(count: number): number {
+  if (count <= 1) return 0;
+  return Math.min(1000 * 2 ** (count - 2), 60_000);
+}
+
+/** Minimum anti-flap window before a worker's restart_count is forgiven (RING §5.6, §15). */
+export const HEALTHY_WINDOW_MS = 10_000;
+
+/** A freshly started worker instance must still run after this long to count as up (RING §5.3 t42). */
+export const LIVENESS_CONFIRM_MS = 750;
+
+/** Exit codes that mean "the command could not be run at all" (not found / not executable). */
+export const NON_RETRYABLE_EXIT_CODES: readonly number[] = [126, 127];
+
+// ---------------------------------------------------------------------------------------------
+// Input and output
+
+/** What the executor remembers about one deployment between passes (lost on restart, by design). */
+export interface DeploymentMemory {
+  /** No counted failure is retried before this instant (ms since epoch); 0 = no backoff. */
+  nextAttemptAt: number;
+  /** Since when the worker has been continuously up with every replica and no failure; null = not up. */
+  healthySince: number | null;
+}
+
+export const FRESH_MEMORY: DeploymentMemory = Object.freeze({ nextAttemptAt: 0, healthySince: null });
+
+export interface PlanInput {
+  deployment: Deployment;
+  /** The runtime's instances labelled with this deployment's id. */
+  instances: readonly Instance[];
+  now: number;
+  /**
+   * Instances whose end is already accounted for: removed on purpose (delete, scale-down, never
+   * started) or already counted as a crash. Their exit is never counted (again).
+   */
+  settled: { has(instanceId: string): boolean };
+  memory: DeploymentMemory;
+  /** Overrides LIVENESS_CONFIRM_MS (tests). */
+  livenessConfirmMs?: number;
+  /**
+   * The readiness gate (RING §5.7), computed by whoever runs the probes: false holds a worker in
+   * `creating` even with every replica up. Default true (no readiness checks). Jobs ignore it.
+   */
+  ready?: boolean;
+}
+
+export type Action =
+  /** Create one instance; `event` is recorded once it runs. */
+  | { type: 'createInstance'; reason: 'scale_up' | 'job_start'; event?: NewEvent }
+  /** Remove one instance; intentional removals are remembered so their death is never counted. */
+  | { type: 'removeInstance'; instanceId: string; intentional: boolean; reason: RemoveReason; event?: NewEvent }
+  /** Compare-and-set the status (skipped when the row no longer has `from`), writing `cause` then `event`. */
+  | { type: 'setStatus'; from: Status; status: Status; reason: string; event: NewEvent; cause?: NewEvent }
+  /** Compare-and-set restart_count from `from` to `from + by`; `instanceId` is the crash being counted. */
+  | { type: 'bumpRestartCount'; from: number; by: number; instanceId?: string; reason: string; event: NewEvent }
+  | { type: 'resetRestartCount'; from: number; reason: string; event: NewEvent }
+  /** Delete the row with its events and probe history (only while it is still `deleted`). */
+  | { type: 'purge'; reason: string }
+  | { type: 'recordEvent'; reason: string; event: NewEvent };
+
+export type RemoveReason = 'deployment_deleted' | 'never_started' | 'already_settled' | 'crashed' | 'exited' | 'scale_down';
+
+export interface PlanResult {
+  actions: Action[];
+  /** Come back after this long even if nothing wakes the loop (backoff end, liveness check, healthy window). */
+  requeueAfterMs?: number;
+  /** The memory to keep for the next pass. */
+  memory: DeploymentMemory;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events (messages follow RING.md §5.2–§5.4, §7.1)
+
+const SCHEDULER = 'scheduler';
+const DOCKER = 'docker';
+
+export function shortId(id: string): string {
+  return id.slice(0, 12);
+}
+
+/** The state_transition event every status change writes. */
+export function transitionEvent(from: Status, to: Status, containers?: number): NewEvent {
+  const tail = to === 'running' && containers !== undefined ? ` (${containers} containers)` : '';
+  const level = isTerminal(to) && to !== 'completed' ? 'error' : RETRIED_FAILURE_STATUSES.includes(to) ? 'warning' : 'info';
+  return { level, component: SCHEDULER, reason: 'state_transition', message: `Status changed from ${from} to ${to}${tail}` };
+}
+
+function event(level: NewEvent['level'], component: string, reason: string, message: string): NewEvent {
+  return { level, component, reason, message };
+}
+
+function exitText(i: Instance): string {
+  if (i.oomKilled) return 'was killed for running out of memory';
+  return i.exitCode === null ? 'exited with an unknown code' : `exited with code ${i.exitCode}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// plan()
+
+const RECONCILED: readonly Status[] = ['pending', 'creating', 'running', 'deleted', ...RETRIED_FAILURE_STATUSES];
+
+/** The statuses the loop reads (RING §5.1); terminal ones are left out on purpose. */
+export function isReconciled(s: Status): boolean {
+  return RECONCILED.includes(s);
+}
+export const RECONCILED_STATUSES: readonly Status[] = RECONCILED;
+
+export function plan(input: PlanInput): PlanResult {
+  const d = input.deployment;
+  if (d.status === 'deleted') return planDeleted(input);
+  if (isTerminal(d.status)) return { actions: [], memory: input.memory };
+  return d.kind === 'job' ? planJob(input) : planWorker(input);
+}
+
+/** Builds the action list while tracking the status and count the row will have after each action. */
+class Plan {
+  readonly actions: Action[] = [];
+  status: Status;
+  count: number;
+  memory: DeploymentMemory;
+  private requeue: number | undefined;
+
+  constructor(readonly input: PlanInput) {
+    this.status = input.deployment.status;
+    this.count = input.deployment.restart_count;
+    this.memory = { ...input.memory };
+    // Backoff only ever follows a counted failure; a count of 0 means a re-apply reset it.
+    if (this.count === 0) this.memory.nextAttemptAt = 0;
+  }
+
+  setStatus(status: Status, reason: string, opts: { cause?: NewEvent; containers?: number } = {}): void {
+    if (status === this.status) {
+      if (opts.cause) this.actions.push({ type: 'recordEvent', reason, event: opts.cause });
+      return;
+    }
+    this.actions.push({
+      type: 'setStatus', from: this.status, status, reason,
+      event: transitionEvent(this.status, status, opts.containers),
+      ...(opts.cause ? { cause: opts.cause } : {}),
+    });
+    this.status = status;
+  }
+
+  bump(reason: string, cause: (n: number) => NewEvent, instanceId?: string): void {
+    const n = this.count + 1;
+    this.actions.push({ type: 'bumpRestartCount', from: this.count, by: 1, reason, event: cause(n), ...(instanceId ? { instanceId } : {}) });
+    this.count = n;
+  }
+
+  remove(i: Instance, intentional: boolean, reason: RemoveReason, ev?: NewEvent): void {
+    this.actions.push({ type: 'removeInstance', instanceId: i.id, intentional, reason, ...(ev ? { event: ev } : {}) });
+  }
+
+  create(reason: 'scale_up' | 'job_start', ev?: NewEvent): void {
+    this.actions.push({ type: 'createInstance', reason, ...(ev ? { event: ev } : {}) });
+  }
+
+  requeueAfter(ms: number): void {
+    const v = Math.max(0, Math.ceil(ms));
+    this.requeue = this.requeue === undefined ? v : Math.min(this.requeue, v);
+  }
+
+  /** Arms the backoff for the failure just counted. */
+  armBackoff(): void {
+    const wait = backoffMs(this.count);
+    this.memory.nextAttemptAt = this.input.now + wait;
+    this.memory.healthySince = null;
+  }
+
+  inBackoff(): boolean {
+    return this.input.now < this.memory.nextAttemptAt;
+  }
+
+  result(): PlanResult {
+    return { actions: this.actions, memory: this.memory, ...(this.requeue !== undefined ? { requeueAfterMs: this.requeue } : {}) };
+  }
+}
+
+const ACTIVE_STATES = new Set(['running', 'restarting', 'paused']);
+const ENDED_STATES = new Set(['exited', 'dead']);
+
+interface Groups {
+  /** Never started: a half-done create. */
+  created: Instance[];
+  /** Alive (running/restarting/paused), oldest first. */
+  active: Instance[];
+  /** Ended, by finish time. */
+  ended: Instance[];
+}
+
+function group(instances: readonly Instance[]): Groups {
+  const g: Groups = { created: [], active: [], ended: [] };
+  for (const i of instances) {
+    if (i.state === 'created') g.created.push(i);
+    else if (ACTIVE_STATES.has(i.state)) g.active.push(i);
+    else if (ENDED_STATES.has(i.state)) g.ended.push(i);
+    // 'removing': already on its way out; neither alive nor ours to count.
+  }
+  g.active.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  g.ended.sort((a, b) => (a.finishedAt ?? a.createdAt) - (b.finishedAt ?? b.createdAt) || a.id.localeCompare(b.id));
+  return g;
+}
+
+// ---- deleted ---------------------------------------------------------------------------------
+
+/** Remove every instance, then purge; the executor stops at the first failed removal, so purge only follows a clean sweep. */
+function planDeleted(input: PlanInput): PlanResult {
+  const p = new Plan(input);
+  for (const i of input.instances) p.remove(i, true, 'deployment_deleted');
+  p.actions.push({ type: 'purge', reason: 'deployment_deleted' });
+  return p.result();
+}
+
+// ---- worker ----------------------------------------------------------------------------------
+
+function planWorker(input: PlanInput): PlanResult {
+  const d = input.deployment;
+  const p = new Plan(input);
+
+  if (p.count >= MAX_RESTART_COUNT) {
+    p.setStatus('crash_loop_back_off', 'restart_budget_exhausted');
+    return p.result();
+  }
+
+  const g = group(input.instances);
+  for (const i of g.created) {
+    p.remove(i, true, 'never_started', event('info', DOCKER, 'container_deletion', `Removed container ${shortId(i.id)} that never started`));
+  }
+
+  // Ended instances: settled ones go silently; exit 0 completes the worker; the rest are crashes.
+  let crashes = 0;
+  let nonRetryable = false;
+  for (const i of g.ended) {
+    if (input.settled.has(i.id)) {
+      p.remove(i, true, 'already_settled');
+      continue;
+    }
+    if (i.exitCode === 0 && !i.oomKilled) {
+      // Ring: a worker whose container exits 0 is done (RING §5.1, §5.3). Remove first so a failed
+      // removal leaves the evidence for the next pass.
+      p.remove(i, false, 'exited');
+      p.setStatus('completed', 'container_completed', {
+        cause: event('info', DOCKER, 'container_completed', `Container ${shortId(i.id)} exited with code 0; worker completed`),
+      });
+      return p.result();
+    }
+    if (i.exitCode !== null && NON_RETRYABLE_EXIT_CODES.includes(i.exitCode)) {
+      nonRetryable = true;
+      p.bump('non_retryable_exit', (n) => event('error', DOCKER, 'non_retryable_exit',
+        `Container ${shortId(i.id)} exited with code ${i.exitCode}: the command could not be run (not found or not executable) (restart ${n})`), i.id);
+    } else {
+      p.bump('container_crashed', (n) => event('error', DOCKER, 'container_crashed',
+        i.oomKilled
+          ? `Container ${shortId(i.id)} exited unexpectedly (restart ${n}): out of memory`
+          : `Container ${shortId(i.id)} exited unexpectedly (restart ${n})`), i.id);
+    }
+    p.remove(i, false, 'crashed');
+    crashes++;
+  }
+
+  if (p.count >= MAX_RESTART_COUNT) {
+    p.setStatus('crash_loop_back_off', 'restart_budget_exhausted', {
+      cause: event('error', SCHEDULER, 'crash_loop_back_off', `Restart count reached ${p.count} (max ${MAX_RESTART_COUNT}); giving up`),
+    });
+    p.memory = { nextAttemptAt: 0, healthySince: null };
+    return p.result();
+  }
+  if (crashes > 0) p.armBackoff();
+  if (nonRetryable) p.setStatus('create_container_error', 'non_retryable_exit');
+
+  // Scale down: newest first, never counted.
+  const desired = Math.max(0, d.replicas);
+  const active = g.active;
+  let kept = active.length;
+  if (active.length > desired) {
+    const surplus = [...active].sort((a, b) => rank(a) - rank(b) || b.createdAt - a.createdAt || b.id.localeCompare(a.id));
+    for (const i of surplus.slice(0, active.length - desired)) {
+      p.remove(i, true, 'scale_down', event('info', DOCKER, 'scale_down', `Scaled down from ${kept} to ${kept - 1} replicas`));
+      kept--;
+    }
+  }
+
+  // Scale up: every missing instance at once, unless a counted failure is backing off.
+  const missing = desired - kept;
+  if (missing > 0) {
+    if (p.inBackoff()) {
+      p.requeueAfter(p.memory.nextAttemptAt - input.now);
+    } else {
+      if (p.status === 'pending') p.setStatus('creating', 'instances_starting');
+      for (let k = 0; k < missing; k++) {
+        p.create('scale_up', event('info', DOCKER, 'scale_up', `Scaled up from ${kept + k} to ${kept + k + 1} replicas`));
+      }
+      // Come back to confirm the new instances stayed up (status promotion).
+      p.requeueAfter(input.livenessConfirmMs ?? LIVENESS_CONFIRM_MS);
+    }
+  }
+
+  // Promotion to running: every replica up and confirmed alive.
+  const confirmMs = input.livenessConfirmMs ?? LIVENESS_CONFIRM_MS;
+  if (missing <= 0 && crashes === 0 && p.status !== 'running' && promotable(p.status)) {
+    const youngest = Math.max(0, ...active.map((i) => i.startedAt ?? 0));
+    const wait = youngest + confirmMs - input.now;
+    if (wait > 0) p.requeueAfter(wait);
+    else if (input.ready ?? true) p.setStatus('running', 'instances_up', { containers: kept });
+  }
+
+  // Healthy window and forgiveness (RING §5.6 / §15 "windowed").
+  const up = missing <= 0 && crashes === 0 && (p.status === 'running' || (p.status === 'creating' && kept > 0));
+  if (!up) {
+    p.memory.healthySince = null;
+    return p.result();
+  }
+  const since = p.memory.healthySince ?? input.now;
+  p.memory.healthySince = since;
+  p.memory.nextAttemptAt = 0;
+  if (p.count > 0) {
+    const window = healthyWindowMs(d);
+    const left = since + window - input.now;
+    if (left <= 0) {
+      p.actions.push({
+        type: 'resetRestartCount', from: p.count, reason: 'healthy_window',
+        event: event('info', SCHEDULER, 'restart_count_reset',
+          `Restart count reset to 0 after ${Math.round(window / 1000)}s without a failure (was ${p.count})`),
+      });
+      p.count = 0;
+    } else {
+      p.requeueAfter(left);
+    }
+  }
+  return p.result();
+}
+
+/** Removal order for a scale-down: not-running instances go first. */
+function rank(i: Instance): number {
+  return i.state === 'running' ? 1 : 0;
+}
+
+function promotable(s: Status): boolean {
+  return s === 'pending' || s === 'creating' || RETRIED_FAILURE_STATUSES.includes(s);
+}
+
+/** The anti-flap window: the longest readiness min_healthy_time, never below 10 s. */
+export function healthyWindowMs(d: Pick<Deployment, 'health_checks'>): number {
+  let window = HEALTHY_WINDOW_MS;
+  for (const c of d.health_checks ?? []) {
+    if (!c.readiness || !c.min_healthy_time) continue;
+    const ms = parseDuration(c.min_healthy_time);
+    if (ms !== null && ms > window) window = ms;
+  }
+  return window;
+}
+
+// ---- job -------------------------------------------------------------------------------------
+
+/**
+ * One instance, run to completion exactly once (RING §5.4): running → running; exit 0 →
+ * completed; anything else → failed (no retry). The container stays until the deployment is
+ * deleted. Only create failures and a vanished container are retried, within the budget.
+ */
+function planJob(input: PlanInput): PlanResult {
+  const p = new Plan(input);
+
+  if (p.count >= MAX_RESTART_COUNT) {
+    p.setStatus('failed', 'restart_budget_exhausted');
+    return p.result();
+  }
+
+  const g = group(input.instances);
+  for (const i of g.created) {
+    p.remove(i, true, 'never_started', event('info', DOCKER, 'container_deletion', `Removed container ${shortId(i.id)} that never started`));
+  }
+
+  if (g.active.length > 0) {
+    if (p.status !== 'running') p.setStatus('running', 'instances_up', { containers: g.active.length });
+    p.memory = { nextAttemptAt: 0, healthySince: null };
+    return p.result();
+  }
+
+  const ended = g.ended.filter((i) => !input.settled.has(i.id));
+  const last = ended[ended.length - 1];
+  if (last) {
+    if (last.exitCode === 0 && !last.oomKilled) {
+      p.setStatus('completed', 'container_completed', {
+        cause: event('info', DOCKER, 'container_completed', `Container ${shortId(last.id)} exited with code 0; job completed`),
+      });
+    } else {
+      p.setStatus('failed', 'job_failed', {
+        cause: event('error', DOCKER, 'job_failed', `Container ${shortId(last.id)} ${exitText(last)}; job failed`),
+      });
+    }
+    return p.result();
+  }
+
+  // No instance. A job that was running lost its container (removed behind our back): count it.
+  if (p.status === 'running') {
+    p.bump('container_lost', (n) => event('error', DOCKER, 'container_lost', `Job container disappeared before it finished (restart ${n})`));
+    if (p.count >= MAX_RESTART_COUNT) {
+      p.setStatus('failed', 'restart_budget_exhausted');
+      return p.result();
+    }
+    p.setStatus('creating', 'container_lost');
+    p.armBackoff();
+  }
+  if (p.inBackoff()) {
+    p.requeueAfter(p.memory.nextAttemptAt - input.now);
+    return p.result();
+  }
+  if (p.status === 'pending') p.setStatus('creating', 'instances_starting');
+  p.create('job_start', event('info', DOCKER, 'scale_up', 'Scaled up from 0 to 1 replicas'));
+  return p.result();
+}
