@@ -14,6 +14,44 @@ export interface RouteDef {
 
 export const routes = [
   {
+    "operationId": "createConfig",
+    "method": "POST",
+    "path": "/configs",
+    "scope": "configs:write",
+    "streaming": false,
+    "params": null,
+    "query": null,
+    "body": {
+      "required": true,
+      "schema": {
+        "type": "object",
+        "required": [
+          "namespace",
+          "name",
+          "data"
+        ],
+        "properties": {
+          "namespace": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "data": {
+            "type": "string",
+            "description": "A JSON object as text; each key is mountable as one file."
+          },
+          "labels": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      }
+    }
+  },
+  {
     "operationId": "createDeployment",
     "method": "POST",
     "path": "/deployments",
@@ -60,6 +98,53 @@ export const routes = [
     }
   },
   {
+    "operationId": "createSecret",
+    "method": "POST",
+    "path": "/secrets",
+    "scope": "secrets:write",
+    "streaming": false,
+    "params": null,
+    "query": null,
+    "body": {
+      "required": true,
+      "schema": {
+        "type": "object",
+        "required": [
+          "namespace",
+          "name",
+          "value"
+        ],
+        "properties": {
+          "namespace": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "value": {
+            "type": "string",
+            "writeOnly": true
+          }
+        }
+      }
+    }
+  },
+  {
+    "operationId": "createToken",
+    "method": "POST",
+    "path": "/tokens",
+    "scope": "admin",
+    "streaming": false,
+    "params": null,
+    "query": null,
+    "body": {
+      "required": true,
+      "schema": {
+        "$ref": "#/components/schemas/TokenInput"
+      }
+    }
+  },
+  {
     "operationId": "createUser",
     "method": "POST",
     "path": "/users",
@@ -85,6 +170,92 @@ export const routes = [
         }
       }
     }
+  },
+  {
+    "operationId": "createVolume",
+    "method": "POST",
+    "path": "/volumes",
+    "scope": "volumes:write",
+    "streaming": false,
+    "params": null,
+    "query": null,
+    "body": {
+      "required": true,
+      "schema": {
+        "type": "object",
+        "required": [
+          "namespace",
+          "name"
+        ],
+        "properties": {
+          "namespace": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "size": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "A quantity such as 512Mi or 10Gi."
+          },
+          "backend_type": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "`local` (default) or `directory`."
+          },
+          "labels": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "additionalProperties": {
+              "type": "string"
+            }
+          }
+        }
+      }
+    }
+  },
+  {
+    "operationId": "createWebhook",
+    "method": "POST",
+    "path": "/webhooks",
+    "scope": "webhooks:write",
+    "streaming": false,
+    "params": null,
+    "query": null,
+    "body": {
+      "required": true,
+      "schema": {
+        "$ref": "#/components/schemas/WebhookInput"
+      }
+    }
+  },
+  {
+    "operationId": "deleteConfig",
+    "method": "DELETE",
+    "path": "/configs/{id}",
+    "scope": "configs:write",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
+    "query": null,
+    "body": null
   },
   {
     "operationId": "deleteDeployment",
@@ -129,10 +300,110 @@ export const routes = [
     "body": null
   },
   {
+    "operationId": "deleteSecret",
+    "method": "DELETE",
+    "path": "/secrets/{id}",
+    "scope": "secrets:write",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
+    "query": {
+      "type": "object",
+      "properties": {
+        "force": {
+          "type": "boolean"
+        }
+      },
+      "required": []
+    },
+    "body": null
+  },
+  {
     "operationId": "deleteUser",
     "method": "DELETE",
     "path": "/users/{id}",
     "scope": "users:write",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
+    "query": null,
+    "body": null
+  },
+  {
+    "operationId": "deleteVolume",
+    "method": "DELETE",
+    "path": "/volumes/{id}",
+    "scope": "volumes:write",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
+    "query": {
+      "type": "object",
+      "properties": {
+        "force": {
+          "type": "boolean"
+        }
+      },
+      "required": []
+    },
+    "body": null
+  },
+  {
+    "operationId": "deleteWebhook",
+    "method": "DELETE",
+    "path": "/webhooks/{id}",
+    "scope": "webhooks:write",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
+    "query": null,
+    "body": null
+  },
+  {
+    "operationId": "getConfig",
+    "method": "GET",
+    "path": "/configs/{id}",
+    "scope": "configs:read",
     "streaming": false,
     "params": {
       "type": "object",
@@ -252,6 +523,16 @@ export const routes = [
     "body": null
   },
   {
+    "operationId": "getMetrics",
+    "method": "GET",
+    "path": "/metrics",
+    "scope": "public",
+    "streaming": false,
+    "params": null,
+    "query": null,
+    "body": null
+  },
+  {
     "operationId": "getNamespace",
     "method": "GET",
     "path": "/namespaces/{id}",
@@ -290,6 +571,111 @@ export const routes = [
     "streaming": false,
     "params": null,
     "query": null,
+    "body": null
+  },
+  {
+    "operationId": "getSecret",
+    "method": "GET",
+    "path": "/secrets/{id}",
+    "scope": "secrets:read",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
+    "query": null,
+    "body": null
+  },
+  {
+    "operationId": "getToken",
+    "method": "GET",
+    "path": "/tokens/{id}",
+    "scope": "admin",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
+    "query": null,
+    "body": null
+  },
+  {
+    "operationId": "getVolume",
+    "method": "GET",
+    "path": "/volumes/{id}",
+    "scope": "volumes:read",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
+    "query": null,
+    "body": null
+  },
+  {
+    "operationId": "getWebhook",
+    "method": "GET",
+    "path": "/webhooks/{id}",
+    "scope": "webhooks:read",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
+    "query": null,
+    "body": null
+  },
+  {
+    "operationId": "listConfigs",
+    "method": "GET",
+    "path": "/configs",
+    "scope": "configs:read",
+    "streaming": false,
+    "params": null,
+    "query": {
+      "type": "object",
+      "properties": {
+        "namespace": {
+          "type": "string"
+        },
+        "name": {
+          "type": "string"
+        }
+      },
+      "required": []
+    },
     "body": null
   },
   {
@@ -417,10 +803,98 @@ export const routes = [
     "body": null
   },
   {
+    "operationId": "listSecrets",
+    "method": "GET",
+    "path": "/secrets",
+    "scope": "secrets:read",
+    "streaming": false,
+    "params": null,
+    "query": {
+      "type": "object",
+      "properties": {
+        "namespace": {
+          "type": "string"
+        }
+      },
+      "required": []
+    },
+    "body": null
+  },
+  {
+    "operationId": "listTokens",
+    "method": "GET",
+    "path": "/tokens",
+    "scope": "admin",
+    "streaming": false,
+    "params": null,
+    "query": null,
+    "body": null
+  },
+  {
     "operationId": "listUsers",
     "method": "GET",
     "path": "/users",
     "scope": "users:read",
+    "streaming": false,
+    "params": null,
+    "query": null,
+    "body": null
+  },
+  {
+    "operationId": "listVolumes",
+    "method": "GET",
+    "path": "/volumes",
+    "scope": "volumes:read",
+    "streaming": false,
+    "params": null,
+    "query": {
+      "type": "object",
+      "properties": {
+        "namespace": {
+          "type": "string"
+        }
+      },
+      "required": []
+    },
+    "body": null
+  },
+  {
+    "operationId": "listWebhookEvents",
+    "method": "GET",
+    "path": "/webhooks/{id}/events",
+    "scope": "webhooks:read",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
+    "query": {
+      "type": "object",
+      "properties": {
+        "limit": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000,
+          "default": 50
+        }
+      },
+      "required": []
+    },
+    "body": null
+  },
+  {
+    "operationId": "listWebhooks",
+    "method": "GET",
+    "path": "/webhooks",
+    "scope": "webhooks:read",
     "streaming": false,
     "params": null,
     "query": null,
@@ -462,6 +936,92 @@ export const routes = [
     "params": null,
     "query": null,
     "body": null
+  },
+  {
+    "operationId": "revokeToken",
+    "method": "DELETE",
+    "path": "/tokens/{id}",
+    "scope": "admin",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
+    "query": null,
+    "body": null
+  },
+  {
+    "operationId": "rotateToken",
+    "method": "POST",
+    "path": "/tokens/{id}/rotate",
+    "scope": "admin",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
+    "query": null,
+    "body": null
+  },
+  {
+    "operationId": "updateConfig",
+    "method": "PUT",
+    "path": "/configs/{id}",
+    "scope": "configs:write",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
+    "query": null,
+    "body": {
+      "required": true,
+      "schema": {
+        "type": "object",
+        "required": [
+          "name",
+          "data"
+        ],
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "data": {
+            "type": "string"
+          },
+          "labels": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      }
+    }
   },
   {
     "operationId": "updateUser",
@@ -616,6 +1176,150 @@ export const componentSchemas: Record<string, unknown> = {
       "updated_at": {
         "type": "string",
         "description": "\"\" until updated"
+      }
+    }
+  },
+  "TokenInput": {
+    "type": "object",
+    "required": [
+      "name",
+      "scopes"
+    ],
+    "properties": {
+      "name": {
+        "type": "string"
+      },
+      "scopes": {
+        "type": "array",
+        "items": {
+          "type": "string"
+        },
+        "description": "`<resource>:read|write` or `admin`."
+      },
+      "namespaces": {
+        "type": "array",
+        "items": {
+          "type": "string"
+        },
+        "description": "Empty or absent = every namespace."
+      },
+      "expire_at": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "RFC 3339; absent = never expires."
+      }
+    }
+  },
+  "Token": {
+    "type": "object",
+    "required": [
+      "id",
+      "name",
+      "token_prefix",
+      "scopes",
+      "namespaces",
+      "created_at",
+      "expire_at",
+      "last_used_at",
+      "revoked_at"
+    ],
+    "properties": {
+      "id": {
+        "type": "string"
+      },
+      "name": {
+        "type": "string"
+      },
+      "token_prefix": {
+        "type": "string"
+      },
+      "scopes": {
+        "type": "array",
+        "items": {
+          "type": "string"
+        }
+      },
+      "namespaces": {
+        "type": "array",
+        "items": {
+          "type": "string"
+        }
+      },
+      "created_at": {
+        "type": "string"
+      },
+      "expire_at": {
+        "type": [
+          "string",
+          "null"
+        ]
+      },
+      "last_used_at": {
+        "type": [
+          "string",
+          "null"
+        ]
+      },
+      "revoked_at": {
+        "type": [
+          "string",
+          "null"
+        ]
+      }
+    }
+  },
+  "CreatedToken": {
+    "type": "object",
+    "required": [
+      "id",
+      "name",
+      "token",
+      "token_prefix",
+      "scopes",
+      "namespaces",
+      "created_at",
+      "expire_at",
+      "message"
+    ],
+    "properties": {
+      "id": {
+        "type": "string"
+      },
+      "name": {
+        "type": "string"
+      },
+      "token": {
+        "type": "string",
+        "pattern": "^ring_pat_[0-9a-f]{64}$"
+      },
+      "token_prefix": {
+        "type": "string"
+      },
+      "scopes": {
+        "type": "array",
+        "items": {
+          "type": "string"
+        }
+      },
+      "namespaces": {
+        "type": "array",
+        "items": {
+          "type": "string"
+        }
+      },
+      "created_at": {
+        "type": "string"
+      },
+      "expire_at": {
+        "type": [
+          "string",
+          "null"
+        ]
+      },
+      "message": {
+        "type": "string"
       }
     }
   },
@@ -1398,6 +2102,485 @@ export const componentSchemas: Record<string, unknown> = {
               }
             },
             "restart_count": {
+              "type": "integer"
+            }
+          }
+        }
+      }
+    }
+  },
+  "Secret": {
+    "type": "object",
+    "required": [
+      "id",
+      "created_at",
+      "updated_at",
+      "namespace",
+      "name"
+    ],
+    "properties": {
+      "id": {
+        "type": "string"
+      },
+      "created_at": {
+        "type": "string"
+      },
+      "updated_at": {
+        "type": "string",
+        "description": "\"\" until updated"
+      },
+      "namespace": {
+        "type": "string"
+      },
+      "name": {
+        "type": "string"
+      }
+    }
+  },
+  "SecretCreated": {
+    "type": "object",
+    "required": [
+      "id",
+      "created_at",
+      "namespace",
+      "name"
+    ],
+    "properties": {
+      "id": {
+        "type": "string"
+      },
+      "created_at": {
+        "type": "string"
+      },
+      "namespace": {
+        "type": "string"
+      },
+      "name": {
+        "type": "string"
+      }
+    }
+  },
+  "Config": {
+    "type": "object",
+    "required": [
+      "id",
+      "created_at",
+      "updated_at",
+      "namespace",
+      "name",
+      "data",
+      "labels"
+    ],
+    "properties": {
+      "id": {
+        "type": "string"
+      },
+      "created_at": {
+        "type": "string"
+      },
+      "updated_at": {
+        "type": "string",
+        "description": "\"\" until updated"
+      },
+      "namespace": {
+        "type": "string"
+      },
+      "name": {
+        "type": "string"
+      },
+      "data": {
+        "type": "string",
+        "description": "A JSON object as text."
+      },
+      "labels": {
+        "type": "string"
+      }
+    }
+  },
+  "NamedVolume": {
+    "type": "object",
+    "required": [
+      "id",
+      "created_at",
+      "updated_at",
+      "namespace",
+      "name",
+      "size",
+      "backend_type",
+      "host_path",
+      "labels"
+    ],
+    "properties": {
+      "id": {
+        "type": "string"
+      },
+      "created_at": {
+        "type": "string"
+      },
+      "updated_at": {
+        "type": "string",
+        "description": "\"\" until updated"
+      },
+      "namespace": {
+        "type": "string"
+      },
+      "name": {
+        "type": "string"
+      },
+      "size": {
+        "type": [
+          "string",
+          "null"
+        ]
+      },
+      "backend_type": {
+        "type": "string",
+        "enum": [
+          "local",
+          "directory"
+        ]
+      },
+      "host_path": {
+        "type": [
+          "string",
+          "null"
+        ]
+      },
+      "labels": {
+        "type": "object",
+        "additionalProperties": {
+          "type": "string"
+        }
+      }
+    }
+  },
+  "NamedVolumeCreated": {
+    "type": "object",
+    "required": [
+      "id",
+      "created_at",
+      "namespace",
+      "name",
+      "backend_type"
+    ],
+    "properties": {
+      "id": {
+        "type": "string"
+      },
+      "created_at": {
+        "type": "string"
+      },
+      "namespace": {
+        "type": "string"
+      },
+      "name": {
+        "type": "string"
+      },
+      "backend_type": {
+        "type": "string",
+        "enum": [
+          "local",
+          "directory"
+        ]
+      }
+    }
+  },
+  "WebhookInput": {
+    "type": "object",
+    "required": [
+      "url"
+    ],
+    "properties": {
+      "url": {
+        "type": "string",
+        "description": "http(s); loopback, link-local and unspecified addresses are refused."
+      },
+      "events": {
+        "type": "array",
+        "items": {
+          "type": "string"
+        },
+        "description": "`*`, `deployment.*` or exact kinds; empty or absent = every kind."
+      },
+      "secret": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "HMAC key; absent, null or empty = generated."
+      }
+    }
+  },
+  "Webhook": {
+    "type": "object",
+    "required": [
+      "id",
+      "url",
+      "events",
+      "created_at",
+      "revoked_at"
+    ],
+    "properties": {
+      "id": {
+        "type": "string"
+      },
+      "url": {
+        "type": "string"
+      },
+      "events": {
+        "type": "array",
+        "items": {
+          "type": "string"
+        }
+      },
+      "created_at": {
+        "type": "string"
+      },
+      "revoked_at": {
+        "type": [
+          "string",
+          "null"
+        ]
+      }
+    }
+  },
+  "CreatedWebhook": {
+    "type": "object",
+    "required": [
+      "id",
+      "url",
+      "events",
+      "secret",
+      "created_at",
+      "message"
+    ],
+    "properties": {
+      "id": {
+        "type": "string"
+      },
+      "url": {
+        "type": "string"
+      },
+      "events": {
+        "type": "array",
+        "items": {
+          "type": "string"
+        }
+      },
+      "secret": {
+        "type": "string"
+      },
+      "created_at": {
+        "type": "string"
+      },
+      "message": {
+        "type": "string"
+      }
+    }
+  },
+  "WebhookDelivery": {
+    "type": "object",
+    "required": [
+      "id",
+      "kind",
+      "payload",
+      "status",
+      "attempts",
+      "next_attempt_at",
+      "last_error",
+      "created_at",
+      "updated_at"
+    ],
+    "properties": {
+      "id": {
+        "type": "string",
+        "description": "The event id (the same for every subscriber)."
+      },
+      "kind": {
+        "type": "string"
+      },
+      "payload": {
+        "type": "string",
+        "description": "The JSON body exactly as sent."
+      },
+      "status": {
+        "type": "string",
+        "enum": [
+          "pending",
+          "delivered",
+          "dead",
+          "cancelled"
+        ]
+      },
+      "attempts": {
+        "type": "integer"
+      },
+      "next_attempt_at": {
+        "type": [
+          "string",
+          "null"
+        ]
+      },
+      "last_error": {
+        "type": [
+          "string",
+          "null"
+        ]
+      },
+      "created_at": {
+        "type": "string"
+      },
+      "updated_at": {
+        "type": "string"
+      }
+    }
+  },
+  "MetricsSnapshot": {
+    "type": "object",
+    "required": [
+      "deployments",
+      "deployments_by_status",
+      "deployments_by_runtime",
+      "unhealthy_deployments_by_namespace",
+      "namespaces",
+      "secrets",
+      "volumes",
+      "users",
+      "webhooks",
+      "configs",
+      "events_by_status",
+      "health_checks_by_status",
+      "runtime_last_refresh_seconds",
+      "deployment_runtime"
+    ],
+    "properties": {
+      "deployments": {
+        "type": "integer"
+      },
+      "deployments_by_status": {
+        "type": "object",
+        "additionalProperties": {
+          "type": "integer"
+        }
+      },
+      "deployments_by_runtime": {
+        "type": "object",
+        "additionalProperties": {
+          "type": "integer"
+        }
+      },
+      "unhealthy_deployments_by_namespace": {
+        "type": "array",
+        "items": {
+          "type": "object",
+          "required": [
+            "namespace",
+            "status",
+            "count"
+          ],
+          "properties": {
+            "namespace": {
+              "type": "string"
+            },
+            "status": {
+              "type": "string"
+            },
+            "count": {
+              "type": "integer"
+            }
+          }
+        }
+      },
+      "namespaces": {
+        "type": "integer"
+      },
+      "secrets": {
+        "type": "integer"
+      },
+      "volumes": {
+        "type": "integer"
+      },
+      "users": {
+        "type": "integer"
+      },
+      "webhooks": {
+        "type": "integer"
+      },
+      "configs": {
+        "type": "integer"
+      },
+      "events_by_status": {
+        "type": "object",
+        "additionalProperties": {
+          "type": "integer"
+        }
+      },
+      "health_checks_by_status": {
+        "type": "object",
+        "additionalProperties": {
+          "type": "integer"
+        }
+      },
+      "runtime_last_refresh_seconds": {
+        "type": "integer"
+      },
+      "deployment_runtime": {
+        "type": "array",
+        "items": {
+          "type": "object",
+          "required": [
+            "name",
+            "namespace",
+            "runtime",
+            "instances",
+            "cpu_usage_percent",
+            "memory_usage_bytes",
+            "memory_limit_bytes",
+            "network_rx_bytes",
+            "network_tx_bytes",
+            "disk_read_bytes",
+            "disk_write_bytes",
+            "pids",
+            "restarts"
+          ],
+          "properties": {
+            "name": {
+              "type": "string"
+            },
+            "namespace": {
+              "type": "string"
+            },
+            "runtime": {
+              "type": "string"
+            },
+            "instances": {
+              "type": "integer"
+            },
+            "cpu_usage_percent": {
+              "type": "number"
+            },
+            "memory_usage_bytes": {
+              "type": "number"
+            },
+            "memory_limit_bytes": {
+              "type": "number"
+            },
+            "network_rx_bytes": {
+              "type": "number"
+            },
+            "network_tx_bytes": {
+              "type": "number"
+            },
+            "disk_read_bytes": {
+              "type": "number"
+            },
+            "disk_write_bytes": {
+              "type": "number"
+            },
+            "pids": {
+              "type": "number"
+            },
+            "restarts": {
               "type": "integer"
             }
           }

@@ -24,6 +24,10 @@ export interface RingConfig {
   databasePath: string;
   docker: { enabled: boolean; host: string };
   logLevel: string;
+  /** Host access by non-admin tokens (src/domain/host-access.ts). */
+  security: { bindMountAllow: string[] };
+  /** `[server.webhooks]`: allow_loopback (or RING_WEBHOOK_ALLOW_LOOPBACK) lets subscribers live on this host. */
+  webhooks: { allowLoopback: boolean };
   /** Problems met while reading the file; the server logs them and goes on with defaults. */
   warnings: string[];
 }
@@ -40,6 +44,25 @@ export function configFilePath(explicit?: string, env: NodeJS.ProcessEnv = proce
 
 type Table = Record<string, unknown>;
 const table = (v: unknown): Table => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Table) : {});
+
+/**
+ * `[server.security] bind_mount_allow`, overridden by `RING_BIND_MOUNT_ALLOW` (comma-separated; set but
+ * empty = none). Only absolute paths count; the rest is reported and dropped.
+ */
+function bindMountAllow(fromToml: unknown, fromEnv: string | undefined, warnings: string[]): string[] {
+  const raw = fromEnv !== undefined ? fromEnv.split(',') : Array.isArray(fromToml) ? fromToml : [];
+  const out: string[] = [];
+  for (const entry of raw) {
+    const p = typeof entry === 'string' ? entry.trim() : '';
+    if (p === '' && fromEnv !== undefined) continue;
+    if (!p.startsWith('/')) {
+      warnings.push(`bind_mount_allow entry ${JSON.stringify(entry)} is not an absolute path; ignored`);
+      continue;
+    }
+    out.push(p);
+  }
+  return out;
+}
 
 function positiveSeconds(raw: string | undefined, fallback: number, name: string, warnings: string[]): number {
   if (raw === undefined || raw === '') return fallback;
@@ -103,7 +126,13 @@ export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS
       enabled: docker.enabled !== false,
       host: typeof docker.host === 'string' ? docker.host : env.DOCKER_HOST || 'unix:///var/run/docker.sock',
     },
-    logLevel: env.RING_LOG_LEVEL || env.RUST_LOG || 'info',
+    logLevel: env.RING_LOG_LEVEL || env.RUST_LOG || (typeof server.log_level === 'string' ? server.log_level : '') || 'info',
+    security: { bindMountAllow: bindMountAllow(table(server.security).bind_mount_allow, env.RING_BIND_MOUNT_ALLOW, warnings) },
+    webhooks: {
+      allowLoopback: env.RING_WEBHOOK_ALLOW_LOOPBACK !== undefined && env.RING_WEBHOOK_ALLOW_LOOPBACK !== ''
+        ? /^(1|true|yes|on)$/i.test(env.RING_WEBHOOK_ALLOW_LOOPBACK.trim())
+        : table(server.webhooks).allow_loopback === true,
+    },
     warnings,
   };
 }

@@ -38,3 +38,13 @@ export function assertNamespace(caller: Caller | null, namespace: string): void 
 export function namespaceVisible(caller: Caller | null, namespace: string): boolean {
   return !caller || caller.namespaces.length === 0 || caller.namespaces.includes(namespace);
 }
+
+/**
+ * Users and tokens live outside every namespace: a token confined to some namespaces must not change
+ * them, or it could mint itself a way out (a new admin, a password to log in with).
+ */
+export function assertUnconfined(caller: Caller | null, action: string): void {
+  if (caller && caller.namespaces.length > 0) {
+    throw new Problem(403, `token is scoped to namespaces (${caller.namespaces.join(', ')}) and cannot ${action}`);
+  }
+}

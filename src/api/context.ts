@@ -8,6 +8,8 @@ import type { Runtime, Instance } from '../runtime/runtime.js';
 import type { Logger } from '../logger.js';
 import type { TokenRow } from '../store/tokens.js';
 import type { UserRow } from '../store/users.js';
+import type { SecretBox } from '../domain/secret-box.js';
+import type { RuntimeStatsSnapshot } from '../metrics/runtime-stats.js';
 
 type Op<K extends OperationId> = operations[K];
 type Field<T, F extends string> = T extends { [P in F]?: infer V } ? Exclude<V, undefined> : never;
@@ -31,11 +33,15 @@ export interface Services {
   log: Logger;
   runtimes: Map<string, Runtime>;
   specText: string;
+  /** Seals secret values under RING_SECRET_KEY (the API only ever seals; the reconciler opens). */
+  secretBox: SecretBox;
   /** Tell the reconciler that a deployment's desired state changed. */
   wake(deploymentId?: string): void;
   /** Observed instances of one deployment (cached briefly: clients poll). */
   instancesOf(deploymentId: string): Promise<Instance[]>;
   startedAt: number;
+  /** Per-deployment resource usage for GET /metrics, refreshed in the background (absent: no such series). */
+  runtimeStats?: { snapshot(): RuntimeStatsSnapshot };
 }
 
 export interface Ctx<K extends OperationId> {

@@ -6,7 +6,10 @@ import { callerOf, json, noContent, type Ctx, type Handler } from './context.js'
 import { Problem, conflict, forbidden, notFound } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
 import { hasScope } from './tokens.js';
+import { assertHostAccess } from './host-access.js';
 import { deploymentView, matchesLabels } from './deployment-view.js';
+import { registerMountedVolumes } from './volumes.js';
+import { publishStatusChanged } from '../webhooks/publish.js';
 
 export function loadDeployment(ctx: Ctx<'getDeployment'> | { params: { id: string }; services: Ctx<'getDeployment'>['services']; caller: Ctx<'getDeployment'>['caller'] }): Deployment {
   const d = ctx.services.store.deployments.get(ctx.params.id);
@@ -43,6 +46,7 @@ export const createDeployment: Handler<'createDeployment'> = (ctx) => {
   const violations = validateDeployment(spec);
   if (violations.length) throw Problem.validation(violations);
   assertNamespace(caller, spec.namespace);
+  assertHostAccess(caller, spec, ctx.services.config);
   const nsExists = !!store.namespaces.byName(spec.namespace);
   if (!nsExists && !hasScope(caller.scopes, 'namespaces:write')) {
     throw forbidden(`namespace '${spec.namespace}' does not exist and the token lacks 'namespaces:write' to create it`);
@@ -56,11 +60,13 @@ export const createDeployment: Handler<'createDeployment'> = (ctx) => {
       const active = store.deployments.active(spec.namespace, spec.name);
       for (const old of active) {
         store.deployments.setStatus(old.id, 'deleted');
+        publishStatusChanged(store, old, { from: old.status, to: 'deleted', restartCount: old.restart_count });
         store.events.insert(old.id, { level: 'info', component: 'api', reason: 'replaced',
           message: `Deployment marked deleted: replaced by a new apply of '${spec.name}'` });
         replaced.push(old.id);
       }
       const row = store.deployments.insert(spec, { status: 'creating' });
+      registerMountedVolumes(store, spec);
       store.events.insert(row.id, { level: 'info', component: 'api', reason: 'deployment_created',
         message: `Deployment '${spec.name}' created successfully` });
       if (active.length) {
@@ -87,6 +93,7 @@ export const deleteDeployment: Handler<'deleteDeployment'> = (ctx) => {
   if (d.status !== 'deleted') {
     store.tx(() => {
       store.deployments.setStatus(d.id, 'deleted');
+      publishStatusChanged(store, d, { from: d.status, to: 'deleted', restartCount: d.restart_count });
       store.events.insert(d.id, { level: 'info', component: 'api', reason: 'state_transition',
         message: `Status changed from ${d.status} to deleted (delete requested)` });
     });

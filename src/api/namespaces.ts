@@ -35,6 +35,10 @@ export const deleteNamespace: Handler<'deleteNamespace'> = ({ params, services, 
   if (remaining > 0) {
     throw conflict('namespace is not empty', { remaining, hint: 'delete its deployments, secrets and configs first' });
   }
-  store.namespaces.remove(ns.id);
+  store.tx(() => {
+    // Named volumes are registry rows only: the runtime's data outlives the namespace.
+    store.volumes.removeNamespace(ns.name);
+    store.namespaces.remove(ns.id);
+  });
   return noContent();
 };

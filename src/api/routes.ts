@@ -9,6 +9,12 @@ import { listDeployments, getDeployment, createDeployment, deleteDeployment, lis
   listDeploymentHealthChecks } from './deployments.js';
 import { getDeploymentLogs } from './deployment-logs.js';
 import { getDeploymentMetrics } from './deployment-metrics.js';
+import { listSecrets, getSecret, createSecret, deleteSecret } from './secrets.js';
+import { listConfigs, getConfig, createConfig, updateConfig, deleteConfig } from './configs.js';
+import { listVolumes, getVolume, createVolume, deleteVolume } from './volumes.js';
+import { listTokens, getToken, createToken, revokeToken, rotateToken } from './personal-tokens.js';
+import { listWebhooks, getWebhook, createWebhook, deleteWebhook, listWebhookEvents } from './webhooks.js';
+import { getMetrics } from './metrics.js';
 
 export const handlers = {
   getHealth, getOpenApiSpec, getNode,
@@ -17,4 +23,10 @@ export const handlers = {
   listNamespaces, getNamespace, createNamespace, deleteNamespace,
   listDeployments, getDeployment, createDeployment, deleteDeployment, listDeploymentEvents, listDeploymentHealthChecks,
   getDeploymentLogs, getDeploymentMetrics,
+  listSecrets, getSecret, createSecret, deleteSecret,
+  listConfigs, getConfig, createConfig, updateConfig, deleteConfig,
+  listVolumes, getVolume, createVolume, deleteVolume,
+  listTokens, getToken, createToken, revokeToken, rotateToken,
+  listWebhooks, getWebhook, createWebhook, deleteWebhook, listWebhookEvents,
+  getMetrics,
 } satisfies Handlers;

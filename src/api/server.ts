@@ -72,7 +72,9 @@ export async function createApiServer(opts: {
           throw badRequest('the request body does not match the API schema', toViolations('body', validators.body.errors));
         }
       }
-      const ctx = { params, query, body, caller: (request.app as { caller?: Caller | null }).caller ?? null, services, request, h };
+      // Handlers log through services.log: a child carrying the request id ties their lines to the request's.
+      const log = services.log.child({ reqId: request.info.id });
+      const ctx = { params, query, body, caller: (request.app as { caller?: Caller | null }).caller ?? null, services: { ...services, log }, request, h };
       const pending = Promise.resolve(handler(ctx));
       const out = def.streaming ? await pending : await withTimeout(pending, handlerTimeoutMs);
       if (!isReply(out)) return out as ResponseObject;

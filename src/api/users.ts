@@ -5,6 +5,7 @@ import { callerOf, json, noContent, type Handler } from './context.js';
 import { Problem, conflict, forbidden, notFound, badRequest } from './problem.js';
 import { hashPassword } from './passwords.js';
 import { hasScope } from './tokens.js';
+import { assertUnconfined } from './authenticate.js';
 
 const ROLES: Role[] = ['admin', 'operator', 'viewer'];
 
@@ -32,7 +33,8 @@ export const listUsers: Handler<'listUsers'> = ({ services }) => json(200, servi
 
 export const getCurrentUser: Handler<'getCurrentUser'> = (ctx) => json(200, userView(callerOf(ctx).user));
 
-export const createUser: Handler<'createUser'> = async ({ body, services: { store } }) => {
+export const createUser: Handler<'createUser'> = async ({ body, services: { store }, caller }) => {
+  assertUnconfined(caller, 'create users');
   const violations = validateUser(body);
   if (violations.length) throw Problem.validation(violations);
   if (store.users.byUsername(body.username)) throw conflict(`user '${body.username}' already exists`);
@@ -43,9 +45,14 @@ export const createUser: Handler<'createUser'> = async ({ body, services: { stor
 export const updateUser: Handler<'updateUser'> = async (ctx) => {
   const { store } = ctx.services;
   const caller = callerOf(ctx);
+  assertUnconfined(caller, 'change users');
   const target = store.users.get(ctx.params.id);
   if (!target) throw notFound(`user '${ctx.params.id}' not found`);
   const { username, password, role } = ctx.body;
+  // A new password is a new login with the role's full scopes: a narrower personal token must not reach it.
+  if (caller.token.kind === 'pat' && (password !== undefined || username !== undefined) && !hasScope(caller.scopes, 'users:write')) {
+    throw forbidden('changing a username or password with a personal access token needs the users:write scope');
+  }
   const privileged = target.id !== caller.user.id || role !== undefined;
   if (privileged && !(caller.user.role === 'admin' && hasScope(caller.scopes, 'users:write'))) {
     throw forbidden('changing another account or a role needs role admin and the users:write scope');
@@ -68,6 +75,7 @@ export const updateUser: Handler<'updateUser'> = async (ctx) => {
 export const deleteUser: Handler<'deleteUser'> = (ctx) => {
   const { store } = ctx.services;
   const caller = callerOf(ctx);
+  assertUnconfined(caller, 'delete users');
   const target = store.users.get(ctx.params.id);
   if (!target) throw notFound(`user '${ctx.params.id}' not found`);
   if (target.id === caller.user.id) throw forbidden('you cannot delete your own account');

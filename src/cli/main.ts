@@ -12,6 +12,9 @@ import { registerNamespace } from './commands/namespace.js';
 import { registerNode } from './commands/node.js';
 import { registerServer } from './commands/server.js';
 import { registerUser } from './commands/user.js';
+import { registerToken } from './commands/token.js';
+import { registerSecret } from './commands/secret.js';
+import { registerConfig } from './commands/config.js';
 
 function version(): string {
   try {
@@ -39,10 +42,13 @@ export function buildProgram(): Command {
   registerServer(program);
   registerLogin(program);
   registerUser(program);
+  registerToken(program);
   registerNamespace(program);
   registerNode(program);
   registerApply(program);
   registerDeployment(program);
+  registerSecret(program);
+  registerConfig(program);
 
   for (const cmd of allCommands(program)) {
     if (cmd !== program && cmd.commands.length === 0) {

@@ -22,6 +22,8 @@ export const SILENT_LOGGER: Logger = { info() {}, warn() {}, error() {} };
 /** Reported (inside the writing transaction) for every status change, e.g. to queue a webhook. */
 export interface StatusChange { deployment: Deployment; from: Status; to: Status; restartCount: number }
 export type StatusChangeHook = (change: StatusChange) => void;
+/** Reported (inside the writing transaction) for every deployment event recorded, e.g. to queue a webhook. */
+export type DeploymentEventHook = (deployment: Deployment, event: NewEvent) => void;
 
 // ---------------------------------------------------------------------------------------------
 // The one write path
@@ -40,7 +42,9 @@ export interface Write {
  * nothing, when the row is gone, no longer matches `expect`, or is now `deleted` while the write
  * would change it (a delete that raced an apply wins).
  */
-export function recordEvent(store: Store, deploymentId: string, w: Write, onStatusChange?: StatusChangeHook): boolean {
+export function recordEvent(
+  store: Store, deploymentId: string, w: Write, onStatusChange?: StatusChangeHook, onDeploymentEvent?: DeploymentEventHook,
+): boolean {
   return store.tx(() => {
     const cur = store.deployments.get(deploymentId);
     if (!cur) return false;
@@ -55,7 +59,10 @@ export function recordEvent(store: Store, deploymentId: string, w: Write, onStat
     if (w.imageDigest !== undefined && w.imageDigest !== cur.image_digest) {
       store.deployments.setImageDigest(deploymentId, w.imageDigest);
     }
-    for (const e of w.events ?? []) store.events.insert(deploymentId, e);
+    for (const e of w.events ?? []) {
+      store.events.insert(deploymentId, e);
+      onDeploymentEvent?.(cur, e);
+    }
     if (w.status !== undefined && w.status !== cur.status) {
       store.deployments.setStatus(deploymentId, w.status);
       onStatusChange?.({ deployment: cur, from: cur.status, to: w.status, restartCount: w.restartCount ?? cur.restart_count });
@@ -108,6 +115,7 @@ export interface ExecutorDeps {
   /** The readiness gate (RING §5.7): false holds a fully-up worker in `creating`. Default: always open. */
   isReady?: (deployment: Deployment, instances: readonly Instance[]) => boolean;
   onStatusChange?: StatusChangeHook;
+  onDeploymentEvent?: DeploymentEventHook;
 }
 
 export interface ReconcileOutcome {
@@ -313,7 +321,7 @@ export class Executor {
   }
 
   private write(id: string, w: Write): boolean {
-    return recordEvent(this.deps.store, id, w, this.deps.onStatusChange);
+    return recordEvent(this.deps.store, id, w, this.deps.onStatusChange, this.deps.onDeploymentEvent);
   }
 
   /** Memory is best-effort; dropping it (e.g. after a purge elsewhere) only forgets backoff. */

@@ -10,7 +10,8 @@ import type { Deployment } from '../domain/deployment.js';
 import type { Instance, Runtime, RuntimeEvent } from '../runtime/runtime.js';
 import type { Store } from '../store/index.js';
 import type { NewEvent } from '../store/events.js';
-import { Executor, SILENT_LOGGER, errorText, recordEvent, type Logger, type ReconcileOutcome, type StatusChangeHook } from './execute.js';
+import { Executor, SILENT_LOGGER, errorText, recordEvent, type Logger, type ReconcileOutcome, type StatusChangeHook,
+  type DeploymentEventHook } from './execute.js';
 import type { ConfigResolver, SecretResolver } from './instance-spec.js';
 import { RECONCILED_STATUSES, shortId } from './plan.js';
 
@@ -27,6 +28,8 @@ export interface ReconcilerDeps {
   resolveConfig?: ConfigResolver;
   /** Called inside the transaction of every status change (webhook outbox). */
   onStatusChange?: StatusChangeHook;
+  /** Called inside the transaction that records each deployment event (webhook outbox: scaled, error). */
+  onDeploymentEvent?: DeploymentEventHook;
   /** Every pass's observation, for caches that serve API reads. */
   onObserved?: (instances: Instance[]) => void;
   /** Delay before re-subscribing to a runtime's event stream that ended (default 1 s). */
@@ -90,6 +93,7 @@ export class Reconciler {
       ...(deps.livenessConfirmMs !== undefined ? { livenessConfirmMs: deps.livenessConfirmMs } : {}),
       ...(deps.isReady ? { isReady: deps.isReady } : {}),
       ...(deps.onStatusChange ? { onStatusChange: deps.onStatusChange } : {}),
+      ...(deps.onDeploymentEvent ? { onDeploymentEvent: deps.onDeploymentEvent } : {}),
     });
   }
 

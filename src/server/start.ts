@@ -12,6 +12,11 @@ import type { Instance, Runtime } from '../runtime/runtime.js';
 import { createRuntimes } from '../runtime/index.js';
 import { Reconciler } from '../reconciler/loop.js';
 import { InstanceCache } from './instance-cache.js';
+import { SecretBox } from '../domain/secret-box.js';
+import { storeResolvers } from './resolvers.js';
+import { WebhookDispatcher, type DispatcherOptions } from '../webhooks/dispatcher.js';
+import { reconcilerWebhookHooks } from '../webhooks/reconciler-hooks.js';
+import { RuntimeStatsCache } from '../metrics/runtime-stats.js';
 
 export const VERSION = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')).version as string;
 
@@ -20,7 +25,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(opts: { config?: RingConfig; log?: Logger; env?: NodeJS.ProcessEnv } = {}): Promise<RunningServer> {
+/** Delivery timings a test may shorten (the defaults are Ring's: minutes of backoff, 8 attempts, 10 s). */
+export type WebhookTimings = Partial<Pick<DispatcherOptions, 'backoffMs' | 'maxAttempts' | 'timeoutMs'>>;
+
+export async function startServer(
+  opts: { config?: RingConfig; log?: Logger; env?: NodeJS.ProcessEnv; webhooks?: WebhookTimings } = {},
+): Promise<RunningServer> {
   const env = opts.env ?? process.env;
   const config = opts.config ?? loadConfig({ env });
   const log = opts.log ?? createLogger(config.logLevel);
@@ -31,6 +41,7 @@ export async function startServer(opts: { config?: RingConfig; log?: Logger; env
 
   const db = openDatabase(config.databasePath);
   const store = createStore(db);
+  const secretBox = new SecretBox(key.key);
   const { seedAdmin } = await import('./seed.js');
   await seedAdmin(store, log);
 
@@ -44,14 +55,24 @@ export async function startServer(opts: { config?: RingConfig; log?: Logger; env
     intervalMs: config.schedulerIntervalMs,
     applyTimeoutMs: config.applyTimeoutMs,
     logger: log,
+    ...storeResolvers(store, secretBox),
     onObserved: (instances: Instance[]) => cache.prime(instances),
+    ...reconcilerWebhookHooks(store),
+  });
+  const webhooks = new WebhookDispatcher({
+    store, policy: config.webhooks, userAgent: `ring/${VERSION}`, logger: log, pollMs: config.schedulerIntervalMs, ...opts.webhooks,
+  });
+  const runtimeStats = new RuntimeStatsCache({
+    store, runtimes, instancesOf: (id) => cache.of(id), intervalMs: config.schedulerIntervalMs, logger: log,
   });
   const services: Services = {
     store, config, log, runtimes,
     specText: readFileSync(fileURLToPath(new URL('../../../openapi.yaml', import.meta.url)), 'utf8'),
+    secretBox,
     wake: (id) => { cache.invalidate(); reconciler.wake(id); },
     instancesOf: (id) => cache.of(id),
     startedAt: Date.now(),
+    runtimeStats,
   };
   const api = await createApiServer({ host: config.current.host, port: config.current.port, services, handlers });
   try {
@@ -60,6 +81,8 @@ export async function startServer(opts: { config?: RingConfig; log?: Logger; env
     db.close();
     throw new StartupError(`cannot listen on ${config.current.host}:${config.current.port}: ${(e as Error).message}`);
   }
+  webhooks.start();
+  runtimeStats.start();
   reconciler.start();
   const url = `${config.current.scheme}://${config.current.host}:${api.info.port}`;
   log.info({ url, runtimes: [...runtimes.keys()].sort(), db: config.databasePath, interval_s: config.schedulerIntervalMs / 1000 }, 'ring server started');
@@ -70,6 +93,8 @@ export async function startServer(opts: { config?: RingConfig; log?: Logger; env
       await api.stop({ timeout: 5000 });
       log.info('API server shut down gracefully');
       await reconciler.stop();
+      await webhooks.stop();
+      await runtimeStats.stop();
       db.close();
       log.info('ring server stopped');
     },

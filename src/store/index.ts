@@ -6,6 +6,12 @@ import { namespacesRepo } from './namespaces.js';
 import { deploymentsRepo } from './deployments.js';
 import { eventsRepo } from './events.js';
 import { healthChecksRepo } from './health-checks.js';
+import { secretsRepo } from './secrets.js';
+import { configsRepo } from './configs.js';
+import { volumesRepo } from './volumes.js';
+import { webhooksRepo } from './webhooks.js';
+import { outboxRepo } from './outbox.js';
+import { inventoryRepo } from './inventory.js';
 
 export function createStore(db: Db) {
   return {
@@ -16,6 +22,12 @@ export function createStore(db: Db) {
     deployments: deploymentsRepo(db),
     events: eventsRepo(db),
     healthChecks: healthChecksRepo(db),
+    secrets: secretsRepo(db),
+    configs: configsRepo(db),
+    volumes: volumesRepo(db),
+    webhooks: webhooksRepo(db),
+    outbox: outboxRepo(db),
+    inventory: inventoryRepo(db),
     /** Runs fn atomically: a state change and the events it causes land together or not at all. */
     tx<T>(fn: () => T): T {
       return db.transaction(fn)();

@@ -83,4 +83,88 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX health_check_dep ON health_check(deployment_id, seq);
     `,
   },
+  {
+    version: 2,
+    name: 'secrets, configs, volumes',
+    sql: `
+      CREATE TABLE secret (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL DEFAULT '',
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value BLOB NOT NULL,
+        UNIQUE (namespace, name)
+      );
+      CREATE TABLE config (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL DEFAULT '',
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        data TEXT NOT NULL,
+        labels TEXT NOT NULL DEFAULT '',
+        UNIQUE (namespace, name)
+      );
+      CREATE TABLE volumes (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL DEFAULT '',
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        size TEXT,
+        backend_type TEXT NOT NULL,
+        host_path TEXT,
+        labels TEXT NOT NULL DEFAULT '{}',
+        UNIQUE (namespace, name)
+      );
+    `,
+  },
+  {
+    version: 3,
+    name: 'webhooks and their outbound queue',
+    sql: `
+      CREATE TABLE webhook (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        url TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        events TEXT NOT NULL DEFAULT '[]',
+        revoked_at TEXT,
+        seq INTEGER NOT NULL
+      );
+      -- The queue (RING's events table): one row per published event; status sums up its deliveries.
+      CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        deployment_id TEXT,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        last_error TEXT,
+        seq INTEGER NOT NULL
+      );
+      CREATE INDEX events_status ON events(status, updated_at);
+      -- One row per (event, subscriber): a retry goes only to subscribers that have not had it.
+      -- stream + seq order deliveries per deployment and subscriber.
+      CREATE TABLE webhook_delivery (
+        event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+        webhook_id TEXT NOT NULL REFERENCES webhook(id) ON DELETE CASCADE,
+        stream TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (event_id, webhook_id)
+      );
+      CREATE INDEX webhook_delivery_due ON webhook_delivery(status, next_attempt_at);
+      CREATE INDEX webhook_delivery_stream ON webhook_delivery(webhook_id, stream, seq) WHERE status = 'pending';
+      CREATE INDEX webhook_delivery_webhook ON webhook_delivery(webhook_id, seq);
+    `,
+  },
 ];

@@ -24,8 +24,10 @@ export function namespacesRepo(db: Db) {
       return r.changes > 0;
     },
     remove: (id: string): void => void db.prepare('DELETE FROM namespace WHERE id = ?').run(id),
-    /** Everything that still lives in the namespace (deployments not yet purged). */
+    /** Everything that still lives in the namespace: deployments not yet purged, secrets, configs. */
     dependents: (name: string): number =>
-      (db.prepare('SELECT COUNT(*) AS n FROM deployment WHERE namespace = ?').get(name) as { n: number }).n,
+      (db.prepare(`SELECT (SELECT COUNT(*) FROM deployment WHERE namespace = @name)
+        + (SELECT COUNT(*) FROM secret WHERE namespace = @name)
+        + (SELECT COUNT(*) FROM config WHERE namespace = @name) AS n`).get({ name }) as { n: number }).n,
   };
 }

@@ -16,6 +16,12 @@ export function tokensRepo(db: Db) {
   return {
     byHash: (hash: string): TokenRow | undefined =>
       decode(db.prepare('SELECT * FROM token WHERE token_hash = ?').get(hash) as RawToken | undefined),
+    get: (id: string): TokenRow | undefined =>
+      decode(db.prepare('SELECT * FROM token WHERE id = ?').get(id) as RawToken | undefined),
+    /** A user's personal access tokens (not sessions), newest first, revoked ones included. */
+    listPats: (userId: string): TokenRow[] =>
+      (db.prepare("SELECT * FROM token WHERE user_id = ? AND kind = 'pat' ORDER BY created_at DESC, rowid DESC")
+        .all(userId) as RawToken[]).map((r) => decode(r)!),
     insert(t: Omit<TokenRow, 'id' | 'created_at' | 'last_used_at' | 'revoked_at'>): TokenRow {
       const row = { ...t, id: randomUUID(), created_at: nowIso(), last_used_at: null, revoked_at: null };
       db.prepare(`INSERT INTO token (id, user_id, name, token_hash, token_prefix, scopes, namespaces, kind, created_at,

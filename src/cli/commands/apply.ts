@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { components } from '../../client/index.js';
-import { envFileUnreadableWarning, parseEnvFile, parseManifest } from '../../domain/manifest.js';
+import { envFileUnreadableWarning, parseEnvFile, parseManifest, type ConfigDef } from '../../domain/manifest.js';
 import { CliError, EXIT, NO_ACCOUNT, exitCodeForStatus, formatHttpFailure } from '../errors.js';
 import { globalsOf } from '../kit.js';
-import { failureOf, openSession, send, tokenFor, resolveConfig } from '../context.js';
+import { failureOf, openSession, send, tokenFor, resolveConfig, type Session } from '../context.js';
 import { err, out } from '../output.js';
 
 type DeploymentInput = components['schemas']['DeploymentInput'];
@@ -17,6 +17,48 @@ interface ApplyOptions {
   dryRun?: boolean;
   force?: boolean;
   verbose?: boolean;
+}
+
+/**
+ * POST, and on 409 look the config up and PUT it: a re-applied manifest updates its configs
+ * (RING §4.5, §15 prints `already exists` and then updates). Returns an exit code on failure.
+ */
+async function applyConfig(s: Session, c: ConfigDef): Promise<number | undefined> {
+  const body = { namespace: c.namespace, name: c.name, data: c.data, ...(c.labels !== undefined ? { labels: c.labels } : {}) };
+  const created = await send(s, s.client.POST('/configs', { body }));
+  if (created.response.ok) {
+    out(`Config '${c.name}' created in namespace '${c.namespace}'`);
+    return undefined;
+  }
+  if (created.response.status !== 409) {
+    const f = failureOf(created);
+    err(formatHttpFailure(`Failed to create config '${c.name}'`, f));
+    return exitCodeForStatus(f.status);
+  }
+  out(`Config '${c.name}' already exists`);
+  const found = await send(s, s.client.GET('/configs', { params: { query: { namespace: c.namespace, name: c.name } } }));
+  const existing = found.data?.find((x) => x.namespace === c.namespace && x.name === c.name);
+  if (!found.response.ok) {
+    const f = failureOf(found);
+    err(formatHttpFailure(`Failed to update config '${c.name}'`, f));
+    return exitCodeForStatus(f.status);
+  }
+  if (!existing) {
+    // Deleted between the 409 and the lookup.
+    err(`Failed to update config '${c.name}': it disappeared from namespace '${c.namespace}' while being applied`);
+    return EXIT.NOT_FOUND;
+  }
+  const updated = await send(s, s.client.PUT('/configs/{id}', {
+    params: { path: { id: existing.id } },
+    body: { name: c.name, data: c.data, ...(c.labels !== undefined ? { labels: c.labels } : {}) },
+  }));
+  if (!updated.response.ok) {
+    const f = failureOf(updated);
+    err(formatHttpFailure(`Failed to update config '${c.name}'`, f));
+    return exitCodeForStatus(f.status);
+  }
+  out(`Config '${c.name}' updated in namespace '${c.namespace}'`);
+  return undefined;
 }
 
 function readManifest(file: string): string {
@@ -89,8 +131,12 @@ export function registerApply(program: Command): void {
       }
 
       for (const c of manifest.configs) {
-        // No /configs endpoint on this server yet: say so plainly rather than failing the whole apply.
-        err(`Config '${c.name}' skipped: configs are not supported by this server yet (namespace '${c.namespace}')`);
+        if (!s) {
+          out(`Config '${c.name}' would be created or updated in namespace '${c.namespace}' (dry run)`);
+          continue;
+        }
+        const code = await applyConfig(s, c);
+        if (code !== undefined) fail(code);
       }
 
       for (const d of manifest.deployments) {

@@ -52,7 +52,8 @@ export function isPortConflict(message: string): boolean {
 }
 
 const NOT_FOUND = /not found|manifest unknown|repository does not exist/i;
-const AUTH = /unauthorized|authentication required|denied|forbidden/i;
+// `no basic auth credentials`: the daemon's words when a registry demands auth and none was sent.
+const AUTH = /unauthorized|authentication required|no basic auth credentials|denied|forbidden/i;
 const UNREACHABLE = /connection refused|no such host|dial tcp|timeout|connection reset/i;
 
 /**

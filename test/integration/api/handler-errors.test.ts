@@ -10,6 +10,7 @@ import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/logger.js';
 import { createStore, openDatabase } from '../../../src/store/index.js';
 import type { Services } from '../../../src/api/context.js';
+import { SecretBox } from '../../../src/domain/secret-box.js';
 
 describe('router-level problems', () => {
   let url: string;
@@ -19,7 +20,7 @@ describe('router-level problems', () => {
     const store = createStore(openDatabase(join(dir, 'ring.db')));
     const services: Services = {
       store, config: loadConfig({ env: { RING_CONFIG_DIR: dir } }), log: createLogger('silent'), runtimes: new Map(),
-      specText: '', wake: () => {}, instancesOf: async () => [], startedAt: Date.now(),
+      specText: '', secretBox: new SecretBox(Buffer.alloc(32)), wake: () => {}, instancesOf: async () => [], startedAt: Date.now(),
     };
     const server = await createApiServer({
       host: '127.0.0.1', port: 0, services, handlerTimeoutMs: 200,

@@ -1,0 +1,123 @@
+// Per-deployment resource usage for GET /metrics, refreshed in the background on the scheduler
+// interval (RING.md §10): a scrape reads this snapshot and never waits on a runtime.
+import type { Instance, InstanceStats, Runtime } from '../runtime/runtime.js';
+import type { Store } from '../store/index.js';
+
+export interface DeploymentRuntimeStats {
+  name: string;
+  namespace: string;
+  runtime: string;
+  instances: number;
+  cpu_usage_percent: number;
+  memory_usage_bytes: number;
+  memory_limit_bytes: number;
+  network_rx_bytes: number;
+  network_tx_bytes: number;
+  disk_read_bytes: number;
+  disk_write_bytes: number;
+  pids: number;
+  /** Counted failures (restart_count): Ring's series is always 0 (§14). */
+  restarts: number;
+}
+
+export interface RuntimeStatsSnapshot {
+  /** Unix seconds of the last completed refresh; 0 before the first. */
+  lastRefreshSeconds: number;
+  deployments: DeploymentRuntimeStats[];
+}
+
+interface Logger {
+  debug(fields: Record<string, unknown>, msg: string): void;
+  warn(fields: Record<string, unknown>, msg: string): void;
+}
+
+export interface RuntimeStatsOptions {
+  store: Store;
+  runtimes: Map<string, Runtime>;
+  /** Observed instances of a deployment (the server's shared instance cache). */
+  instancesOf: (deploymentId: string) => Promise<Instance[]>;
+  intervalMs: number;
+  /** Bound on one deployment's stats calls (RING: 5 s); a slow one is left out of this refresh. */
+  perDeploymentTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export class RuntimeStatsCache {
+  private current: RuntimeStatsSnapshot = { lastRefreshSeconds: 0, deployments: [] };
+  private timer: NodeJS.Timeout | null = null;
+  private inflight: Promise<void> | null = null;
+
+  constructor(private readonly opts: RuntimeStatsOptions) {}
+
+  snapshot(): RuntimeStatsSnapshot {
+    return this.current;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.refresh(), Math.max(100, this.opts.intervalMs));
+    this.timer.unref();
+    void this.refresh();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.inflight;
+  }
+
+  /** One refresh; overlapping calls share it. */
+  refresh(): Promise<void> {
+    this.inflight ??= this.collect().finally(() => (this.inflight = null));
+    return this.inflight;
+  }
+
+  private async collect(): Promise<void> {
+    const running = this.opts.store.deployments.list({ status: ['running'] });
+    const results = await Promise.all(running.map(async (d) => {
+      const rt = this.opts.runtimes.get(d.runtime);
+      if (!rt) return null;
+      try {
+        const stats = await withTimeout(this.statsOf(d.id, rt), this.opts.perDeploymentTimeoutMs ?? 5000);
+        return summarise(d, stats);
+      } catch (err) {
+        this.opts.logger?.debug({ deployment: d.id, error: err instanceof Error ? err.message : String(err) }, 'stats refresh skipped a deployment');
+        return null;
+      }
+    }));
+    this.current = {
+      lastRefreshSeconds: Math.floor(Date.now() / 1000),
+      deployments: results.filter((r): r is DeploymentRuntimeStats => r !== null),
+    };
+  }
+
+  private async statsOf(deploymentId: string, rt: Runtime): Promise<InstanceStats[]> {
+    const live = (await this.opts.instancesOf(deploymentId)).filter((i) => i.state === 'running');
+    return Promise.all(live.map((i) => rt.stats(i.id)));
+  }
+}
+
+function summarise(d: { name: string; namespace: string; runtime: string; restart_count: number }, stats: InstanceStats[]): DeploymentRuntimeStats {
+  const sum = (f: (s: InstanceStats) => number) => stats.reduce((acc, s) => acc + (Number.isFinite(f(s)) ? f(s) : 0), 0);
+  return {
+    name: d.name, namespace: d.namespace, runtime: d.runtime,
+    instances: stats.length,
+    cpu_usage_percent: sum((s) => s.cpuPercent),
+    memory_usage_bytes: sum((s) => s.memory.usageBytes),
+    memory_limit_bytes: sum((s) => s.memory.limitBytes),
+    network_rx_bytes: sum((s) => s.network.rxBytes),
+    network_tx_bytes: sum((s) => s.network.txBytes),
+    disk_read_bytes: sum((s) => s.diskIo.readBytes),
+    disk_write_bytes: sum((s) => s.diskIo.writeBytes),
+    pids: sum((s) => s.pids.current),
+    restarts: d.restart_count,
+  };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`stats took longer than ${ms} ms`)), ms); }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,324 @@
+// The health prober (RING.md §6, §5.7): its own scheduler, one timer per running instance ×
+// declared check, so probing never blocks a reconcile pass and a slow probe never delays another.
+//
+// Better than the seeds' admitted limits (§14): `interval` is honoured per check (not the tick),
+// the consecutive-failure counter is kept per declared check (index) and instance, and
+// `start_period` gives each check a grace period after its instance started during which
+// failures are recorded but not counted.
+//
+// While a deployment is `creating` only its readiness checks run, record-only (a probe that is
+// not green yet during boot is not a failure). Once `running`, every check runs and counts;
+// reaching `threshold` fires `on_failure` once and resets the counter. Counters and gate state
+// live in memory only (the seeds allow it): a server restart starts every check at zero.
+import type { Deployment, HealthCheckSpec } from '../domain/deployment.js';
+import { parseDuration } from '../domain/durations.js';
+import type { Instance, Runtime } from '../runtime/runtime.js';
+import type { NewEvent } from '../store/events.js';
+import type { ProbeStatus } from '../store/health-checks.js';
+import type { Store } from '../store/index.js';
+import { publishHealthCheckFailed } from '../webhooks/publish.js';
+import { SILENT_LOGGER, errorText, recordEvent, type DeploymentEventHook, type Logger, type StatusChangeHook } from './execute.js';
+import { shortId, transitionEvent } from './plan.js';
+import { runProbe, type ProbeResult } from './probes.js';
+import { gateOpen, gateWindowMs, readinessIndices, startPeriodMs, type CheckState } from './readiness.js';
+
+export interface HealthProberDeps {
+  store: Store;
+  runtimes: Map<string, Runtime>;
+  logger?: Logger;
+  clock?: () => number;
+  /** Asks the reconciler for a pass (a gate may have opened, an action fired). */
+  wake: (deploymentId: string) => void;
+  /** Removes one instance on purpose: never counted as a crash; the reconciler recreates it. */
+  restartInstance: (deploymentId: string, instanceId: string) => Promise<void>;
+  onStatusChange?: StatusChangeHook;
+  onDeploymentEvent?: DeploymentEventHook;
+  /** Probes in flight at once, all deployments together (default 32). */
+  concurrency?: number;
+}
+
+const COMPONENT = 'health_checker';
+const DEFAULT_THRESHOLD = 3;
+/** Run retention this often (in stored results) on top of the loop's 5-minute sweep. */
+const PRUNE_EVERY_INSERTS = 200;
+
+interface Entry extends CheckState {
+  key: string;
+  deploymentId: string;
+  runtime: string;
+  index: number;
+  check: HealthCheckSpec;
+  intervalMs: number;
+  startPeriodMs: number;
+  threshold: number;
+  instance: Instance;
+  failures: number;
+  timer: NodeJS.Timeout | null;
+  gateTimer: NodeJS.Timeout | null;
+  queued: boolean;
+  inFlight: boolean;
+  retired: boolean;
+}
+
+const keyOf = (instanceId: string, index: number): string => `${instanceId}#${index}`;
+
+export class HealthProber {
+  private readonly entries = new Map<string, Entry>();
+  private readonly queue: Entry[] = [];
+  private readonly logger: Logger;
+  private readonly clock: () => number;
+  private readonly concurrency: number;
+  private readonly warnedWindow = new Set<string>();
+  private active = 0;
+  private inserts = 0;
+  private stopped = false;
+
+  constructor(private readonly deps: HealthProberDeps) {
+    this.logger = deps.logger ?? SILENT_LOGGER;
+    this.clock = deps.clock ?? Date.now;
+    this.concurrency = Math.max(1, deps.concurrency ?? 32);
+  }
+
+  /**
+   * Aligns the schedule with one observation: every running instance of a probed deployment gets
+   * its checks (readiness ones only while the deployment is coming up); the rest are dropped.
+   */
+  observe(deployments: readonly Deployment[], instancesOf: (deploymentId: string) => readonly Instance[]): void {
+    if (this.stopped) return;
+    const wanted = new Set<string>();
+    for (const d of deployments) {
+      const checks = d.health_checks ?? [];
+      if (checks.length === 0 || !this.deps.runtimes.has(d.runtime)) continue;
+      let indices: number[];
+      if (d.status === 'running') indices = checks.map((_, i) => i);
+      else if (d.status === 'creating' || d.status === 'pending') indices = readinessIndices(d);
+      else continue;
+      if (indices.length === 0) continue;
+      for (const inst of instancesOf(d.id)) {
+        if (inst.state !== 'running') continue;
+        for (const index of indices) {
+          const key = keyOf(inst.id, index);
+          wanted.add(key);
+          const e = this.entries.get(key);
+          if (e) {
+            if (!e.retired) e.instance = inst;
+            continue;
+          }
+          this.add(d, inst, index, key);
+        }
+      }
+    }
+    for (const [key, e] of this.entries) if (!wanted.has(key)) this.drop(e);
+  }
+
+  /** The readiness gate (RING §5.7) over the instances the caller sees running. */
+  isReady(d: Deployment, instances: readonly Instance[]): boolean {
+    const indices = readinessIndices(d);
+    if (indices.length === 0) return true;
+    const running = instances.filter((i) => i.state === 'running').map((i) => i.id);
+    return gateOpen(running, indices, this.windowOf(d), this.clock(), (id, i) => this.entries.get(keyOf(id, i)));
+  }
+
+  /** Stops every timer; probes in flight finish but record nothing. */
+  stop(): void {
+    this.stopped = true;
+    for (const e of this.entries.values()) this.cancel(e);
+    this.entries.clear();
+    this.queue.length = 0;
+  }
+
+  /** Scheduled (instance × check) pairs, for tests and observability. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  // ---- schedule --------------------------------------------------------------------------
+
+  private add(d: Deployment, inst: Instance, index: number, key: string): void {
+    const check = d.health_checks[index]!;
+    const e: Entry = {
+      key, deploymentId: d.id, runtime: d.runtime, index, check,
+      // Validation guarantees positive durations; the fallbacks guard rows written before it.
+      intervalMs: Math.max(100, parseDuration(check.interval) ?? 10_000),
+      startPeriodMs: startPeriodMs(check),
+      threshold: Math.max(1, check.threshold ?? DEFAULT_THRESHOLD),
+      instance: inst, failures: 0, last: null, readySince: null,
+      timer: null, gateTimer: null, queued: false, inFlight: false, retired: false,
+    };
+    this.entries.set(key, e);
+    this.schedule(e, 0);
+  }
+
+  private drop(e: Entry): void {
+    this.cancel(e);
+    this.entries.delete(e.key);
+  }
+
+  private cancel(e: Entry): void {
+    e.retired = true;
+    if (e.timer) clearTimeout(e.timer);
+    if (e.gateTimer) clearTimeout(e.gateTimer);
+    e.timer = e.gateTimer = null;
+  }
+
+  private schedule(e: Entry, delayMs: number): void {
+    if (e.retired || this.stopped) return;
+    if (e.timer) clearTimeout(e.timer);
+    e.timer = setTimeout(() => {
+      e.timer = null;
+      this.enqueue(e);
+    }, Math.max(0, delayMs));
+    e.timer.unref();
+  }
+
+  private enqueue(e: Entry): void {
+    if (e.retired || e.queued || e.inFlight) return;
+    e.queued = true;
+    this.queue.push(e);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.active < this.concurrency && this.queue.length > 0) {
+      const e = this.queue.shift()!;
+      e.queued = false;
+      if (e.retired) continue;
+      this.active++;
+      e.inFlight = true;
+      void this.probe(e).finally(() => {
+        e.inFlight = false;
+        this.active--;
+        this.pump();
+      });
+    }
+  }
+
+  private async probe(e: Entry): Promise<void> {
+    const rt = this.deps.runtimes.get(e.runtime);
+    if (!rt) return;
+    const startedAt = this.clock();
+    const result = await runProbe(e.check, { instance: e.instance, runtime: rt });
+    const finishedAt = this.clock();
+    // A result for an instance that went away meanwhile (drained, restarted) says nothing about the app.
+    if (e.retired || this.stopped) return;
+    try {
+      this.record(e, result, startedAt, finishedAt);
+    } catch (err) {
+      this.logger.warn({ deployment: e.deploymentId, instance: e.instance.id, error: errorText(err) }, 'failed to record a health check');
+    }
+    // Fixed cadence from the start of the probe; an overrunning probe is followed at once.
+    this.schedule(e, startedAt + e.intervalMs - this.clock());
+  }
+
+  // ---- results ---------------------------------------------------------------------------
+
+  private record(e: Entry, r: ProbeResult, startedAt: number, finishedAt: number): void {
+    const wasGreen = e.last === 'success';
+    e.last = r.status;
+    if (r.status !== 'success') e.readySince = null;
+    else if (!wasGreen || e.readySince === null) e.readySince = finishedAt;
+
+    const { store } = this.deps;
+    let fired: { d: Deployment; action: 'restart' | 'stop' | 'alert' } | null = null;
+    let readinessGated = false;
+    const recorded = store.tx(() => {
+      const d = store.deployments.get(e.deploymentId);
+      if (!d || d.status === 'deleted') return false;
+      store.healthChecks.insert({
+        deployment_id: d.id, instance_id: e.instance.id, check_index: e.index, check_type: e.check.type,
+        status: r.status, message: r.message,
+        started_at: new Date(startedAt).toISOString(), finished_at: new Date(finishedAt).toISOString(),
+      });
+      readinessGated = e.check.readiness === true && d.status !== 'running';
+      // Record-only until running, and inside the check's start_period.
+      const inGrace = finishedAt - (e.instance.startedAt ?? e.instance.createdAt) < e.startPeriodMs;
+      if (d.status !== 'running') return true;
+      if (r.status === 'success') {
+        e.failures = 0;
+        return true;
+      }
+      if (inGrace) return true;
+      e.failures++;
+      if (e.failures < e.threshold) return true;
+      e.failures = 0;
+      const action = e.check.on_failure ?? 'restart';
+      this.fire(d, e, action, r.message);
+      fired = { d, action };
+      return true;
+    });
+    if (!recorded) return;
+    if (++this.inserts % PRUNE_EVERY_INSERTS === 0) this.prune();
+
+    if (fired) this.afterAction(e, fired);
+    // A readiness check just turned green: come back when its window has passed, when the gate may open.
+    if (readinessGated && r.status === 'success' && !wasGreen) this.wakeAtGate(e);
+  }
+
+  /** Writes the action's event (and status) with its webhook, inside the result's transaction. */
+  private fire(d: Deployment, e: Entry, action: 'restart' | 'stop' | 'alert', message: string): void {
+    const id = shortId(e.instance.id);
+    const { store } = this.deps;
+    let event: NewEvent;
+    switch (action) {
+      case 'restart':
+        event = { level: 'warning', component: COMPONENT, reason: 'health_check_instance_restart',
+          message: `Health check failed for instance ${id} (${message}), triggering instance restart` };
+        break;
+      case 'stop':
+        event = { level: 'warning', component: COMPONENT, reason: 'health_check_stop',
+          message: `Health check failed for instance ${id} (${message}), stopping the deployment` };
+        break;
+      case 'alert':
+        event = { level: 'error', component: COMPONENT, reason: 'health_check_alert',
+          message: `Health check failed for instance ${id}: ${message}` };
+        break;
+    }
+    const write = action === 'stop'
+      ? { expect: { status: d.status }, status: 'deleted' as const, events: [event, transitionEvent(d.status, 'deleted')] }
+      : { events: [event] };
+    if (recordEvent(store, d.id, write, this.deps.onStatusChange, this.deps.onDeploymentEvent)) {
+      publishHealthCheckFailed(store, d, { instanceId: e.instance.id, action, message });
+    }
+    this.logger.warn({ deployment: d.id, instance: e.instance.id, check: e.index, action }, `health check failed: ${message}`);
+  }
+
+  private afterAction(e: Entry, fired: { d: Deployment; action: 'restart' | 'stop' | 'alert' }): void {
+    if (fired.action === 'restart') {
+      // Stop probing the doomed instance at once; its replacement gets fresh entries.
+      for (const other of this.entries.values()) if (other.instance.id === e.instance.id) this.drop(other);
+      this.deps.restartInstance(fired.d.id, e.instance.id).catch((err: unknown) => {
+        this.logger.warn({ deployment: fired.d.id, instance: e.instance.id, error: errorText(err) }, 'health-check restart failed');
+      });
+    } else if (fired.action === 'stop') {
+      this.deps.wake(fired.d.id);
+    }
+  }
+
+  private wakeAtGate(e: Entry): void {
+    const d = this.deps.store.deployments.get(e.deploymentId);
+    if (!d || e.readySince === null) return;
+    const delay = e.readySince + this.windowOf(d) - this.clock();
+    if (e.gateTimer) clearTimeout(e.gateTimer);
+    e.gateTimer = setTimeout(() => {
+      e.gateTimer = null;
+      if (!e.retired) this.deps.wake(e.deploymentId);
+    }, Math.max(0, delay) + 5);
+    e.gateTimer.unref();
+  }
+
+  private windowOf(d: Deployment): number {
+    return gateWindowMs(d, (value) => {
+      if (this.warnedWindow.has(d.id)) return;
+      this.warnedWindow.add(d.id);
+      this.logger.warn({ deployment: d.id, min_healthy_time: value }, 'invalid min_healthy_time; using the 10s default');
+    });
+  }
+
+  private prune(): void {
+    try {
+      this.deps.store.healthChecks.prune();
+    } catch (err) {
+      this.logger.warn({ error: errorText(err) }, 'health-check retention failed');
+    }
+  }
+}

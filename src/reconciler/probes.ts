@@ -1,0 +1,161 @@
+// One health-check probe against one instance (RING.md §6), bounded by the check's timeout.
+// Probes target the instance's runtime-private address, never a published host port, so each
+// replica is judged on its own.
+//
+// Where we differ from Ring on purpose (§14, §15): only a `localhost` *host* is rewritten (not
+// any substring of the URL), 3xx answers are failures (redirects are not followed), and a command
+// probe's exit code decides (0 = success) once its output has been drained.
+import { connect } from 'node:net';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { parse as shellParse } from 'shell-quote';
+import type { HealthCheckSpec } from '../domain/deployment.js';
+import { parseDuration } from '../domain/durations.js';
+import type { Instance, Runtime } from '../runtime/runtime.js';
+import type { ProbeStatus } from '../store/health-checks.js';
+
+export interface ProbeResult { status: ProbeStatus; message: string }
+
+export const TIMED_OUT_MESSAGE = 'Health check timed out';
+/** Enough of a failing command's output to tell why, without flooding the table. */
+const OUTPUT_EXCERPT = 200;
+
+export interface ProbeTarget {
+  instance: Pick<Instance, 'id' | 'address'>;
+  runtime: Pick<Runtime, 'exec'>;
+}
+
+/** Runs one probe; never throws. */
+export async function runProbe(check: HealthCheckSpec, target: ProbeTarget): Promise<ProbeResult> {
+  const timeoutMs = parseDuration(check.timeout);
+  if (timeoutMs === null || timeoutMs <= 0) return { status: 'failed', message: `Invalid timeout duration: ${check.timeout}` };
+  try {
+    switch (check.type) {
+      case 'tcp':
+        return await withAddress(target, (ip) => probeTcp(ip, check.port ?? 0, timeoutMs));
+      case 'http':
+        return await withAddress(target, (ip) => probeHttp(check.url ?? '', ip, timeoutMs));
+      case 'command':
+        return await probeCommand(check.command ?? '', target, timeoutMs);
+      default:
+        return { status: 'failed', message: `Unsupported health check type '${String((check as { type: unknown }).type)}'` };
+    }
+  } catch (err) {
+    return { status: 'failed', message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function withAddress(target: ProbeTarget, fn: (ip: string) => Promise<ProbeResult>): Promise<ProbeResult> {
+  const ip = target.instance.address;
+  if (!ip) return Promise.resolve({ status: 'failed', message: `Could not resolve instance address for ${target.instance.id}` });
+  return fn(ip);
+}
+
+/** `ip:port`, with brackets for IPv6. */
+export function hostPort(ip: string, port: number | string): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+// ---- tcp -------------------------------------------------------------------------------------
+
+export function probeTcp(ip: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+  const where = hostPort(ip, port);
+  return new Promise((resolve) => {
+    const socket = connect({ host: ip, port });
+    const done = (r: ProbeResult): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => done({ status: 'timeout', message: TIMED_OUT_MESSAGE }), timeoutMs);
+    socket.once('connect', () => done({ status: 'success', message: `TCP connection to ${where} successful` }));
+    socket.once('error', (err) => done({ status: 'failed', message: `TCP connection to ${where} failed: ${err.message}` }));
+  });
+}
+
+// ---- http ------------------------------------------------------------------------------------
+
+/** The probe URL: a `localhost` host becomes the instance IP; nothing else in the URL changes. */
+export function rewriteLocalhost(url: string, ip: string): string {
+  const u = new URL(url);
+  if (u.hostname.toLowerCase() === 'localhost') u.hostname = ip.includes(':') ? `[${ip}]` : ip;
+  return u.toString();
+}
+
+export function probeHttp(url: string, ip: string, timeoutMs: number): Promise<ProbeResult> {
+  let target: URL;
+  try {
+    target = new URL(rewriteLocalhost(url, ip));
+  } catch {
+    return Promise.resolve({ status: 'failed', message: `Invalid health check URL: ${url}` });
+  }
+  const shown = target.toString();
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (r: ProbeResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      resolve(r);
+    };
+    // No agent: a probe must open its own connection, or a pooled one would hide a dead listener.
+    // Certificates are not verified (as Kubernetes' HTTPS probes): the probe dials a bare IP.
+    const req = send(target, { method: 'GET', agent: false, rejectUnauthorized: false, headers: { 'user-agent': 'ring-health-check' } },
+      (res: IncomingMessage) => {
+        const code = res.statusCode ?? 0;
+        res.resume();
+        if (code >= 200 && code < 300) done({ status: 'success', message: `HTTP check successful (${code}) for ${shown}` });
+        else if (code >= 300 && code < 400) {
+          done({ status: 'failed', message: `HTTP check failed with status ${code} for ${shown} (redirects are not followed)` });
+        } else done({ status: 'failed', message: `HTTP check failed with status ${code} for ${shown}` });
+      });
+    const timer = setTimeout(() => done({ status: 'timeout', message: TIMED_OUT_MESSAGE }), timeoutMs);
+    req.once('error', (err) => done({ status: 'failed', message: `HTTP check failed for ${shown}: ${err.message}` }));
+    req.end();
+  });
+}
+
+// ---- command ---------------------------------------------------------------------------------
+
+/** Characters whose meaning needs a shell; without them the command runs directly (no shell needed in the image). */
+const SHELL_SYNTAX = /[$`|&;<>()*?[\]{}~#\n]/;
+
+/** The argv a command check runs: shell words, or `/bin/sh -c` when it uses shell syntax. */
+export function commandArgv(command: string): string[] {
+  if (SHELL_SYNTAX.test(command)) return ['/bin/sh', '-c', command];
+  const words = shellParse(command);
+  if (!words.every((w): w is string => typeof w === 'string')) return ['/bin/sh', '-c', command];
+  return words;
+}
+
+async function probeCommand(command: string, target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
+  const argv = commandArgv(command);
+  if (argv.length === 0) return { status: 'failed', message: 'Empty health check command' };
+  let result: { exitCode: number; output: string };
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+  try {
+    // The runtime bounds exec itself; the race only guards a runtime that does not.
+    const run = target.runtime.exec(target.instance.id, argv, timeoutMs);
+    run.catch(() => undefined);
+    const r = await Promise.race([run, timeout]);
+    if (r === 'timeout') return { status: 'timeout', message: TIMED_OUT_MESSAGE };
+    result = r;
+  } catch (err) {
+    if (isTimeout(err)) return { status: 'timeout', message: TIMED_OUT_MESSAGE };
+    return { status: 'failed', message: `Command could not be run: ${err instanceof Error ? err.message : String(err)}` };
+  } finally {
+    clearTimeout(timer);
+  }
+  if (result.exitCode === 0) return { status: 'success', message: 'Command exited 0' };
+  const out = result.output.trim();
+  const excerpt = out.length > OUTPUT_EXCERPT ? `${out.slice(0, OUTPUT_EXCERPT)}…` : out;
+  return { status: 'failed', message: excerpt ? `Command exited ${result.exitCode}: ${excerpt}` : `Command exited ${result.exitCode}` };
+}
+
+/** Docker's ExecTimeoutError (and any runtime's) says "timeout"; checked structurally to keep runtimes out of here. */
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'ExecTimeoutError' || err.message === 'timeout');
+}
