@@ -15,6 +15,7 @@ export const UNHEALTHY_STATUSES = [
 ] as const;
 
 const EVENT_STATUSES = ['pending', 'delivered', 'dead'] as const;
+const HEALTH_CHECK_STATUSES = ['success', 'failed', 'timeout'] as const;
 
 export interface MetricsSnapshot {
   deployments: number;
@@ -56,7 +57,7 @@ export function collectSnapshot(store: Store, runtime: RuntimeStatsSnapshot | un
     webhooks: inv.webhooks,
     configs: inv.configs,
     events_by_status: withZeros(inv.eventsByStatus, EVENT_STATUSES),
-    health_checks_by_status: inv.healthChecksByStatus,
+    health_checks_by_status: withZeros(inv.healthChecksByStatus, HEALTH_CHECK_STATUSES),
     runtime_last_refresh_seconds: runtime?.lastRefreshSeconds ?? 0,
     deployment_runtime: runtime?.deployments ?? [],
   };

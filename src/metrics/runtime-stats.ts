@@ -28,7 +28,6 @@ export interface RuntimeStatsSnapshot {
 
 interface Logger {
   debug(fields: Record<string, unknown>, msg: string): void;
-  warn(fields: Record<string, unknown>, msg: string): void;
 }
 
 export interface RuntimeStatsOptions {

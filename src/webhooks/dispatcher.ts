@@ -6,6 +6,7 @@
 // interval as a safety net. Nothing is held in memory: after a restart (or a kill) the next pass
 // picks up every pending delivery from ring.db. A delivery interrupted by shutdown is left exactly
 // as it was, so the next server sends it again (at-least-once: a receiver may see it twice).
+import { setMaxListeners } from 'node:events';
 import type { UrlPolicy } from '../domain/webhooks.js';
 import type { Store } from '../store/index.js';
 import type { DueDelivery } from '../store/outbox.js';
@@ -62,8 +63,6 @@ export class WebhookDispatcher {
   private abort = new AbortController();
   private unsubscribe: (() => void) | null = null;
   private lastPrune = 0;
-  /** Attempts made (delivered or not), for tests and logs. */
-  attempts = 0;
 
   constructor(private readonly opts: DispatcherOptions) {
     this.store = opts.store;
@@ -74,6 +73,8 @@ export class WebhookDispatcher {
     if (this.running) return;
     this.running = true;
     this.abort = new AbortController();
+    // Every delivery of a round listens on it (up to batchSize at once).
+    setMaxListeners(0, this.abort.signal);
     this.unsubscribe = onPublish(this.store, () => this.kick());
     this.pollTimer = setInterval(() => this.kick(), Math.max(50, this.opts.pollMs));
     this.pollTimer.unref();
@@ -124,13 +125,6 @@ export class WebhookDispatcher {
     });
   }
 
-  /** Resolves when no pass is running or due right now (tests). */
-  async whenIdle(): Promise<void> {
-    while (this.scheduled || this.pass || this.again) {
-      await (this.pass ?? new Promise((r) => setImmediate(r)));
-    }
-  }
-
   private async drain(): Promise<void> {
     const started = Date.now();
     const budget = this.opts.passBudgetMs ?? 500_000;
@@ -149,9 +143,11 @@ export class WebhookDispatcher {
 
   private async attempt(d: DueDelivery): Promise<void> {
     const { store } = this;
-    // Revoked after the row was read: the revoke already cancelled it; send nothing.
-    if (store.webhooks.get(d.webhook_id)?.revoked_at) return;
-    this.attempts++;
+    // Revoked (the revoke normally cancels its deliveries; this covers a revoke by other means): send nothing.
+    if (store.webhooks.get(d.webhook_id)?.revoked_at) {
+      store.tx(() => store.outbox.cancelPending(d.webhook_id, iso(Date.now())));
+      return;
+    }
     const result = await send(
       { url: d.url, secret: d.secret, kind: d.kind, body: d.payload },
       { userAgent: this.opts.userAgent, timeoutMs: this.opts.timeoutMs ?? 10_000, policy: this.opts.policy, signal: this.abort.signal },
@@ -177,7 +173,13 @@ export class WebhookDispatcher {
     if (!this.running) return;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    const at = this.store.outbox.nextDueAt();
+    let at: string | null;
+    try {
+      at = this.store.outbox.nextDueAt();
+    } catch (err) {
+      this.log.error({ error: err instanceof Error ? err.message : String(err) }, 'webhook queue unreadable; relying on the poll');
+      return;
+    }
     if (!at) return;
     const wait = Math.max(0, Date.parse(at) - Date.now());
     if (wait >= this.opts.pollMs) return; // the poll comes first anyway

@@ -26,13 +26,39 @@ export function webhookFor(d: Deployment, e: NewEvent):
   return c ? { kind: 'deployment.error', reason: c.reason, category: c.category, message: e.message } : null;
 }
 
-export function reconcilerWebhookHooks(store: Store): { onStatusChange: StatusChangeHook; onDeploymentEvent: DeploymentEventHook } {
+interface Logger { error(fields: Record<string, unknown>, msg: string): void }
+
+/**
+ * The reconciler's hooks. Each publish runs in a savepoint of the reconciler's transaction: normally
+ * the event commits with the change; should queueing fail, only the event is dropped (and logged),
+ * never the reconciler's own write (Ring's publish is best-effort too).
+ */
+export function reconcilerWebhookHooks(store: Store, log?: Logger): { onStatusChange: StatusChangeHook; onDeploymentEvent: DeploymentEventHook } {
+  const guarded = (deployment: Deployment, what: string, fn: () => void) => {
+    try {
+      store.tx(fn);
+    } catch (err) {
+      log?.error({ deployment: deployment.id, error: err instanceof Error ? err.message : String(err) }, `could not queue the ${what} webhook event`);
+    }
+  };
   return {
-    onStatusChange: (c) => void publishStatusChanged(store, c.deployment, { from: c.from, to: c.to, restartCount: c.restartCount }),
+    onStatusChange: (c) => guarded(c.deployment, 'status change', () => {
+      // A missing config or key is recorded under its resolution reason (volume_resolution_error), which
+      // is not a runtime reason; the config_error status it causes is. Its message is the event just
+      // written in this same transaction.
+      if (c.to === 'config_error') {
+        const [cause] = store.events.list(c.deployment.id, { level: 'error', limit: 1 });
+        if (cause && !errorCategory(cause.reason)) publishError(store, c.deployment, { reason: 'config_error', category: 'user', message: cause.message });
+      }
+      publishStatusChanged(store, c.deployment, { from: c.from, to: c.to, restartCount: c.restartCount });
+    }),
     onDeploymentEvent: (d, e) => {
       const w = webhookFor(d, e);
-      if (w?.kind === 'deployment.scaled') publishScaled(store, d, w);
-      else if (w?.kind === 'deployment.error') publishError(store, d, w);
+      if (!w) return;
+      guarded(d, w.kind, () => {
+        if (w.kind === 'deployment.scaled') publishScaled(store, d, w);
+        else publishError(store, d, w);
+      });
     },
   };
 }
