@@ -110,7 +110,7 @@ export interface FetchResult<D> {
 }
 
 /** Awaits a client call, turning a network failure into the one-line connection error. */
-export async function send<R extends { response: Response }>(session: Session, call: Promise<R>): Promise<R> {
+export async function send<R extends { response: Response }>(session: Pick<Session, 'baseUrl'>, call: Promise<R>): Promise<R> {
   try {
     return await call;
   } catch (e) {

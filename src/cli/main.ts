@@ -15,6 +15,9 @@ import { registerUser } from './commands/user.js';
 import { registerToken } from './commands/token.js';
 import { registerSecret } from './commands/secret.js';
 import { registerConfig } from './commands/config.js';
+import { registerWebhook } from './commands/webhook.js';
+import { registerGitops } from './commands/gitops.js';
+import { registerTui } from './commands/tui.js';
 
 function version(): string {
   try {
@@ -49,6 +52,9 @@ export function buildProgram(): Command {
   registerDeployment(program);
   registerSecret(program);
   registerConfig(program);
+  registerWebhook(program);
+  registerGitops(program);
+  registerTui(program);
 
   for (const cmd of allCommands(program)) {
     if (cmd !== program && cmd.commands.length === 0) {

@@ -2,14 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import type { components } from '../../client/index.js';
-import { envFileUnreadableWarning, parseEnvFile, parseManifest, type ConfigDef } from '../../domain/manifest.js';
-import { CliError, EXIT, NO_ACCOUNT, exitCodeForStatus, formatHttpFailure } from '../errors.js';
+import { envFileUnreadableWarning, parseEnvFile, parseManifest } from '../../domain/manifest.js';
+import { applyManifest } from '../apply-manifest.js';
+import { CliError, EXIT, NO_ACCOUNT } from '../errors.js';
 import { globalsOf } from '../kit.js';
-import { failureOf, openSession, send, tokenFor, resolveConfig, type Session } from '../context.js';
+import { openSession, tokenFor, resolveConfig } from '../context.js';
 import { err, out } from '../output.js';
-
-type DeploymentInput = components['schemas']['DeploymentInput'];
 
 interface ApplyOptions {
   file: string;
@@ -17,48 +15,6 @@ interface ApplyOptions {
   dryRun?: boolean;
   force?: boolean;
   verbose?: boolean;
-}
-
-/**
- * POST, and on 409 look the config up and PUT it: a re-applied manifest updates its configs
- * (RING §4.5, §15 prints `already exists` and then updates). Returns an exit code on failure.
- */
-async function applyConfig(s: Session, c: ConfigDef): Promise<number | undefined> {
-  const body = { namespace: c.namespace, name: c.name, data: c.data, ...(c.labels !== undefined ? { labels: c.labels } : {}) };
-  const created = await send(s, s.client.POST('/configs', { body }));
-  if (created.response.ok) {
-    out(`Config '${c.name}' created in namespace '${c.namespace}'`);
-    return undefined;
-  }
-  if (created.response.status !== 409) {
-    const f = failureOf(created);
-    err(formatHttpFailure(`Failed to create config '${c.name}'`, f));
-    return exitCodeForStatus(f.status);
-  }
-  out(`Config '${c.name}' already exists`);
-  const found = await send(s, s.client.GET('/configs', { params: { query: { namespace: c.namespace, name: c.name } } }));
-  const existing = found.data?.find((x) => x.namespace === c.namespace && x.name === c.name);
-  if (!found.response.ok) {
-    const f = failureOf(found);
-    err(formatHttpFailure(`Failed to update config '${c.name}'`, f));
-    return exitCodeForStatus(f.status);
-  }
-  if (!existing) {
-    // Deleted between the 409 and the lookup.
-    err(`Failed to update config '${c.name}': it disappeared from namespace '${c.namespace}' while being applied`);
-    return EXIT.NOT_FOUND;
-  }
-  const updated = await send(s, s.client.PUT('/configs/{id}', {
-    params: { path: { id: existing.id } },
-    body: { name: c.name, data: c.data, ...(c.labels !== undefined ? { labels: c.labels } : {}) },
-  }));
-  if (!updated.response.ok) {
-    const f = failureOf(updated);
-    err(formatHttpFailure(`Failed to update config '${c.name}'`, f));
-    return exitCodeForStatus(f.status);
-  }
-  out(`Config '${c.name}' updated in namespace '${c.namespace}'`);
-  return undefined;
 }
 
 function readManifest(file: string): string {
@@ -107,65 +63,7 @@ export function registerApply(program: Command): void {
       }
 
       const s = opts.dryRun ? undefined : openSession(g);
-      let successful = 0;
-      let failed = 0;
-      let firstFailure: number | undefined;
-      const fail = (code: number) => {
-        failed++;
-        firstFailure ??= code;
-      };
-
-      for (const ns of manifest.namespaces) {
-        if (!s) {
-          out(`Namespace '${ns.name}' would be created (dry run)`);
-          continue;
-        }
-        const r = await send(s, s.client.POST('/namespaces', { body: { name: ns.name } }));
-        if (r.response.ok) out(`Namespace '${ns.name}' created`);
-        else if (r.response.status === 409) out(`Namespace '${ns.name}' already exists, skipping`);
-        else {
-          const f = failureOf(r);
-          err(formatHttpFailure(`Failed to create namespace '${ns.name}'`, f));
-          fail(exitCodeForStatus(f.status));
-        }
-      }
-
-      for (const c of manifest.configs) {
-        if (!s) {
-          out(`Config '${c.name}' would be created or updated in namespace '${c.namespace}' (dry run)`);
-          continue;
-        }
-        const code = await applyConfig(s, c);
-        if (code !== undefined) fail(code);
-      }
-
-      for (const d of manifest.deployments) {
-        out(`Processing deployment '${d.key}'`);
-        if (d.error) {
-          err(`Unable to apply deployment '${d.key}': ${d.error}`);
-          fail(EXIT.GENERAL);
-          continue;
-        }
-        const body = d.spec as unknown as DeploymentInput;
-        if (opts.verbose) out(JSON.stringify(body, null, 2));
-        if (!s) {
-          out(`Deployment '${body.name}' would be created in namespace '${body.namespace}' (dry run)`);
-          successful++;
-          continue;
-        }
-        const r = await send(s, s.client.POST('/deployments', {
-          params: { query: opts.force ? { force: true } : {} },
-          body,
-        }));
-        if (r.response.ok && r.data) {
-          out(`Deployment '${r.data.name}' created${opts.verbose ? ` (id: ${r.data.id}, namespace: ${r.data.namespace})` : ''}`);
-          successful++;
-        } else {
-          const f = failureOf(r);
-          err(formatHttpFailure(`Unable to apply deployment '${body.name}'`, f));
-          fail(exitCodeForStatus(f.status));
-        }
-      }
+      const { successful, failed, firstFailure } = await applyManifest(s, manifest, { force: opts.force, verbose: opts.verbose });
 
       out();
       out('Summary:');

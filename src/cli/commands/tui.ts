@@ -1,0 +1,29 @@
+// `ring tui`: a live, keyboard-driven table of deployments (tui/, ink + react).
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from '../../domain/durations.js';
+import { CliError, EXIT } from '../errors.js';
+import { globalsOf } from '../kit.js';
+import { openSession } from '../context.js';
+
+function interval(raw: string): number {
+  const ms = parseDuration(raw);
+  if (ms === null || ms < 100) throw new InvalidArgumentError('expected a duration of at least 100ms, e.g. 1s, 500ms.');
+  return ms;
+}
+
+export function registerTui(program: Command): void {
+  program
+    .command('tui')
+    .description('live table of deployments: ↑/↓ select, enter/e events, d delete, q quit')
+    .option('-n, --namespace <name>', 'only this namespace (default: all visible to the token)')
+    .addOption(new Option('--interval <duration>', 'refresh period').argParser(interval).default(1000, '1s'))
+    .action(async (opts: { namespace?: string; interval: number }, cmd: Command) => {
+      if (!process.stdin.isTTY || !process.stdout.isTTY) {
+        throw new CliError('error: ring tui needs an interactive terminal (stdin and stdout must be a TTY)', EXIT.GENERAL);
+      }
+      const session = openSession(globalsOf(cmd));
+      // ink and react are loaded only here: no other command pays for them.
+      const [{ runTui }, { clientSource }] = await Promise.all([import('../../../tui/run.js'), import('../../../tui/source.js')]);
+      await runTui({ source: clientSource(session, opts.namespace), intervalMs: opts.interval });
+    });
+}
