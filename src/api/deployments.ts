@@ -10,6 +10,8 @@ import { assertHostAccess } from './host-access.js';
 import { deploymentView, matchesLabels } from './deployment-view.js';
 import { registerMountedVolumes } from './volumes.js';
 import { publishStatusChanged } from '../webhooks/publish.js';
+import { planApply, rolloutEndedBy } from '../reconciler/rollout.js';
+import type { Store } from '../store/index.js';
 
 export function loadDeployment(ctx: Ctx<'getDeployment'> | { params: { id: string }; services: Ctx<'getDeployment'>['services']; caller: Ctx<'getDeployment'>['caller'] }): Deployment {
   const d = ctx.services.store.deployments.get(ctx.params.id);
@@ -31,12 +33,13 @@ export const getDeployment: Handler<'getDeployment'> = async (ctx) => {
   return json(200, deploymentView(d, await ctx.services.instancesOf(d.id)));
 };
 
-function replacementReason(active: Deployment[], spec: DeploymentSpec, force: boolean): string {
-  if (force) return 'force=true';
-  if (active.length > 1) return 'more than one active deployment shares this name';
-  if (spec.health_checks.length === 0) return 'no health checks are declared';
-  if (spec.ports.some((p) => p.published > 0)) return 'it publishes a host port';
-  return 'rolling updates are not enabled yet';
+/** Marks a deployment deleted with its event; a rolling child that goes says its rollout ended. */
+function markDeleted(store: Store, d: Deployment, message: string): void {
+  store.deployments.setStatus(d.id, 'deleted');
+  publishStatusChanged(store, d, { from: d.status, to: 'deleted', restartCount: d.restart_count });
+  store.events.insert(d.id, { level: 'info', component: 'api', reason: 'state_transition', message });
+  const ended = rolloutEndedBy(store, d, 'deleted', []);
+  if (ended) store.events.insert(d.id, ended);
 }
 
 export const createDeployment: Handler<'createDeployment'> = (ctx) => {
@@ -53,26 +56,32 @@ export const createDeployment: Handler<'createDeployment'> = (ctx) => {
   }
   const force = ctx.query.force === true;
   let created: Deployment;
-  const replaced: string[] = [];
+  const toWake: string[] = [];
   try {
     created = store.tx(() => {
       if (!nsExists) store.namespaces.ensure(spec.namespace);
       const active = store.deployments.active(spec.namespace, spec.name);
-      for (const old of active) {
-        store.deployments.setStatus(old.id, 'deleted');
-        publishStatusChanged(store, old, { from: old.status, to: 'deleted', restartCount: old.restart_count });
-        store.events.insert(old.id, { level: 'info', component: 'api', reason: 'replaced',
-          message: `Deployment marked deleted: replaced by a new apply of '${spec.name}'` });
-        replaced.push(old.id);
+      // Rolling update or immediate replacement, decided here once (RING §5.8).
+      const decision = planApply(active, spec, force);
+      const gone = decision.kind === 'rolling' ? decision.superseded : decision.kind === 'replace' ? decision.replaced : [];
+      for (const old of gone) {
+        markDeleted(store, old, decision.kind === 'rolling'
+          ? `Status changed from ${old.status} to deleted (superseded by a new apply of '${spec.name}')`
+          : `Status changed from ${old.status} to deleted (replaced by a new apply of '${spec.name}')`);
+        toWake.push(old.id);
       }
-      const row = store.deployments.insert(spec, { status: 'creating' });
+      const parentId = decision.kind === 'rolling' ? decision.parent.id : null;
+      const row = store.deployments.insert(spec, { status: 'creating', parentId });
       registerMountedVolumes(store, spec);
       store.events.insert(row.id, { level: 'info', component: 'api', reason: 'deployment_created',
         message: `Deployment '${spec.name}' created successfully` });
-      if (active.length) {
-        const why = replacementReason(active, spec, force);
+      if (decision.kind === 'rolling') {
+        store.events.insert(row.id, { level: 'info', component: 'api', reason: 'rolling_update_started',
+          message: `Rolling update of deployment ${decision.parent.id}: its instances are drained one by one once this deployment is ready` });
+        toWake.push(decision.parent.id);
+      } else if (decision.kind === 'replace') {
         store.events.insert(row.id, { level: 'warning', component: 'api', reason: 'force_replace',
-          message: `Replaced deployment ${active.map((a) => a.id).join(', ')} immediately because ${why} — expect a brief downtime` });
+          message: `Replaced deployment ${decision.replaced.map((a) => a.id).join(', ')} immediately because ${decision.reason} — expect a brief downtime` });
       }
       return row;
     });
@@ -82,7 +91,7 @@ export const createDeployment: Handler<'createDeployment'> = (ctx) => {
     }
     throw e;
   }
-  for (const id of replaced) ctx.services.wake(id);
+  for (const id of toWake) ctx.services.wake(id);
   ctx.services.wake(created.id);
   return json(201, deploymentView(created, []));
 };
@@ -91,12 +100,7 @@ export const deleteDeployment: Handler<'deleteDeployment'> = (ctx) => {
   const d = loadDeployment(ctx);
   const { store } = ctx.services;
   if (d.status !== 'deleted') {
-    store.tx(() => {
-      store.deployments.setStatus(d.id, 'deleted');
-      publishStatusChanged(store, d, { from: d.status, to: 'deleted', restartCount: d.restart_count });
-      store.events.insert(d.id, { level: 'info', component: 'api', reason: 'state_transition',
-        message: `Status changed from ${d.status} to deleted (delete requested)` });
-    });
+    store.tx(() => markDeleted(store, d, `Status changed from ${d.status} to deleted (delete requested)`));
   }
   ctx.services.wake(d.id);
   return noContent();

@@ -8,7 +8,9 @@ import type { Store } from '../store/index.js';
 import type { NewEvent } from '../store/events.js';
 import { classify } from './classify.js';
 import { buildInstanceSpec, type SpecResolvers } from './instance-spec.js';
-import { FRESH_MEMORY, backoffMs, plan, transitionEvent, type Action, type DeploymentMemory } from './plan.js';
+import { FRESH_MEMORY, backoffMs, plan, shortId, transitionEvent, type Action, type DeploymentMemory, type RolloutRole } from './plan.js';
+import { rolloutEndedBy } from './rollout.js';
+import { publishRollingUpdate } from '../webhooks/publish.js';
 
 /** pino's calling convention (fields first, then the message), so the server's logger fits as is. */
 export interface Logger {
@@ -59,7 +61,11 @@ export function recordEvent(
     if (w.imageDigest !== undefined && w.imageDigest !== cur.image_digest) {
       store.deployments.setImageDigest(deploymentId, w.imageDigest);
     }
-    for (const e of w.events ?? []) {
+    const events = [...(w.events ?? [])];
+    // A rolling child that fails, completes or is deleted ends its rollout: say so, in this transaction.
+    const ended = w.status !== undefined && w.status !== cur.status ? rolloutEndedBy(store, cur, w.status, events) : null;
+    if (ended) events.push(ended);
+    for (const e of events) {
       store.events.insert(deploymentId, e);
       onDeploymentEvent?.(cur, e);
     }
@@ -116,6 +122,13 @@ export interface ExecutorDeps {
   isReady?: (deployment: Deployment, instances: readonly Instance[]) => boolean;
   onStatusChange?: StatusChangeHook;
   onDeploymentEvent?: DeploymentEventHook;
+  /** RING_ROLLOUT_DEADLINE (RING §5.7); without it an unready worker waits forever. */
+  rolloutDeadlineMs?: number;
+}
+
+/** What the loop knows beyond one deployment's own row and instances. */
+export interface ReconcileContext {
+  rollout?: RolloutRole;
 }
 
 export interface ReconcileOutcome {
@@ -154,8 +167,8 @@ export class Executor {
   }
 
   /** Plans and applies one deployment against a fresh observation, after any earlier work for it. */
-  reconcile(d: Deployment, instances: readonly Instance[], runtime: Runtime): Promise<ReconcileOutcome> {
-    return this.serialize(d.id, () => this.apply(d, instances, runtime));
+  reconcile(d: Deployment, instances: readonly Instance[], runtime: Runtime, context: ReconcileContext = {}): Promise<ReconcileOutcome> {
+    return this.serialize(d.id, () => this.apply(d, instances, runtime, context));
   }
 
   private serialize<T>(id: string, fn: () => Promise<T>): Promise<T> {
@@ -169,12 +182,14 @@ export class Executor {
     return run;
   }
 
-  private async apply(d: Deployment, instances: readonly Instance[], runtime: Runtime): Promise<ReconcileOutcome> {
+  private async apply(d: Deployment, instances: readonly Instance[], runtime: Runtime, context: ReconcileContext): Promise<ReconcileOutcome> {
     const now = this.clock();
     const result = plan({
       deployment: d, instances, now, settled: this.settled, memory: this.memoryOf(d.id),
       ...(this.deps.livenessConfirmMs !== undefined ? { livenessConfirmMs: this.deps.livenessConfirmMs } : {}),
       ...(this.deps.isReady && d.kind === 'worker' && d.status !== 'deleted' ? { ready: this.deps.isReady(d, instances) } : {}),
+      ...(this.deps.rolloutDeadlineMs !== undefined ? { rolloutDeadlineMs: this.deps.rolloutDeadlineMs } : {}),
+      ...(context.rollout ? { rollout: context.rollout } : {}),
     });
     this.memory.set(d.id, result.memory);
     const outcome: ReconcileOutcome = { actions: result.actions.length, timedOut: false, purged: false };
@@ -251,6 +266,10 @@ export class Executor {
       case 'recordEvent':
         this.write(d.id, { events: [a.event] });
         return true;
+      case 'drainInstance':
+        return this.drain(d, a, runtime);
+      case 'completeRollout':
+        return this.completeRollout(a);
       default: {
         const never: never = a;
         throw new Error(`unknown action ${JSON.stringify(never)}`);
@@ -292,6 +311,56 @@ export class Executor {
       this.fail(d, err, outcome);
       return false;
     }
+  }
+
+  /**
+   * Starts removing one parent instance for its rolling child and reports the step on the child.
+   * The removal is not awaited: a stop grace must not hold up the next drain (the instance is
+   * settled, so plans skip it and its death is never counted); a failed removal is retried once
+   * the settled mark expires.
+   */
+  private drain(parent: Deployment, a: Extract<Action, { type: 'drainInstance' }>, runtime: Runtime): boolean {
+    this.settled.add(a.instanceId);
+    runtime.remove(a.instanceId).catch((err: unknown) => {
+      this.logger.warn({ deployment: parent.id, instance: a.instanceId, error: errorText(err) }, 'failed to drain instance');
+    });
+    const { store } = this.deps;
+    store.tx(() => {
+      const child = store.deployments.get(a.childId);
+      if (!child) return;
+      const message = `Drained instance ${shortId(a.instanceId)} of deployment ${parent.id} (${a.remaining} left)`;
+      if (this.write(child.id, { events: [{ level: 'info', component: 'scheduler', reason: 'rolling_update_step', message }] })) {
+        publishRollingUpdate(store, child, { parentId: parent.id, phase: 'step', drainedInstanceId: a.instanceId });
+      }
+    });
+    this.logger.info({ deployment: parent.id, child: a.childId, instance: a.instanceId, remaining: a.remaining }, 'rolling update: draining one instance');
+    return true;
+  }
+
+  /**
+   * Ends a rolling update in one transaction: the parent is marked deleted (purged on the next
+   * pass) and the child loses its parent_id, becoming the deployment a later apply finds.
+   */
+  private completeRollout(a: Extract<Action, { type: 'completeRollout' }>): boolean {
+    const { store } = this.deps;
+    const done = store.tx(() => {
+      const child = store.deployments.get(a.childId);
+      if (!child || child.parent_id !== a.parentId || child.status === 'deleted' || isTerminal(child.status)) return false;
+      const parent = store.deployments.get(a.parentId);
+      if (parent && parent.status !== 'deleted') {
+        const t = transitionEvent(parent.status, 'deleted');
+        this.write(parent.id, { status: 'deleted', events: [{ ...t, message: `${t.message} (replaced by deployment ${child.id})` }] });
+      }
+      store.deployments.setParent(child.id, null);
+      const message = a.reason === 'parent_drained'
+        ? `Rolling update complete: every instance of deployment ${a.parentId} was replaced`
+        : `Rolling update complete: deployment ${a.parentId} is no longer running, this deployment takes over`;
+      this.write(child.id, { events: [{ level: 'info', component: 'scheduler', reason: 'rolling_update_complete', message }] });
+      publishRollingUpdate(store, child, { parentId: a.parentId, phase: 'complete' });
+      return true;
+    });
+    if (done) this.logger.info({ deployment: a.childId, parent: a.parentId }, 'rolling update complete');
+    return done;
   }
 
   /** The one place a runtime failure becomes a status, an event, a count and a backoff. */

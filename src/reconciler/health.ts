@@ -39,6 +39,8 @@ export interface HealthProberDeps {
 
 const COMPONENT = 'health_checker';
 const DEFAULT_THRESHOLD = 3;
+/** A floor under `interval`, so a typo like "1ms" cannot spin the scheduler. */
+const MIN_INTERVAL_MS = 10;
 /** Run retention this often (in stored results) on top of the loop's 5-minute sweep. */
 const PRUNE_EVERY_INSERTS = 200;
 
@@ -139,7 +141,7 @@ export class HealthProber {
     const e: Entry = {
       key, deploymentId: d.id, runtime: d.runtime, index, check,
       // Validation guarantees positive durations; the fallbacks guard rows written before it.
-      intervalMs: Math.max(100, parseDuration(check.interval) ?? 10_000),
+      intervalMs: Math.max(MIN_INTERVAL_MS, parseDuration(check.interval) ?? 10_000),
       startPeriodMs: startPeriodMs(check),
       threshold: Math.max(1, check.threshold ?? DEFAULT_THRESHOLD),
       instance: inst, failures: 0, last: null, readySince: null,
@@ -219,39 +221,38 @@ export class HealthProber {
     else if (!wasGreen || e.readySince === null) e.readySince = finishedAt;
 
     const { store } = this.deps;
-    let fired: { d: Deployment; action: 'restart' | 'stop' | 'alert' } | null = null;
-    let readinessGated = false;
-    const recorded = store.tx(() => {
+    type Outcome = { fired: { d: Deployment; action: 'restart' | 'stop' | 'alert' } | null; gated: boolean };
+    const outcome = store.tx((): Outcome | null => {
       const d = store.deployments.get(e.deploymentId);
-      if (!d || d.status === 'deleted') return false;
+      if (!d || d.status === 'deleted') return null;
       store.healthChecks.insert({
         deployment_id: d.id, instance_id: e.instance.id, check_index: e.index, check_type: e.check.type,
         status: r.status, message: r.message,
         started_at: new Date(startedAt).toISOString(), finished_at: new Date(finishedAt).toISOString(),
       });
-      readinessGated = e.check.readiness === true && d.status !== 'running';
+      // The gate matters while coming up, and for a rolling child until its parent is drained.
+      const gated = e.check.readiness === true && (d.status !== 'running' || d.parent_id !== null);
       // Record-only until running, and inside the check's start_period.
-      const inGrace = finishedAt - (e.instance.startedAt ?? e.instance.createdAt) < e.startPeriodMs;
-      if (d.status !== 'running') return true;
+      if (d.status !== 'running') return { fired: null, gated };
       if (r.status === 'success') {
         e.failures = 0;
-        return true;
+        return { fired: null, gated };
       }
-      if (inGrace) return true;
+      const inGrace = finishedAt - (e.instance.startedAt ?? e.instance.createdAt) < e.startPeriodMs;
+      if (inGrace) return { fired: null, gated };
       e.failures++;
-      if (e.failures < e.threshold) return true;
+      if (e.failures < e.threshold) return { fired: null, gated };
       e.failures = 0;
       const action = e.check.on_failure ?? 'restart';
       this.fire(d, e, action, r.message);
-      fired = { d, action };
-      return true;
+      return { fired: { d, action }, gated };
     });
-    if (!recorded) return;
+    if (!outcome) return;
     if (++this.inserts % PRUNE_EVERY_INSERTS === 0) this.prune();
 
-    if (fired) this.afterAction(e, fired);
+    if (outcome.fired) this.afterAction(e, outcome.fired);
     // A readiness check just turned green: come back when its window has passed, when the gate may open.
-    if (readinessGated && r.status === 'success' && !wasGreen) this.wakeAtGate(e);
+    if (outcome.gated && r.status === 'success' && !wasGreen) this.wakeAtGate(e);
   }
 
   /** Writes the action's event (and status) with its webhook, inside the result's transaction. */

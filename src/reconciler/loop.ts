@@ -13,7 +13,8 @@ import type { NewEvent } from '../store/events.js';
 import { Executor, SILENT_LOGGER, errorText, recordEvent, type Logger, type ReconcileOutcome, type StatusChangeHook,
   type DeploymentEventHook } from './execute.js';
 import type { ConfigResolver, SecretResolver } from './instance-spec.js';
-import { RECONCILED_STATUSES, shortId } from './plan.js';
+import { RECONCILED_STATUSES, shortId, type RolloutRole } from './plan.js';
+import { HealthProber } from './health.js';
 
 export interface ReconcilerDeps {
   store: Store;
@@ -41,8 +42,12 @@ export interface ReconcilerDeps {
   /** Tests. */
   clock?: () => number;
   livenessConfirmMs?: number;
-  /** The readiness gate, from the health prober (RING §5.7); default: open. */
+  /** Overrides the readiness gate (RING §5.7); default: the built-in health prober's (`health`). */
   isReady?: (deployment: Deployment, instances: readonly Instance[]) => boolean;
+  /** RING_ROLLOUT_DEADLINE: how long a readiness gate may stay shut before the deployment fails. */
+  rolloutDeadlineMs?: number;
+  /** Probes in flight at once (default 32). */
+  probeConcurrency?: number;
 }
 
 const DYING_RECHECK_MS = 20;
@@ -75,12 +80,28 @@ export class Reconciler {
   private tickTimer: NodeJS.Timeout | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
   private watchers: AbortController | null = null;
+  /** Runs the health checks on its own timers; its results feed the readiness gate and on_failure. */
+  readonly health: HealthProber;
+  /** The readiness gate: the injected one (tests) or the prober's. */
+  private readonly isReady: (d: Deployment, instances: readonly Instance[]) => boolean;
   /** Completed passes (observability and tests). */
   passes = 0;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.store = deps.store;
     this.logger = deps.logger ?? SILENT_LOGGER;
+    this.health = new HealthProber({
+      store: deps.store,
+      runtimes: deps.runtimes,
+      logger: this.logger,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+      wake: (id) => this.wake(id),
+      restartInstance: (deploymentId, instanceId) => this.restartInstance(deploymentId, instanceId),
+      ...(deps.onStatusChange ? { onStatusChange: deps.onStatusChange } : {}),
+      ...(deps.onDeploymentEvent ? { onDeploymentEvent: deps.onDeploymentEvent } : {}),
+      ...(deps.probeConcurrency !== undefined ? { concurrency: deps.probeConcurrency } : {}),
+    });
+    this.isReady = deps.isReady ?? ((d, instances) => this.health.isReady(d, instances));
     this.executor = new Executor({
       store: deps.store,
       applyTimeoutMs: deps.applyTimeoutMs,
@@ -91,7 +112,8 @@ export class Reconciler {
       },
       ...(deps.clock ? { clock: deps.clock } : {}),
       ...(deps.livenessConfirmMs !== undefined ? { livenessConfirmMs: deps.livenessConfirmMs } : {}),
-      ...(deps.isReady ? { isReady: deps.isReady } : {}),
+      isReady: this.isReady,
+      ...(deps.rolloutDeadlineMs !== undefined ? { rolloutDeadlineMs: deps.rolloutDeadlineMs } : {}),
       ...(deps.onStatusChange ? { onStatusChange: deps.onStatusChange } : {}),
       ...(deps.onDeploymentEvent ? { onDeploymentEvent: deps.onDeploymentEvent } : {}),
     });
@@ -126,6 +148,7 @@ export class Reconciler {
     this.requeues.clear();
     this.watchers?.abort();
     this.watchers = null;
+    this.health.stop();
     const grace = sleep(this.deps.stopGraceMs ?? 5000);
     await Promise.race([Promise.allSettled([this.pass, ...this.inflight]), grace.promise]);
     grace.cancel();
@@ -222,6 +245,13 @@ export class Reconciler {
       }
       byRuntime.set(name, m);
     }
+    const runtimeOf = new Map(deployments.map((d) => [d.id, d.runtime]));
+    const instancesOf = (id: string): Instance[] => byRuntime.get(runtimeOf.get(id) ?? '')?.get(id) ?? [];
+    try {
+      this.health.observe(deployments, instancesOf);
+    } catch (err) {
+      this.logger.warn({ error: errorText(err) }, 'health prober could not follow the observation');
+    }
 
     // Deletes first, so their removals start before anything they may block.
     const ordered = [...deployments].sort((a, b) => Number(b.status === 'deleted') - Number(a.status === 'deleted'));
@@ -241,12 +271,26 @@ export class Reconciler {
         continue;
       }
       if (waitsForDeletedTwin(d, deployments)) continue;
-      this.dispatch(d, instances.get(d.id) ?? [], rt);
+      const rollout = rolloutRole(d, deployments, instancesOf, this.isReady);
+      this.dispatch(d, instancesOf(d.id), rt, rollout);
     }
   }
 
-  private dispatch(d: Deployment, instances: Instance[], rt: Runtime): void {
-    const work = this.executor.reconcile(d, instances, rt).then(
+  /** Removes an instance on purpose (health-check restart): its end is never counted; the next pass replaces it. */
+  async restartInstance(deploymentId: string, instanceId: string): Promise<void> {
+    const d = this.store.deployments.get(deploymentId);
+    const rt = d && this.deps.runtimes.get(d.runtime);
+    if (!rt) return;
+    this.executor.settled.add(instanceId);
+    try {
+      await rt.remove(instanceId);
+    } finally {
+      this.wake(deploymentId);
+    }
+  }
+
+  private dispatch(d: Deployment, instances: Instance[], rt: Runtime, rollout?: RolloutRole): void {
+    const work = this.executor.reconcile(d, instances, rt, rollout ? { rollout } : {}).then(
       (outcome) => this.settle(d.id, outcome),
       (err) => {
         this.logger.error({ deployment: d.id, error: errorText(err) }, 'reconcile failed');
@@ -371,6 +415,28 @@ function deathEvent(ev: RuntimeEvent, d: Deployment): NewEvent | null {
     default:
       return null;
   }
+}
+
+/**
+ * A deployment's part in a rolling update: a parent (reconciled, with an active child) learns
+ * whether that child is ready to take an instance over: running, every replica up, gate open.
+ * A child learns whether its parent is still reconciled. `all` holds only reconciled rows, so a
+ * terminal child is no child and a terminal parent is no parent.
+ */
+function rolloutRole(
+  d: Deployment, all: readonly Deployment[], instancesOf: (id: string) => Instance[],
+  isReady: (d: Deployment, instances: readonly Instance[]) => boolean,
+): RolloutRole | undefined {
+  if (d.status === 'deleted' || d.kind !== 'worker') return undefined;
+  if (d.parent_id) {
+    const parentActive = all.some((p) => p.id === d.parent_id && p.status !== 'deleted');
+    return { role: 'child', parentId: d.parent_id, parentActive };
+  }
+  const child = all.find((c) => c.parent_id === d.id && c.status !== 'deleted');
+  if (!child) return undefined;
+  const up = instancesOf(child.id).filter((i) => i.state === 'running');
+  const childReady = child.status === 'running' && up.length >= child.replicas && isReady(child, up);
+  return { role: 'parent', childId: child.id, childReady };
 }
 
 /**

@@ -6,6 +6,7 @@ import { parseDuration } from '../domain/durations.js';
 import { MAX_RESTART_COUNT, RETRIED_FAILURE_STATUSES, isTerminal, type Status } from '../domain/status.js';
 import type { Instance } from '../runtime/runtime.js';
 import type { NewEvent } from '../store/events.js';
+import { hasReadinessChecks, readinessDeadline } from './readiness.js';
 
 // ---------------------------------------------------------------------------------------------
 // Timings (RING.md §5.6, with the decisions documented in the report)
@@ -61,7 +62,20 @@ export interface PlanInput {
    * `creating` even with every replica up. Default true (no readiness checks). Jobs ignore it.
    */
   ready?: boolean;
+  /** This deployment's part in a rolling update (RING §5.8), computed by the loop. */
+  rollout?: RolloutRole;
+  /** RING_ROLLOUT_DEADLINE: a worker whose readiness gate never opens fails past created_at + start_period + this. */
+  rolloutDeadlineMs?: number;
 }
+
+/**
+ * A parent is frozen while its child comes up (it never regrows, RING §14) and drains one instance
+ * per pass once the child is ready. A child whose parent stopped being reconciled (terminal,
+ * deleted, gone) takes over at once.
+ */
+export type RolloutRole =
+  | { role: 'parent'; childId: string; childReady: boolean }
+  | { role: 'child'; parentId: string; parentActive: boolean };
 
 export type Action =
   /** Create one instance; `event` is recorded once it runs. */
@@ -75,6 +89,10 @@ export type Action =
   | { type: 'resetRestartCount'; from: number; reason: string; event: NewEvent }
   /** Delete the row with its events and probe history (only while it is still `deleted`). */
   | { type: 'purge'; reason: string }
+  /** Rolling update: remove one parent instance (on purpose) now that the child is ready; reported on the child. */
+  | { type: 'drainInstance'; instanceId: string; childId: string; remaining: number }
+  /** Rolling update done: parent → deleted and the child becomes the active deployment, in one transaction. */
+  | { type: 'completeRollout'; parentId: string; childId: string; reason: 'parent_drained' | 'parent_gone' }
   | { type: 'recordEvent'; reason: string; event: NewEvent };
 
 export type RemoveReason = 'deployment_deleted' | 'never_started' | 'already_settled' | 'crashed' | 'exited' | 'scale_down';
@@ -287,6 +305,13 @@ function planWorker(input: PlanInput): PlanResult {
   if (crashes > 0) p.armBackoff();
   if (nonRetryable) p.setStatus('create_container_error', 'non_retryable_exit');
 
+  const rollout = input.rollout;
+  if (rollout?.role === 'child' && !rollout.parentActive) {
+    p.actions.push({ type: 'completeRollout', parentId: rollout.parentId, childId: d.id, reason: 'parent_gone' });
+  }
+  if (rollout?.role === 'parent') return planDrain(p, g.active, rollout);
+  if (pastReadinessDeadline(p)) return p.result();
+
   // Scale down: newest first, never counted.
   const desired = Math.max(0, d.replicas);
   const active = g.active;
@@ -309,8 +334,9 @@ function planWorker(input: PlanInput): PlanResult {
       for (let k = 0; k < missing; k++) {
         p.create('scale_up', event('info', DOCKER, 'scale_up', `Scaled up from ${kept + k} to ${kept + k + 1} replicas`));
       }
-      // Come back to confirm the new instances stayed up (status promotion).
-      p.requeueAfter(input.livenessConfirmMs ?? LIVENESS_CONFIRM_MS);
+      // Come back to confirm the new instances stayed up (status promotion); behind a readiness
+      // gate at once, so the next observation starts their probes without waiting for that.
+      p.requeueAfter(hasReadinessChecks(d) ? 0 : input.livenessConfirmMs ?? LIVENESS_CONFIRM_MS);
     }
   }
 
@@ -320,7 +346,12 @@ function planWorker(input: PlanInput): PlanResult {
     const youngest = Math.max(0, ...active.map((i) => i.startedAt ?? 0));
     const wait = youngest + confirmMs - input.now;
     if (wait > 0) p.requeueAfter(wait);
-    else if (input.ready ?? true) p.setStatus('running', 'instances_up', { containers: kept });
+    else if (input.ready ?? true) {
+      p.setStatus('running', 'instances_up', { containers: kept });
+      // Come straight back: a rolling child's parent drains now, and liveness checks (which
+      // start once running) are scheduled by the next pass's observation.
+      if (d.parent_id || (d.health_checks ?? []).length > 0) p.requeueAfter(0);
+    }
   }
 
   // Healthy window and forgiveness (RING §5.6 / §15 "windowed").
@@ -347,6 +378,56 @@ function planWorker(input: PlanInput): PlanResult {
     }
   }
   return p.result();
+}
+
+/** How often a drained parent looks again while its last instances finish stopping. */
+export const DRAIN_POLL_MS = 200;
+
+/**
+ * The parent of a rolling update: its target is frozen at what it runs now (no create, even for a
+ * crashed instance), and once the child is ready it drains its oldest instance, one per pass (an
+ * instance already on its way out is not waited for: its stop grace overlaps the next drain);
+ * once nothing of it runs, it hands over to the child.
+ */
+function planDrain(p: Plan, active: readonly Instance[], r: Extract<RolloutRole, { role: 'parent' }>): PlanResult {
+  p.memory.healthySince = null;
+  if (!r.childReady) return p.result();
+  const draining = active.filter((i) => p.input.settled.has(i.id));
+  const next = active.find((i) => !p.input.settled.has(i.id));
+  if (next) {
+    p.actions.push({ type: 'drainInstance', instanceId: next.id, childId: r.childId, remaining: active.length - draining.length - 1 });
+    p.requeueAfter(0);
+  } else if (active.length > 0) {
+    p.requeueAfter(DRAIN_POLL_MS);
+  } else {
+    p.actions.push({ type: 'completeRollout', parentId: p.input.deployment.id, childId: r.childId, reason: 'parent_drained' });
+    p.requeueAfter(0);
+  }
+  return p.result();
+}
+
+/**
+ * RING §5.7 deadline: a worker held in `creating` by its readiness gate past created_at +
+ * start_period + RING_ROLLOUT_DEADLINE fails. A rolling child fails its rollout instead; its
+ * parent, never drained, keeps serving.
+ */
+function pastReadinessDeadline(p: Plan): boolean {
+  const { deployment: d, ready, rolloutDeadlineMs, now } = p.input;
+  if (ready !== false || rolloutDeadlineMs === undefined) return false;
+  if ((p.status !== 'creating' && p.status !== 'pending') || !hasReadinessChecks(d)) return false;
+  const at = readinessDeadline(d, rolloutDeadlineMs);
+  if (now < at) {
+    p.requeueAfter(at - now);
+    return false;
+  }
+  const secs = `${Math.round((rolloutDeadlineMs) / 1000)}s`;
+  const cause = d.parent_id
+    ? event('error', SCHEDULER, 'rolling_update_failed',
+      `Rolling update failed: the new deployment's readiness checks were not green within the ${secs} rollout deadline; deployment ${d.parent_id} keeps serving`)
+    : event('error', SCHEDULER, 'readiness_deadline_exceeded',
+      `Readiness checks were not green within the ${secs} rollout deadline; deployment failed`);
+  p.setStatus('failed', d.parent_id ? 'rolling_update_failed' : 'readiness_deadline_exceeded', { cause });
+  return true;
 }
 
 /** Removal order for a scale-down: not-running instances go first. */

@@ -54,10 +54,11 @@ export async function startServer(
     runtimes,
     intervalMs: config.schedulerIntervalMs,
     applyTimeoutMs: config.applyTimeoutMs,
+    rolloutDeadlineMs: config.rolloutDeadlineMs,
     logger: log,
     ...storeResolvers(store, secretBox),
     onObserved: (instances: Instance[]) => cache.prime(instances),
-    ...reconcilerWebhookHooks(store),
+    ...reconcilerWebhookHooks(store, log),
   });
   const webhooks = new WebhookDispatcher({
     store, policy: config.webhooks, userAgent: `ring/${VERSION}`, logger: log, pollMs: config.schedulerIntervalMs, ...opts.webhooks,

@@ -61,10 +61,17 @@ export function deploymentsRepo(db: Db) {
       void db.prepare('UPDATE deployment SET restart_count = ?, updated_at = ? WHERE id = ?').run(n, nowIso(), id),
     setImageDigest: (id: string, digest: string | null): void =>
       void db.prepare('UPDATE deployment SET image_digest = ? WHERE id = ?').run(digest, id),
+    /** A rolling child becomes the active deployment by losing its parent (RING §5.8). */
+    setParent: (id: string, parentId: string | null): void =>
+      void db.prepare('UPDATE deployment SET parent_id = ?, updated_at = ? WHERE id = ?').run(parentId, nowIso(), id),
     setReplicas: (id: string, n: number): void =>
       void db.prepare('UPDATE deployment SET replicas = ?, updated_at = ? WHERE id = ?').run(n, nowIso(), id),
-    /** Removes the row with its events and probe history. */
+    /**
+     * Removes the row with its events and probe history. A child still pointing at it (its rolling
+     * update ended another way) becomes a deployment of its own, so a later apply finds it.
+     */
     purge(id: string): void {
+      db.prepare("UPDATE deployment SET parent_id = NULL WHERE parent_id = ? AND status <> 'deleted'").run(id);
       db.prepare('DELETE FROM deployment_event WHERE deployment_id = ?').run(id);
       db.prepare('DELETE FROM health_check WHERE deployment_id = ?').run(id);
       db.prepare('DELETE FROM deployment WHERE id = ?').run(id);

@@ -9,18 +9,21 @@ import Docker from 'dockerode';
 
 export const BUSYBOX_IMAGE = 'ring-test/busybox:1';
 export const HTTPD_IMAGE = 'ring-test/httpd:v1';
+/** Same as v1 but / answers v2: the new version of a rolling update. */
+export const HTTPD_V2_IMAGE = 'ring-test/httpd:v2';
 
 const RECIPE = 'ring-acc-images-1';
 const APPLETS = ['sh', 'ls', 'cat', 'echo', 'sleep', 'httpd', 'nc', 'wget', 'test', 'true', 'false', 'env', 'kill', 'mkdir', 'printf', 'date', 'id'];
 
-let ready: Promise<{ busybox: string; httpd: string }> | undefined;
+let ready: Promise<{ busybox: string; httpd: string; httpdV2: string }> | undefined;
 
 /** Builds the test images unless a current copy exists; safe to call from every test file. */
-export function ensureTestImages(docker: Docker = new Docker()): Promise<{ busybox: string; httpd: string }> {
+export function ensureTestImages(docker: Docker = new Docker()): Promise<{ busybox: string; httpd: string; httpdV2: string }> {
   ready ??= (async () => {
     await buildImage(docker, BUSYBOX_IMAGE, ['/bin/sleep', '3600']);
     await buildImage(docker, HTTPD_IMAGE, ['/bin/httpd', '-f', '-p', '80', '-h', '/www'], 'v1');
-    return { busybox: BUSYBOX_IMAGE, httpd: HTTPD_IMAGE };
+    await buildImage(docker, HTTPD_V2_IMAGE, ['/bin/httpd', '-f', '-p', '80', '-h', '/www'], 'v2');
+    return { busybox: BUSYBOX_IMAGE, httpd: HTTPD_IMAGE, httpdV2: HTTPD_V2_IMAGE };
   })();
   return ready;
 }

@@ -59,6 +59,8 @@ export function summarize(a: Action): string {
     case 'resetRestartCount': return `count ${a.from}→0`;
     case 'purge': return 'purge';
     case 'recordEvent': return `event ${a.event.reason}`;
+    case 'drainInstance': return `drain ${a.instanceId} for ${a.childId}`;
+    case 'completeRollout': return `complete rollout ${a.parentId}→${a.childId}`;
   }
 }
 

@@ -1,0 +1,192 @@
+// Rolling updates and immediate replacements through the API, on real Docker (RING §5.8).
+import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { HTTPD_IMAGE, HTTPD_V2_IMAGE, ensureTestImages } from '../../helpers/images.js';
+import { removeNamespaceArtifacts, uniqueNamespace } from '../../helpers/namespaces.js';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { Api, docker, httpGet, ipOf, running, servedBodies, sleep, waitFor } from './support.js';
+
+const readiness = (path = '/health') => [{
+  type: 'http', url: `http://localhost:80${path}`, interval: '200ms', timeout: '1s', threshold: 3, on_failure: 'restart',
+  readiness: true, min_healthy_time: '1s',
+}];
+
+/** Samples every 200 ms whether any running container of these deployments answers 200. */
+function availabilitySampler(ids: () => string[]) {
+  const samples: boolean[] = [];
+  let stop = false;
+  const done = (async () => {
+    while (!stop) {
+      const t = Date.now();
+      let ok = false;
+      for (const id of ids()) {
+        for (const c of await running(id)) {
+          const r = await httpGet(await ipOf(c.Id).catch(() => ''), '/', 500).catch(() => null);
+          if (r?.status === 200) { ok = true; break; }
+        }
+        if (ok) break;
+      }
+      samples.push(ok);
+      await sleep(Math.max(0, 200 - (Date.now() - t)));
+    }
+  })();
+  return { samples, async stop() { stop = true; await done; } };
+}
+
+describe('rolling updates', () => {
+  let srv: TestServer;
+  let api: Api;
+  const ns = uniqueNamespace('hcr');
+
+  before(async () => {
+    await ensureTestImages();
+    srv = await startTestServer();
+    api = new Api(srv, await srv.adminToken());
+  });
+
+  after(async () => {
+    await srv?.close();
+    await removeNamespaceArtifacts([ns], docker);
+  });
+
+  test('a re-apply with health checks rolls: the child takes over with no downtime, the parent is drained and purged', async () => {
+    const base = { namespace: ns, name: 'web', replicas: 2, health_checks: readiness() };
+    const v1 = await api.deploy({ ...base, image: HTTPD_IMAGE });
+    await api.waitStatus(v1.id, 'running');
+    const parentContainers = (await running(v1.id)).map((c) => c.Id);
+    assert.equal(parentContainers.length, 2);
+
+    let childId = '';
+    const sampler = availabilitySampler(() => [v1.id, childId].filter(Boolean));
+    const t0 = Date.now();
+    const v2 = await api.deploy({ ...base, image: HTTPD_V2_IMAGE });
+    childId = v2.id;
+    assert.equal(v2.parent_id, v1.id, 'the child names its parent');
+    assert.equal(v2.status, 'creating');
+    const whileRolling = await api.get(v2.id);
+    assert.equal(whileRolling.parent_id, v1.id);
+    assert.equal((await api.get(v1.id)).status, 'running', 'the parent keeps serving while the child comes up');
+
+    await waitFor('the parent purged', async () => (await api.get(v1.id)) === undefined, 60_000);
+    const rollMs = Date.now() - t0;
+    await sampler.stop();
+    console.log(`# rolling update of 2 replicas in ${rollMs} ms; ${sampler.samples.length} samples, ${sampler.samples.filter((s) => !s).length} without an answer`);
+    assert.ok(sampler.samples.length >= 5);
+    assert.ok(sampler.samples.every(Boolean), `downtime: ${sampler.samples.map((s) => (s ? '.' : 'X')).join('')}`);
+
+    const child = await api.waitStatus(v2.id, 'running');
+    assert.equal(child.parent_id, undefined, 'once done the child is a deployment of its own');
+    assert.deepEqual(await servedBodies(v2.id), ['200 v2', '200 v2']);
+    assert.equal((await running(v1.id)).length, 0);
+    for (const id of parentContainers) await assert.rejects(docker.getContainer(id).inspect(), 'parent container removed');
+    const reasons = (await api.events(v2.id)).map((e) => e.reason).reverse();
+    assert.deepEqual(reasons.filter((r) => r.startsWith('rolling_update')),
+      ['rolling_update_started', 'rolling_update_step', 'rolling_update_step', 'rolling_update_complete']);
+    assert.ok(reasons.indexOf('state_transition') < reasons.indexOf('rolling_update_step'), 'no drain before the child was running');
+
+    // The child is now what the name resolves to: the next apply rolls from it.
+    const v3 = await api.deploy({ ...base, image: HTTPD_IMAGE });
+    assert.equal(v3.parent_id, v2.id);
+    await waitFor('v2 purged', async () => (await api.get(v2.id)) === undefined, 60_000);
+    assert.deepEqual(await servedBodies(v3.id), ['200 v1', '200 v1']);
+    assert.equal((await api.call('DELETE', `/deployments/${v3.id}`)).status, 204);
+  });
+
+  test('--force replaces at once with a force_replace event naming the reason', async () => {
+    const base = { namespace: ns, name: 'forced', replicas: 1, health_checks: readiness() };
+    const v1 = await api.deploy({ ...base, image: HTTPD_IMAGE });
+    await api.waitStatus(v1.id, 'running');
+    const v2 = await api.deploy({ ...base, image: HTTPD_V2_IMAGE }, '?force=true');
+    assert.equal(v2.parent_id, undefined);
+    const old = await api.get(v1.id);
+    assert.ok(old === undefined || old.status === 'deleted', 'the old deployment is marked deleted at once');
+    const ev = (await api.events(v2.id)).find((e) => e.reason === 'force_replace');
+    assert.ok(ev);
+    assert.equal(ev.level, 'warning');
+    assert.equal(ev.message, `Replaced deployment ${v1.id} immediately because force=true — expect a brief downtime`);
+    await api.waitStatus(v2.id, 'running');
+    assert.deepEqual(await servedBodies(v2.id), ['200 v2']);
+    assert.equal((await api.call('DELETE', `/deployments/${v2.id}`)).status, 204);
+  });
+
+  test('no health checks, or a published host port: immediate replacement, reason named', async () => {
+    const plain = { namespace: ns, name: 'plain', replicas: 1, image: HTTPD_IMAGE };
+    const a = await api.deploy(plain);
+    const b = await api.deploy(plain);
+    assert.equal(b.parent_id, undefined);
+    assert.equal((await api.events(b.id)).find((e) => e.reason === 'force_replace')?.message,
+      `Replaced deployment ${a.id} immediately because no health checks are declared — expect a brief downtime`);
+
+    const port = await freePort();
+    const published = { namespace: ns, name: 'published', replicas: 1, image: HTTPD_IMAGE, health_checks: readiness(),
+      ports: [{ published: port, target: 80, host_ip: '127.0.0.1' }] };
+    const c = await api.deploy(published);
+    const d = await api.deploy(published);
+    assert.equal(d.parent_id, undefined);
+    assert.equal((await api.events(d.id)).find((e) => e.reason === 'force_replace')?.message,
+      `Replaced deployment ${c.id} immediately because it publishes a host port — expect a brief downtime`);
+    await api.waitStatus(d.id, 'running', 30_000);
+    for (const id of [b.id, d.id]) assert.equal((await api.call('DELETE', `/deployments/${id}`)).status, 204);
+  });
+});
+
+describe('a rollout that fails', () => {
+  let srv: TestServer;
+  let api: Api;
+  const ns = uniqueNamespace('hcf');
+
+  before(async () => {
+    await ensureTestImages();
+    srv = await startTestServer({ RING_ROLLOUT_DEADLINE: '4' });
+    api = new Api(srv, await srv.adminToken());
+  });
+
+  after(async () => {
+    await srv?.close();
+    await removeNamespaceArtifacts([ns], docker);
+  });
+
+  test('a child that never becomes ready fails; the parent keeps every instance serving; a fixed apply rolls again', async () => {
+    const base = { namespace: ns, name: 'web', replicas: 2 };
+    const v1 = await api.deploy({ ...base, image: HTTPD_IMAGE, health_checks: readiness() });
+    await api.waitStatus(v1.id, 'running');
+    const before = (await running(v1.id)).map((c) => c.Id);
+
+    const bad = await api.deploy({ ...base, image: HTTPD_V2_IMAGE, health_checks: readiness('/missing') });
+    assert.equal(bad.parent_id, v1.id);
+    await api.waitStatus(bad.id, 'failed', 20_000);
+    const ev = (await api.events(bad.id)).find((e) => e.reason === 'rolling_update_failed');
+    assert.ok(ev);
+    assert.equal(ev.level, 'error');
+    assert.match(ev.message, new RegExp(`^Rolling update failed: .*4s rollout deadline; deployment ${v1.id} keeps serving$`));
+    assert.ok(!(await api.events(bad.id)).some((e) => e.reason === 'readiness_deadline_exceeded'), 'a child is exempt from the plain deadline');
+    await sleep(1000);
+    const parent = await api.get(v1.id);
+    assert.equal(parent.status, 'running');
+    assert.deepEqual((await running(v1.id)).map((c) => c.Id), before, 'no parent instance was drained');
+    assert.deepEqual(await servedBodies(v1.id), ['200 v1', '200 v1']);
+
+    // A fixed manifest supersedes the failed child and rolls from the same parent.
+    const good = await api.deploy({ ...base, image: HTTPD_V2_IMAGE, health_checks: readiness() });
+    assert.equal(good.parent_id, v1.id);
+    const superseded = await api.get(bad.id);
+    assert.ok(superseded === undefined || superseded.status === 'deleted');
+    await waitFor('the parent purged', async () => (await api.get(v1.id)) === undefined, 60_000);
+    await api.waitStatus(good.id, 'running');
+    assert.deepEqual(await servedBodies(good.id), ['200 v2', '200 v2']);
+    await waitFor('the failed child purged', async () => (await api.get(bad.id)) === undefined, 20_000);
+    assert.equal((await running(bad.id)).length, 0);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}

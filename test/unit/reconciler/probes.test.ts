@@ -1,0 +1,132 @@
+// Probes against servers this test starts on 127.0.0.1; the Docker-side cases are in
+// test/integration/health/probes.test.ts.
+import assert from 'node:assert/strict';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import type { HealthCheckSpec } from '../../../src/domain/deployment.js';
+import { commandArgv, rewriteLocalhost, runProbe, TIMED_OUT_MESSAGE } from '../../../src/reconciler/probes.js';
+
+const instance = { id: 'abc123', address: '127.0.0.1' };
+const noExec = { exec: async () => { throw new Error('no exec here'); } };
+const check = (over: Partial<HealthCheckSpec>): HealthCheckSpec => ({ type: 'tcp', interval: '1s', timeout: '1s', ...over });
+
+let http: Server;
+let httpPort = 0;
+let silent: ReturnType<typeof createTcpServer>;
+let silentPort = 0;
+const held: Socket[] = [];
+
+before(async () => {
+  http = createHttpServer((req, res) => {
+    if (req.url === '/ok') res.writeHead(204).end();
+    else if (req.url === '/moved') res.writeHead(302, { location: '/ok' }).end();
+    else if (req.url === '/slow') setTimeout(() => res.writeHead(200).end('late'), 2000).unref();
+    else res.writeHead(503).end('down');
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  httpPort = (http.address() as AddressInfo).port;
+  // Accepts connections and never answers: an HTTP probe against it can only time out.
+  silent = createTcpServer((s) => void held.push(s));
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  silentPort = (silent.address() as AddressInfo).port;
+});
+
+after(async () => {
+  for (const s of held) s.destroy();
+  http.closeAllConnections();
+  await new Promise((r) => http.close(r));
+  await new Promise((r) => silent.close(r));
+});
+
+describe('localhost rewrite', () => {
+  test('only the host part is rewritten', () => {
+    assert.equal(rewriteLocalhost('http://localhost:8080/localhost?next=localhost', '172.18.0.3'), 'http://172.18.0.3:8080/localhost?next=localhost');
+    assert.equal(rewriteLocalhost('http://LOCALHOST/health', '172.18.0.3'), 'http://172.18.0.3/health');
+    assert.equal(rewriteLocalhost('http://mylocalhost.example/health', '172.18.0.3'), 'http://mylocalhost.example/health');
+    assert.equal(rewriteLocalhost('http://localhost.example/', '172.18.0.3'), 'http://localhost.example/');
+    assert.equal(rewriteLocalhost('http://localhost/', 'fd00::3'), 'http://[fd00::3]/');
+  });
+});
+
+describe('command argv', () => {
+  test('plain words run directly (no shell needed in the image), quotes honoured', () => {
+    assert.deepEqual(commandArgv('test -f /tmp/ready'), ['test', '-f', '/tmp/ready']);
+    assert.deepEqual(commandArgv(`grep -q "ok now" '/tmp/state file'`), ['grep', '-q', 'ok now', '/tmp/state file']);
+  });
+  test('shell syntax runs through /bin/sh -c', () => {
+    assert.deepEqual(commandArgv('wget -q -O- http://localhost/health | grep ok'), ['/bin/sh', '-c', 'wget -q -O- http://localhost/health | grep ok']);
+    assert.deepEqual(commandArgv('test -n "$READY"'), ['/bin/sh', '-c', 'test -n "$READY"']);
+  });
+});
+
+describe('tcp probe', () => {
+  test('a listening port succeeds', async () => {
+    assert.deepEqual(await runProbe(check({ port: httpPort }), { instance, runtime: noExec }),
+      { status: 'success', message: `TCP connection to 127.0.0.1:${httpPort} successful` });
+  });
+  test('a closed port fails', async () => {
+    const probe = createTcpServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const closed = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const r = await runProbe(check({ port: closed }), { instance, runtime: noExec });
+    assert.equal(r.status, 'failed');
+    assert.match(r.message, /ECONNREFUSED/);
+  });
+  test('an instance without an address fails', async () => {
+    const r = await runProbe(check({ port: 80 }), { instance: { id: 'abc', address: null }, runtime: noExec });
+    assert.deepEqual(r, { status: 'failed', message: 'Could not resolve instance address for abc' });
+  });
+});
+
+describe('http probe', () => {
+  const url = (path: string) => `http://localhost:${httpPort}${path}`;
+  test('2xx succeeds', async () => {
+    assert.deepEqual(await runProbe(check({ type: 'http', url: url('/ok') }), { instance, runtime: noExec }),
+      { status: 'success', message: `HTTP check successful (204) for http://127.0.0.1:${httpPort}/ok` });
+  });
+  test('3xx fails: redirects are not followed', async () => {
+    const r = await runProbe(check({ type: 'http', url: url('/moved') }), { instance, runtime: noExec });
+    assert.equal(r.status, 'failed');
+    assert.match(r.message, /status 302 .*redirects are not followed/);
+  });
+  test('5xx fails', async () => {
+    const r = await runProbe(check({ type: 'http', url: url('/') }), { instance, runtime: noExec });
+    assert.deepEqual(r, { status: 'failed', message: `HTTP check failed with status 503 for http://127.0.0.1:${httpPort}/` });
+  });
+  test('a slow answer is a timeout, bounded by the check timeout', async () => {
+    const t0 = Date.now();
+    const r = await runProbe(check({ type: 'http', url: url('/slow'), timeout: '300ms' }), { instance, runtime: noExec });
+    assert.deepEqual(r, { status: 'timeout', message: TIMED_OUT_MESSAGE });
+    assert.ok(Date.now() - t0 < 1500);
+  });
+  test('a server that never answers is a timeout', async () => {
+    const r = await runProbe(check({ type: 'http', url: `http://localhost:${silentPort}/`, timeout: '200ms' }), { instance, runtime: noExec });
+    assert.equal(r.status, 'timeout');
+  });
+});
+
+describe('command probe', () => {
+  const exec = (exitCode: number, output = '', delayMs = 0) => ({
+    exec: (_id: string, argv: string[]) => new Promise<{ exitCode: number; output: string }>((r) => setTimeout(() => r({ exitCode, output: argv.join(' ') + output }), delayMs)),
+  });
+  test('exit 0 succeeds', async () => {
+    assert.deepEqual(await runProbe(check({ type: 'command', command: 'true' }), { instance, runtime: exec(0) }), { status: 'success', message: 'Command exited 0' });
+  });
+  test('a non-zero exit fails, with the start of its output', async () => {
+    const r = await runProbe(check({ type: 'command', command: 'false' }), { instance, runtime: exec(1, ': nope') });
+    assert.deepEqual(r, { status: 'failed', message: 'Command exited 1: false: nope' });
+  });
+  test('a command still running at the timeout is a timeout', async () => {
+    const r = await runProbe(check({ type: 'command', command: 'sleep 5', timeout: '100ms' }), { instance, runtime: exec(0, '', 1000) });
+    assert.equal(r.status, 'timeout');
+  });
+  test("a runtime's exec timeout error is a timeout; other exec errors are failures", async () => {
+    const timeoutErr = Object.assign(new Error('timeout'), { name: 'ExecTimeoutError' });
+    const r1 = await runProbe(check({ type: 'command', command: 'x' }), { instance, runtime: { exec: async () => { throw timeoutErr; } } });
+    assert.equal(r1.status, 'timeout');
+    const r2 = await runProbe(check({ type: 'command', command: 'x' }), { instance, runtime: { exec: async () => { throw new Error('no such container'); } } });
+    assert.deepEqual(r2, { status: 'failed', message: 'Command could not be run: no such container' });
+  });
+});
