@@ -31,6 +31,8 @@ export interface HealthProberDeps {
   wake: (deploymentId: string) => void;
   /** Removes one instance on purpose: never counted as a crash; the reconciler recreates it. */
   restartInstance: (deploymentId: string, instanceId: string) => Promise<void>;
+  /** Instances being removed on purpose (drain, scale-down, restart): not probed, their end says nothing. */
+  isLeaving?: (instanceId: string) => boolean;
   onStatusChange?: StatusChangeHook;
   onDeploymentEvent?: DeploymentEventHook;
   /** Probes in flight at once, all deployments together (default 32). */
@@ -97,7 +99,7 @@ export class HealthProber {
       else continue;
       if (indices.length === 0) continue;
       for (const inst of instancesOf(d.id)) {
-        if (inst.state !== 'running') continue;
+        if (inst.state !== 'running' || this.deps.isLeaving?.(inst.id)) continue;
         for (const index of indices) {
           const key = keyOf(inst.id, index);
           wanted.add(key);
@@ -285,8 +287,9 @@ export class HealthProber {
 
   private afterAction(e: Entry, fired: { d: Deployment; action: 'restart' | 'stop' | 'alert' }): void {
     if (fired.action === 'restart') {
-      // Stop probing the doomed instance at once; its replacement gets fresh entries.
-      for (const other of this.entries.values()) if (other.instance.id === e.instance.id) this.drop(other);
+      // Stop probing the doomed instance at once (kept, retired, until it is gone from the
+      // observation, so it is not picked up again); its replacement gets fresh entries.
+      for (const other of this.entries.values()) if (other.instance.id === e.instance.id) this.cancel(other);
       this.deps.restartInstance(fired.d.id, e.instance.id).catch((err: unknown) => {
         this.logger.warn({ deployment: fired.d.id, instance: e.instance.id, error: errorText(err) }, 'health-check restart failed');
       });

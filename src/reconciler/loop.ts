@@ -97,6 +97,7 @@ export class Reconciler {
       ...(deps.clock ? { clock: deps.clock } : {}),
       wake: (id) => this.wake(id),
       restartInstance: (deploymentId, instanceId) => this.restartInstance(deploymentId, instanceId),
+      isLeaving: (instanceId) => this.executor.settled.has(instanceId),
       ...(deps.onStatusChange ? { onStatusChange: deps.onStatusChange } : {}),
       ...(deps.onDeploymentEvent ? { onDeploymentEvent: deps.onDeploymentEvent } : {}),
       ...(deps.probeConcurrency !== undefined ? { concurrency: deps.probeConcurrency } : {}),

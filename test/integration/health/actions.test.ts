@@ -1,7 +1,7 @@
 // Health checks through the whole server on real Docker: each on_failure action, the readiness
 // gate holding `creating` then opening, the rollout deadline, and the health-checks API and CLI.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,8 +93,8 @@ describe('health-check actions and the readiness gate', () => {
     assert.ok(red.length >= 5 && red.every((r) => r.status === 'failed'), `${red.length} results`);
     assert.equal((await running(d.id))[0]!.Id, c!.Id, 'record-only while creating: no restart fired');
 
-    const exec = await docker.getContainer(c!.Id).exec({ Cmd: ['sh', '-c', 'echo ok > /tmp/ready'] });
-    await exec.start({ Detach: true });
+    // The docker CLI, not dockerode: a detached exec through dockerode leaves its socket open for minutes.
+    execFileSync('docker', ['exec', c!.Id, 'sh', '-c', 'echo ok > /tmp/ready']);
     const green = Date.now();
     await api.waitStatus(d.id, 'running', 10_000);
     const waited = Date.now() - green;
