@@ -8,13 +8,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BUSYBOX_IMAGE, ensureTestImages } from '../../helpers/images.js';
+import { BIN, ROOT, cliEnv, docker, ringCli, waitFor, type Result } from '../../helpers/processes.js';
 
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'ring');
-
-interface Result { code: number | null; stdout: string; stderr: string }
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -29,56 +25,8 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The environment of every child: nothing inherited that would change which server or token is used. */
-function baseEnv(configDir: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, RING_CONFIG_DIR: configDir, NO_COLOR: '1' };
-  for (const k of ['RING_TOKEN', 'RING_CONFIG_FILE', 'RING_SECRET_KEY', 'RING_DATABASE_PATH']) delete env[k];
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  return env;
-}
-
-function ring(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
-
-function docker(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', () => resolve({ code: -1, stdout, stderr }));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const ring = (args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000) => ringCli(args, env, timeoutMs);
+const baseEnv = cliEnv;
 
 async function containersOf(ns: string): Promise<string[]> {
   const r = await docker(['ps', '-a', '--format', '{{.Names}}']);

@@ -1,36 +1,19 @@
 // `ring token …` as a user runs it: bin/ring child processes against a real in-process server.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { cliEnv, ringCli } from '../../helpers/processes.js';
 
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'ring');
-
-interface Result { code: number | null; stdout: string; stderr: string }
 
 describe('ring token', () => {
   let s: TestServer;
   const dir = mkdtempSync(join(tmpdir(), 'ring-cli-token.'));
   let adminToken = '';
 
-  function ring(args: string[], token = adminToken): Promise<Result> {
-    const env: NodeJS.ProcessEnv = { ...process.env, RING_CONFIG_DIR: dir, NO_COLOR: '1', RING_TOKEN: token };
-    for (const k of ['RING_CONFIG_FILE', 'RING_SECRET_KEY', 'RING_DATABASE_PATH']) delete env[k];
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const ring = (args: string[], token = adminToken) => ringCli(args, cliEnv(dir, { RING_TOKEN: token }));
   const status = async (token: string) => (await s.request('GET', '/users/me', { token })).status;
 
   before(async () => {

@@ -5,16 +5,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openDatabase, createStore } from '../../../src/store/index.js';
 import { publishScaled } from '../../../src/webhooks/publish.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { BIN, ROOT, cliEnv, ringCli } from '../../helpers/processes.js';
 import { Receiver, eventually } from '../webhooks/receiver.js';
 
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'ring');
-
-interface Result { code: number | null; stdout: string; stderr: string }
 
 describe('ring webhook', () => {
   let s: TestServer;
@@ -22,19 +18,7 @@ describe('ring webhook', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ring-cli-webhook.'));
   let adminToken = '';
 
-  function ring(args: string[], token = adminToken): Promise<Result> {
-    const env: NodeJS.ProcessEnv = { ...process.env, RING_CONFIG_DIR: dir, NO_COLOR: '1', RING_TOKEN: token };
-    for (const k of ['RING_CONFIG_FILE', 'RING_SECRET_KEY', 'RING_DATABASE_PATH']) delete env[k];
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const ring = (args: string[], token = adminToken) => ringCli(args, cliEnv(dir, { RING_TOKEN: token }));
 
   before(async () => {
     s = await startTestServer({ RING_WEBHOOK_ALLOW_LOOPBACK: 'true' });
@@ -105,8 +89,8 @@ describe('ring webhook', () => {
     assert.match(r.stdout, /\| deployment\.scaled \| delivered \| 1 +\|/);
 
     // -f: a delivery made after the first table appears as a new line.
-    const env: NodeJS.ProcessEnv = { ...process.env, RING_CONFIG_DIR: dir, NO_COLOR: '1', RING_TOKEN: adminToken };
-    const follow = spawn(process.execPath, [BIN, 'webhook', 'inspect', id, '-f'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const follow = spawn(process.execPath, [BIN, 'webhook', 'inspect', id, '-f'],
+      { cwd: ROOT, env: cliEnv(dir, { RING_TOKEN: adminToken }), stdio: ['ignore', 'pipe', 'pipe'] });
     let followed = '';
     follow.stdout.on('data', (d: Buffer) => { followed += d.toString(); });
     try {

@@ -1,33 +1,10 @@
 // Shared by the secret/config/volume integration tests: docker CLI calls, polling, cleanup.
-import { spawn } from 'node:child_process';
+import { docker, sleep, waitFor, type Result } from '../../helpers/processes.js';
 import assert from 'node:assert/strict';
 import type { TestServer } from '../../helpers/server.js';
 
-export interface Run { code: number | null; stdout: string; stderr: string }
-
-export function docker(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', () => resolve({ code: -1, stdout, stderr }));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+export type Run = Result;
+export { docker, sleep, waitFor };
 
 /** Ids of the containers (any state) of one deployment. */
 export async function containersOf(deploymentId: string): Promise<string[]> {
