@@ -22,6 +22,10 @@ export function registerTui(program: Command): void {
         throw new CliError('error: ring tui needs an interactive terminal (stdin and stdout must be a TTY)', EXIT.GENERAL);
       }
       const session = openSession(globalsOf(cmd));
+      // ink renders only a final frame when it believes it runs in CI (is-in-ci reads CI at import);
+      // a person at a terminal wants the live view whatever their shell exports.
+      delete process.env.CI;
+      delete process.env.CONTINUOUS_INTEGRATION;
       // ink and react are loaded only here: no other command pays for them.
       const [{ runTui }, { clientSource }] = await Promise.all([import('../../../tui/run.js'), import('../../../tui/source.js')]);
       await runTui({ source: clientSource(session, opts.namespace), intervalMs: opts.interval });

@@ -1,5 +1,6 @@
 // The TUI view: the table rendered to a string, and the whole app driven through fake terminal
 // streams (keys in, frames out) with a fake data source.
+import './interactive-terminal.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
