@@ -6,6 +6,7 @@
 // pull never delays another deployment's crash recovery. A deployment is dispatched only when no
 // work of its own is running and its last work ended before this pass's list() began, so a plan
 // never sees a view older than its own last effects (no duplicate creates).
+import { CoalescedPass } from '../shared/coalesced-pass.js';
 import type { Deployment } from '../domain/deployment.js';
 import type { Instance, Runtime, RuntimeEvent } from '../runtime/runtime.js';
 import type { Store } from '../store/index.js';
@@ -58,9 +59,7 @@ export class Reconciler {
   private readonly executor: Executor;
   private readonly logger: Logger;
   private running = false;
-  private pass: Promise<void> | null = null;
-  private scheduled = false;
-  private again = false;
+  private readonly coalescer = new CoalescedPass(() => this.runPass(), () => this.running, () => { this.passes++; });
   private epoch = 0;
   /** Epoch at which each deployment's last work ended. */
   private readonly finishedAt = new Map<string, number>();
@@ -151,48 +150,27 @@ export class Reconciler {
     this.watchers = null;
     this.health.stop();
     const grace = sleep(this.deps.stopGraceMs ?? 5000);
-    await Promise.race([Promise.allSettled([this.pass, ...this.inflight]), grace.promise]);
+    await Promise.race([Promise.allSettled([this.coalescer.current, ...this.inflight]), grace.promise]);
     grace.cancel();
   }
 
   /** Asks for a pass soon; wakes during a pass coalesce into one more pass. */
   wake(deploymentId?: string): void {
     void deploymentId; // every pass covers every deployment; the id is for callers' readability
-    if (!this.running) return;
-    if (this.pass) {
-      this.again = true;
-      return;
-    }
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      if (!this.running || this.pass) {
-        if (this.pass) this.again = true;
-        return;
-      }
-      this.pass = this.runPass().finally(() => {
-        this.pass = null;
-        this.passes++;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
-    });
+    this.coalescer.request();
   }
 
   /** Resolves once no pass is scheduled or running and no deployment work is in flight (tests, shutdown). */
   async whenIdle(): Promise<void> {
     for (;;) {
-      if (!this.scheduled && !this.pass && this.inflight.size === 0) {
+      if (!this.coalescer.scheduled && !this.coalescer.current && this.inflight.size === 0) {
         // One more turn: work that just ended may have scheduled a pass.
         await new Promise((r) => setImmediate(r));
-        if (!this.scheduled && !this.pass && this.inflight.size === 0) return;
+        if (!this.coalescer.scheduled && !this.coalescer.current && this.inflight.size === 0) return;
       }
       // A referenced timer: the caller is waiting on us, so the process must not exit meanwhile.
       const pending: Promise<unknown>[] = [...this.inflight, new Promise((r) => setTimeout(r, 5))];
-      if (this.pass) pending.push(this.pass);
+      if (this.coalescer.current) pending.push(this.coalescer.current);
       await Promise.race(pending);
     }
   }

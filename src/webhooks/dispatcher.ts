@@ -6,6 +6,7 @@
 // interval as a safety net. Nothing is held in memory: after a restart (or a kill) the next pass
 // picks up every pending delivery from ring.db. A delivery interrupted by shutdown is left exactly
 // as it was, so the next server sends it again (at-least-once: a receiver may see it twice).
+import { CoalescedPass } from '../shared/coalesced-pass.js';
 import { setMaxListeners } from 'node:events';
 import type { UrlPolicy } from '../domain/webhooks.js';
 import type { Store } from '../store/index.js';
@@ -55,9 +56,13 @@ export class WebhookDispatcher {
   private readonly store: Store;
   private readonly log: Logger;
   private running = false;
-  private pass: Promise<void> | null = null;
-  private scheduled = false;
-  private again = false;
+  private readonly passes = new CoalescedPass(
+    () => this.drain().catch((err) => {
+      this.log.error({ error: err instanceof Error ? err.message : String(err) }, 'webhook delivery pass failed');
+    }),
+    () => this.running,
+    (another) => { if (!another) this.armRetryTimer(); },
+  );
   private retryTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private abort = new AbortController();
@@ -91,38 +96,12 @@ export class WebhookDispatcher {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.pollTimer = this.retryTimer = null;
     this.abort.abort();
-    await this.pass;
+    await this.passes.current;
   }
 
   /** Asks for a pass soon; kicks during a pass coalesce into one more. */
   kick(): void {
-    if (!this.running) return;
-    if (this.pass) {
-      this.again = true;
-      return;
-    }
-    if (this.scheduled) return;
-    this.scheduled = true;
-    // After the current turn: a publish kicks from inside its transaction, which must commit first.
-    setImmediate(() => {
-      this.scheduled = false;
-      if (!this.running) return;
-      if (this.pass) {
-        this.again = true;
-        return;
-      }
-      this.pass = this.drain().catch((err) => {
-        this.log.error({ error: err instanceof Error ? err.message : String(err) }, 'webhook delivery pass failed');
-      }).finally(() => {
-        this.pass = null;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        } else {
-          this.armRetryTimer();
-        }
-      });
-    });
+    this.passes.request();
   }
 
   private async drain(): Promise<void> {
@@ -134,7 +113,7 @@ export class WebhookDispatcher {
       if (due.length === 0) break;
       await Promise.all(due.map((d) => this.attempt(d)));
       if (Date.now() - started > budget) {
-        this.again = true;
+        this.passes.requestAfterCurrent();
         break;
       }
     }
