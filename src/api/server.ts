@@ -3,7 +3,8 @@
 import Hapi, { type Request, type ResponseToolkit, type ResponseObject, type Lifecycle } from '@hapi/hapi';
 import { routes, type RouteDef, type OperationId } from '../../generated/routes.js';
 import type { Handlers, Services, Reply, Caller } from './context.js';
-import { Problem, badRequest, problemTitle } from './problem.js';
+import { Problem, badRequest, conflictProblem, problemTitle } from './problem.js';
+import { ConflictError } from '../store/conflict.js';
 import { authenticate } from './authenticate.js';
 import { compileRoute, normalizeQuery, toViolations, type RouteValidators } from './request-validation.js';
 
@@ -98,6 +99,8 @@ export async function createApiServer(opts: {
   server.ext('onPreResponse', (request: Request, h: ResponseToolkit) => {
     const res = request.response;
     if (res instanceof Problem) return problemResponse(h, res);
+    // A unique constraint no handler translated (a racing write): the state conflicts, the server is fine.
+    if (res instanceof ConflictError) return problemResponse(h, conflictProblem(res));
     if (res && 'isBoom' in res && res.isBoom) {
       const status = res.output.statusCode;
       if (status >= 500) services.log.error({ reqId: request.info.id, err: res }, 'request failed');
