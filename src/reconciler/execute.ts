@@ -375,7 +375,7 @@ export class Executor {
       const to: Status = c.terminal
         ? c.status
         : n >= MAX_RESTART_COUNT ? (cur.kind === 'job' ? 'failed' : 'crash_loop_back_off') : c.status;
-      const events: NewEvent[] = [event ?? { level: 'error', component: 'docker', reason: c.reason, message: c.eventMessage }];
+      const events: NewEvent[] = [event ?? { level: 'error', component: c.component, reason: c.reason, message: c.eventMessage }];
       if (to !== cur.status) events.push(transitionEvent(cur.status, to));
       this.write(d.id, { expect: { status: cur.status, restartCount: cur.restart_count }, status: to, restartCount: n, events });
       return n;
