@@ -1645,17 +1645,17 @@ export interface components {
             vsock?: components["schemas"]["VsockConfig"];
             numa?: components["schemas"]["NumaConfig"][];
             /** @default false */
-            iommu: boolean;
+            iommu?: boolean;
             /** @default false */
-            watchdog: boolean;
+            watchdog?: boolean;
             rtc?: components["schemas"]["RtcConfig"];
             /** @default false */
-            pvpanic: boolean;
+            pvpanic?: boolean;
             pci_segments?: components["schemas"]["PciSegmentConfig"][];
             platform?: components["schemas"]["PlatformConfig"];
             tpm?: components["schemas"]["TpmConfig"];
             /** @default false */
-            landlock_enable: boolean;
+            landlock_enable?: boolean;
             landlock_rules?: components["schemas"]["LandlockConfig"][];
         };
         CpuAffinity: {
@@ -1681,10 +1681,10 @@ export interface components {
             max_vcpus: number;
             topology?: components["schemas"]["CpuTopology"];
             /** @default false */
-            kvm_hyperv: boolean;
+            kvm_hyperv?: boolean;
             max_phys_bits?: number;
             /** @default true */
-            nested: boolean;
+            nested?: boolean;
             affinity?: components["schemas"]["CpuAffinity"][];
             features?: components["schemas"]["CpuFeatures"];
             core_scheduling?: components["schemas"]["CoreSchedulingMode"];
@@ -1717,13 +1717,13 @@ export interface components {
             system_sku_number?: string;
             chassis_asset_tag?: string;
             /** @default false */
-            tdx: boolean;
+            tdx?: boolean;
             /** @default false */
-            sev_snp: boolean;
+            sev_snp?: boolean;
             /** @default false */
-            iommufd: boolean;
+            iommufd?: boolean;
             /** @default true */
-            vfio_p2p_dma: boolean;
+            vfio_p2p_dma?: boolean;
         };
         MemoryZoneConfig: {
             id: string;
@@ -1731,11 +1731,11 @@ export interface components {
             size: number;
             file?: string;
             /** @default false */
-            mergeable: boolean;
+            mergeable?: boolean;
             /** @default false */
-            shared: boolean;
+            shared?: boolean;
             /** @default false */
-            hugepages: boolean;
+            hugepages?: boolean;
             /** Format: int64 */
             hugepage_size?: number;
             /** Format: int32 */
@@ -1745,9 +1745,9 @@ export interface components {
             /** Format: int64 */
             hotplugged_size?: number;
             /** @default false */
-            prefault: boolean;
+            prefault?: boolean;
             /** @default false */
-            reserve: boolean;
+            reserve?: boolean;
         };
         MemoryConfig: {
             /** Format: int64 */
@@ -1757,21 +1757,21 @@ export interface components {
             /** Format: int64 */
             hotplugged_size?: number;
             /** @default false */
-            mergeable: boolean;
+            mergeable?: boolean;
             /** @default Acpi */
-            hotplug_method: string;
+            hotplug_method?: string;
             /** @default false */
-            shared: boolean;
+            shared?: boolean;
             /** @default false */
-            hugepages: boolean;
+            hugepages?: boolean;
             /** Format: int64 */
             hugepage_size?: number;
             /** @default false */
-            prefault: boolean;
+            prefault?: boolean;
             /** @default false */
-            reserve: boolean;
+            reserve?: boolean;
             /** @default true */
-            thp: boolean;
+            thp?: boolean;
             zones?: components["schemas"]["MemoryZoneConfig"][];
         };
         /** @description Defines a token bucket with a maximum capacity (_size_), an initial burst size (_one_time_burst_) and an interval for refilling purposes (_refill_time_). The refill-rate is derived from _size_ and _refill_time_, and it is the constant rate at which the tokens replenish. The refill process only starts happening after the initial burst budget is consumed. Consumption from the token bucket is unbounded in speed which allows for bursts bound in size by the amount of tokens available. Once the token bucket is empty, consumption speed is bound by the refill-rate. */
@@ -1818,17 +1818,17 @@ export interface components {
         DiskConfig: {
             path?: string;
             /** @default false */
-            readonly: boolean;
+            readonly?: boolean;
             /** @default false */
-            direct: boolean;
+            direct?: boolean;
             /** @default false */
-            iommu: boolean;
+            iommu?: boolean;
             /** @default 1 */
-            num_queues: number;
+            num_queues?: number;
             /** @default 128 */
-            queue_size: number;
+            queue_size?: number;
             /** @default false */
-            vhost_user: boolean;
+            vhost_user?: boolean;
             vhost_socket?: string;
             rate_limiter_config?: components["schemas"]["RateLimiterConfig"];
             /** Format: int16 */
@@ -1840,9 +1840,9 @@ export interface components {
             rate_limit_group?: string;
             queue_affinity?: components["schemas"]["VirtQueueAffinity"][];
             /** @default false */
-            backing_files: boolean;
+            backing_files?: boolean;
             /** @default true */
-            sparse: boolean;
+            sparse?: boolean;
             image_type?: components["schemas"]["ImageType"];
             lock_granularity?: components["schemas"]["LockGranularity"];
         };
@@ -1852,26 +1852,26 @@ export interface components {
              * @description IPv4 or IPv6 address
              * @default 192.168.249.1
              */
-            ip: string;
+            ip?: string;
             /**
              * @description Must be a valid IPv4 netmask if ip is an IPv4 address or a valid IPv6 netmask if ip is an IPv6 address.
              * @default 255.255.255.0
              */
-            mask: string;
+            mask?: string;
             mac?: string;
             host_mac?: string;
             mtu?: number;
             /** @default false */
-            iommu: boolean;
+            iommu?: boolean;
             /** @default 2 */
-            num_queues: number;
+            num_queues?: number;
             /** @default 256 */
-            queue_size: number;
+            queue_size?: number;
             /** @default false */
-            vhost_user: boolean;
+            vhost_user?: boolean;
             vhost_socket?: string;
             /** @default Client */
-            vhost_mode: string;
+            vhost_mode?: string;
             id?: string;
             /** Format: int16 */
             pci_segment?: number;
@@ -1879,11 +1879,11 @@ export interface components {
             pci_device_id?: number;
             rate_limiter_config?: components["schemas"]["RateLimiterConfig"];
             /** @default true */
-            offload_tso: boolean;
+            offload_tso?: boolean;
             /** @default true */
-            offload_ufo: boolean;
+            offload_ufo?: boolean;
             /** @default true */
-            offload_csum: boolean;
+            offload_csum?: boolean;
         };
         RngConfig: {
             id?: string;
@@ -1892,7 +1892,7 @@ export interface components {
             /** Format: uint8 */
             pci_device_id?: number;
             /** @default false */
-            iommu: boolean;
+            iommu?: boolean;
             src: string;
         };
         RtcConfig: {
@@ -1902,7 +1902,7 @@ export interface components {
             /** Format: uint8 */
             pci_device_id?: number;
             /** @default false */
-            iommu: boolean;
+            iommu?: boolean;
         };
         BalloonConfig: {
             id?: string;
@@ -1911,19 +1911,19 @@ export interface components {
             /** Format: uint8 */
             pci_device_id?: number;
             /** @default false */
-            iommu: boolean;
+            iommu?: boolean;
             /** Format: int64 */
             size: number;
             /**
              * @description Deflate balloon when the guest is under memory pressure.
              * @default false
              */
-            deflate_on_oom: boolean;
+            deflate_on_oom?: boolean;
             /**
              * @description Enable guest to report free pages.
              * @default false
              */
-            free_page_reporting: boolean;
+            free_page_reporting?: boolean;
         };
         FsConfig: {
             tag: string;
@@ -1954,9 +1954,9 @@ export interface components {
             /** Format: int64 */
             size?: number;
             /** @default false */
-            iommu: boolean;
+            iommu?: boolean;
             /** @default false */
-            discard_writes: boolean;
+            discard_writes?: boolean;
             /** Format: int16 */
             pci_segment?: number;
             /** Format: uint8 */
@@ -1970,7 +1970,7 @@ export interface components {
             socket?: string;
             mode: components["schemas"]["ConsoleMode"];
             /** @default false */
-            iommu: boolean;
+            iommu?: boolean;
             id?: string;
             /** Format: int16 */
             pci_segment?: number;
@@ -1996,7 +1996,7 @@ export interface components {
              */
             path?: string;
             /** @default false */
-            iommu: boolean;
+            iommu?: boolean;
             /** Format: int16 */
             pci_segment?: number;
             /** Format: uint8 */
@@ -2022,7 +2022,7 @@ export interface components {
             /** @default 1 */
             num_queues: number;
             /** @default false */
-            iommu: boolean;
+            iommu?: boolean;
             /** Format: int16 */
             pci_segment?: number;
             /** Format: uint8 */
@@ -2038,7 +2038,7 @@ export interface components {
             /** @description Path to UNIX domain socket, used to proxy vsock connections. */
             socket: string;
             /** @default false */
-            iommu: boolean;
+            iommu?: boolean;
             /** Format: int16 */
             pci_segment?: number;
             /** Format: uint8 */
@@ -2141,31 +2141,31 @@ export interface components {
              * @description Deprecated: set memory_mode to "MemFDs" instead. If true, the request is treated as if memory_mode were "MemFDs".
              * @default false
              */
-            local: boolean;
+            local?: boolean;
             /**
              * @description Keep the source VM alive in a paused state after migration completes. This is only supported when memory_mode is "MemFDs" or the deprecated local property is true.
              * @default false
              */
-            preserve_source: boolean;
+            preserve_source?: boolean;
             /**
              * Format: int64
              * @description The maximum downtime the migration aims for, in milliseconds. Defaults to 300ms.
              * @default 300
              */
-            downtime_ms: number;
+            downtime_ms?: number;
             /**
              * Format: int64
              * @description The timeout for the migration (maximum total duration), in seconds. Defaults to 3600s (one hour).
              * @default 3600
              */
-            timeout_s: number;
+            timeout_s?: number;
             timeout_strategy?: components["schemas"]["TimeoutStrategy"];
             /**
              * Format: int64
              * @description The number of parallel TCP connections to use for migration. Must be between 1 and 128. Multiple connections are not supported with UNIX domain socket migration.
              * @default 1
              */
-            connections: number;
+            connections?: number;
             /** @description Directory containing the TLS root CA certificate (ca-cert.pem), the TLS client certificate (client-cert.pem), and TLS client key (client-key.pem). TLS is only supported with tcp:<host>:<port> destination URLs. */
             tls_dir?: string;
             memory_mode?: components["schemas"]["MigrationMode"];
