@@ -50,7 +50,7 @@ export async function createRuntimeSet(config: RingConfig, log: Log, env: NodeJS
       }, log);
       try {
         await runtime.ping();
-        runtime.start();
+        runtime.startRotation();
         available.set('cloud-hypervisor', runtime);
       } catch (e) {
         unavailable.set('cloud-hypervisor', (e as Error).message);
@@ -70,5 +70,5 @@ export async function createRuntimes(config: RingConfig, log: Log): Promise<Map<
 
 /** Stops what runtimes run in the background (CH's log rotation); their workloads keep running. */
 export function stopRuntimes(runtimes: Map<string, Runtime>): void {
-  for (const r of runtimes.values()) (r as { stop?: () => void }).stop?.();
+  for (const r of runtimes.values()) if (r instanceof CloudHypervisorRuntime) r.close();
 }

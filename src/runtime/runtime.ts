@@ -124,6 +124,11 @@ export interface Runtime {
   /** Stop and remove an instance (and its anonymous volumes). Missing instances are not an error.
    * A VM runtime shuts the guest down cleanly first (the VMM itself must exit: nothing left behind). */
   remove(instanceId: string): Promise<void>;
+  /**
+   * Stop an instance but keep it (its logs stay readable until it is removed). Missing or already
+   * stopped instances are not an error. A runtime without it has its instances removed instead.
+   */
+  stop?(instanceId: string): Promise<void>;
   /** `command` is the check's text as written: a runtime whose agent runs `/bin/sh -c <string>` needs it verbatim. */
   exec(instanceId: string, argv: string[], timeoutMs: number, opts?: { command?: string }): Promise<{ exitCode: number; output: string }>;
   logs(instanceId: string, opts: LogOptions): AsyncIterable<LogLine>;

@@ -2,7 +2,7 @@
 // knows lives in socket_dir (sockets, disks, sidecars), so a restarted server re-adopts the VMs it
 // left running. It never imports from above src/runtime (ARCHITECTURE: runtimes are leaves).
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { quote } from 'shell-quote';
 import { RuntimeError, type CreatedInstance, type Instance, type InstanceSpec, type InstanceStats, type LogLine, type LogOptions, type Runtime } from '../runtime.js';
@@ -18,7 +18,7 @@ import { readSidecar, writeSidecar } from './sidecar.js';
 import { sampleProcess, sumCounters } from './stats.js';
 import type { ChSettings } from './settings.js';
 import { agentExec, AgentUnreachableError } from './vsock.js';
-import { isOurs } from './process.js';
+import { isOurs, stopPid } from './process.js';
 
 export type { ChSettings } from './settings.js';
 export { socketDirProblem } from './paths.js';
@@ -59,17 +59,31 @@ export class CloudHypervisorRuntime implements Runtime {
     mkdirSync(this.settings.socketDir, { recursive: true, mode: 0o700 });
   }
 
-  /** Starts the console-log rotation sweep (B19); stop() ends it. */
-  start(): void {
+  /** Starts the console-log rotation sweep (B19); close() ends it. */
+  startRotation(): void {
     const { maxConsoleLogBytes, maxConsoleLogBackups, consoleLogRotateIntervalMs, socketDir } = this.settings;
     if (this.rotator || maxConsoleLogBytes <= 0 || maxConsoleLogBackups <= 0) return;
     this.rotator = setInterval(() => rotateAll(socketDir, maxConsoleLogBytes, maxConsoleLogBackups), consoleLogRotateIntervalMs);
     this.rotator.unref();
   }
 
-  stop(): void {
+  close(): void {
     if (this.rotator) clearInterval(this.rotator);
     this.rotator = null;
+  }
+
+  /** Powers the VM off and frees what it holds, keeping its sidecar and console log for the logs. */
+  async stop(instanceId: string): Promise<void> {
+    if (!INSTANCE_ID.test(instanceId)) return;
+    const paths = this.paths(instanceId);
+    const sc = readSidecar(paths.sidecar);
+    if (!sc) return;
+    const client = new ChClient(paths.api);
+    await client.shutdown().catch(() => undefined);
+    await client.shutdownVmm().catch(() => undefined);
+    if (sc.vmmPid && isOurs(sc.vmmPid, paths.api)) await stopPid(sc.vmmPid, paths.api, 5_000);
+    rmSync(paths.api, { force: true });
+    await this.reap(paths);
   }
 
   async list(): Promise<Instance[]> {

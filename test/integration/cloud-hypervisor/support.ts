@@ -64,7 +64,7 @@ export class ChFixture {
   }
 
   async cleanup(): Promise<void> {
-    this.runtime.stop();
+    this.runtime.close();
     for (const i of await this.runtime.list().catch(() => [])) await this.runtime.remove(i.id).catch(() => undefined);
     for (const pid of this.processes()) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
     rmSync(this.root, { recursive: true, force: true });
