@@ -2,6 +2,7 @@
 // every lifecycle decision is the reconciler's.
 import type { Deployment, DeploymentSpec } from '../domain/deployment.js';
 import { applyDeploymentDefaults, validateDeployment, type DeploymentInput } from '../domain/validate-deployment.js';
+import { admitRuntime } from '../domain/runtime-admission.js';
 import { callerOf, json, noContent, type Ctx, type Handler } from './context.js';
 import { Problem, conflict, forbidden, notFound, onConflict } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
@@ -46,7 +47,8 @@ export const createDeployment: Handler<'createDeployment'> = (ctx) => {
   const { store } = ctx.services;
   const caller = callerOf(ctx);
   const spec = applyDeploymentDefaults(ctx.body as DeploymentInput);
-  const violations = validateDeployment(spec);
+  const runtime = admitRuntime(spec, [...ctx.services.runtimes.keys()]);
+  const violations = [...validateDeployment(spec), ...runtime.violations];
   if (violations.length) throw Problem.validation(violations);
   assertNamespace(caller, spec.namespace);
   assertHostAccess(caller, spec, ctx.services.config);
@@ -73,6 +75,7 @@ export const createDeployment: Handler<'createDeployment'> = (ctx) => {
       registerMountedVolumes(store, spec);
       store.events.insert(row.id, { level: 'info', component: 'api', reason: 'deployment_created',
         message: `Deployment '${spec.name}' created successfully` });
+      for (const e of runtime.events) store.events.insert(row.id, e);
       if (decision.kind === 'rolling') {
         store.events.insert(row.id, { level: 'info', component: 'api', reason: 'rolling_update_started',
           message: `Rolling update of deployment ${decision.parent.id}: its instances are drained one by one once this deployment is ready` });
