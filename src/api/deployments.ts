@@ -10,7 +10,7 @@ import { hasScope } from './tokens.js';
 import { assertHostAccess } from './host-access.js';
 import { deploymentView, matchesLabels } from './deployment-view.js';
 import { registerMountedVolumes } from './volumes.js';
-import { publishStatusChanged } from '../webhooks/publish.js';
+import { COMPONENT, EVENT_REASON, noted, type DeploymentChange } from '../domain/changes.js';
 import { planApply, rolloutEndedBy } from '../reconciler/rollout.js';
 import type { Store } from '../store/index.js';
 
@@ -34,13 +34,13 @@ export const getDeployment: Handler<'getDeployment'> = async (ctx) => {
   return json(200, deploymentView(d, await ctx.services.instancesOf(d.id)));
 };
 
-/** Marks a deployment deleted with its event; a rolling child that goes says its rollout ended. */
-function markDeleted(store: Store, d: Deployment, message: string): void {
+/** Marks a deployment deleted with its change; a rolling child that goes says its rollout ended. */
+function markDeleted(store: Store, d: Deployment, note: string): void {
   store.deployments.setStatus(d.id, 'deleted');
-  publishStatusChanged(store, d, { from: d.status, to: 'deleted', restartCount: d.restart_count });
-  store.events.insert(d.id, { level: 'info', component: 'api', reason: 'state_transition', message });
-  const ended = rolloutEndedBy(store, d, 'deleted', []);
-  if (ended) store.events.insert(d.id, ended);
+  const changes: DeploymentChange[] = [{ kind: 'status_changed', from: d.status, to: 'deleted', restartCount: d.restart_count, component: COMPONENT.api, note }];
+  const ended = rolloutEndedBy(d, 'deleted', changes);
+  if (ended) changes.push(ended);
+  store.changes.record(d, changes);
 }
 
 export const createDeployment: Handler<'createDeployment'> = (ctx) => {
@@ -66,24 +66,26 @@ export const createDeployment: Handler<'createDeployment'> = (ctx) => {
       const gone = decision.kind === 'rolling' ? decision.superseded : decision.kind === 'replace' ? decision.replaced : [];
       for (const old of gone) {
         markDeleted(store, old, decision.kind === 'rolling'
-          ? `Status changed from ${old.status} to deleted (superseded by a new apply of '${spec.name}')`
-          : `Status changed from ${old.status} to deleted (replaced by a new apply of '${spec.name}')`);
+          ? `superseded by a new apply of '${spec.name}'`
+          : `replaced by a new apply of '${spec.name}'`);
         toWake.push(old.id);
       }
       const parentId = decision.kind === 'rolling' ? decision.parent.id : null;
       const row = store.deployments.insert(spec, { status: 'creating', parentId });
       registerMountedVolumes(store, spec);
-      store.events.insert(row.id, { level: 'info', component: 'api', reason: 'deployment_created',
-        message: `Deployment '${spec.name}' created successfully` });
-      for (const e of runtime.events) store.events.insert(row.id, e);
+      const changes: DeploymentChange[] = [
+        noted('info', COMPONENT.api, EVENT_REASON.deploymentCreated, `Deployment '${spec.name}' created successfully`),
+        ...runtime.events.map((event): DeploymentChange => ({ kind: 'noted', event })),
+      ];
       if (decision.kind === 'rolling') {
-        store.events.insert(row.id, { level: 'info', component: 'api', reason: 'rolling_update_started',
+        changes.push({ kind: 'rolling_update', phase: 'started', parentId: decision.parent.id,
           message: `Rolling update of deployment ${decision.parent.id}: its instances are drained one by one once this deployment is ready` });
         toWake.push(decision.parent.id);
       } else if (decision.kind === 'replace') {
-        store.events.insert(row.id, { level: 'warning', component: 'api', reason: 'force_replace',
-          message: `Replaced deployment ${decision.replaced.map((a) => a.id).join(', ')} immediately because ${decision.reason} — expect a brief downtime` });
+        changes.push(noted('warning', COMPONENT.api, EVENT_REASON.forceReplace,
+          `Replaced deployment ${decision.replaced.map((a) => a.id).join(', ')} immediately because ${decision.reason} — expect a brief downtime`));
       }
+      store.changes.record(row, changes);
       return row;
   }), () => conflict(`A deployment with name '${spec.name}' already exists in namespace '${spec.namespace}'`));
   for (const id of toWake) ctx.services.wake(id);
@@ -95,7 +97,7 @@ export const deleteDeployment: Handler<'deleteDeployment'> = (ctx) => {
   const d = loadDeployment(ctx);
   const { store } = ctx.services;
   if (d.status !== 'deleted') {
-    store.tx(() => markDeleted(store, d, `Status changed from ${d.status} to deleted (delete requested)`));
+    store.tx(() => markDeleted(store, d, 'delete requested'));
   }
   ctx.services.wake(d.id);
   return noContent();

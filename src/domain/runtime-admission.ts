@@ -5,7 +5,7 @@
 // does not implement: podman, containerd, firecracker) is refused at POST with 422, instead of a
 // row that sits in `creating` forever (what Ring does).
 import type { DeploymentSpec, Violation } from './deployment.js';
-import type { NewEvent } from '../store/events.js';
+import type { NewEvent } from './changes.js';
 
 export interface RuntimeAdmission {
   violations: Violation[];

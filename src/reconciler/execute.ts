@@ -1,82 +1,18 @@
 // Applies plan() actions through a runtime: one deployment at a time (a per-id promise chain),
 // bounded by RING_APPLY_TIMEOUT, every store write (status, counter, events) in one transaction
-// through recordEvent(), and every RuntimeError turned into a status in one place (classify).
+// through writeDeployment(), and every RuntimeError turned into a status in one place (classify).
 import type { Deployment } from '../domain/deployment.js';
 import { MAX_RESTART_COUNT, isTerminal, type Status } from '../domain/status.js';
 import { RuntimeError, type Instance, type Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/index.js';
-import type { NewEvent } from '../store/events.js';
+import { COMPONENT, EVENT_REASON, noted, shortId, type DeploymentChange } from '../domain/changes.js';
+import { SILENT_LOGGER, type Logger } from '../log-type.js';
+import { errorText } from '../shared/error-text.js';
+import { writeDeployment, type DeploymentEventHook, type StatusChangeHook, type Write } from './write.js';
 import { classify } from './classify.js';
 import { buildInstanceSpec, type SpecResolvers } from './instance-spec.js';
-import { FRESH_MEMORY, backoffMs, endedChildNeedsPlan, plan, shortId, transitionEvent, type Action, type DeploymentMemory, type RolloutRole } from './plan.js';
-import { rolloutEndedBy } from './rollout.js';
+import { FRESH_MEMORY, backoffMs, endedChildNeedsPlan, plan, type Action, type DeploymentMemory, type RolloutRole } from './plan.js';
 import { planUnavailable } from './unavailable.js';
-import { publishRollingUpdate } from '../webhooks/publish.js';
-
-/** pino's calling convention (fields first, then the message), so the server's logger fits as is. */
-export interface Logger {
-  info(fields: Record<string, unknown>, msg: string): void;
-  warn(fields: Record<string, unknown>, msg: string): void;
-  error(fields: Record<string, unknown>, msg: string): void;
-}
-
-export const SILENT_LOGGER: Logger = { info() {}, warn() {}, error() {} };
-
-/** Reported (inside the writing transaction) for every status change, e.g. to queue a webhook. */
-export interface StatusChange { deployment: Deployment; from: Status; to: Status; restartCount: number }
-export type StatusChangeHook = (change: StatusChange) => void;
-/** Reported (inside the writing transaction) for every deployment event recorded, e.g. to queue a webhook. */
-export type DeploymentEventHook = (deployment: Deployment, event: NewEvent) => void;
-
-// ---------------------------------------------------------------------------------------------
-// The one write path
-
-export interface Write {
-  /** Skip the whole write (returning false) unless the row still has these values. */
-  expect?: { status?: Status; restartCount?: number };
-  status?: Status;
-  restartCount?: number;
-  imageDigest?: string | null;
-  events?: NewEvent[];
-}
-
-/**
- * Writes a deployment change and the events it causes in one transaction. Returns false, writing
- * nothing, when the row is gone, no longer matches `expect`, or is now `deleted` while the write
- * would change it (a delete that raced an apply wins).
- */
-export function recordEvent(
-  store: Store, deploymentId: string, w: Write, onStatusChange?: StatusChangeHook, onDeploymentEvent?: DeploymentEventHook,
-): boolean {
-  return store.tx(() => {
-    const cur = store.deployments.get(deploymentId);
-    if (!cur) return false;
-    if (w.expect?.status !== undefined && cur.status !== w.expect.status) return false;
-    if (w.expect?.restartCount !== undefined && cur.restart_count !== w.expect.restartCount) return false;
-    const mutates = w.status !== undefined || w.restartCount !== undefined || w.imageDigest !== undefined;
-    if (mutates && cur.status === 'deleted' && w.expect?.status !== 'deleted') return false;
-
-    if (w.restartCount !== undefined && w.restartCount !== cur.restart_count) {
-      store.deployments.setRestartCount(deploymentId, w.restartCount);
-    }
-    if (w.imageDigest !== undefined && w.imageDigest !== cur.image_digest) {
-      store.deployments.setImageDigest(deploymentId, w.imageDigest);
-    }
-    const events = [...(w.events ?? [])];
-    // A rolling child that fails, completes or is deleted ends its rollout: say so, in this transaction.
-    const ended = w.status !== undefined && w.status !== cur.status ? rolloutEndedBy(store, cur, w.status, events) : null;
-    if (ended) events.push(ended);
-    for (const e of events) {
-      store.events.insert(deploymentId, e);
-      onDeploymentEvent?.(cur, e);
-    }
-    if (w.status !== undefined && w.status !== cur.status) {
-      store.deployments.setStatus(deploymentId, w.status);
-      onStatusChange?.({ deployment: cur, from: cur.status, to: w.status, restartCount: w.restartCount ?? cur.restart_count });
-    }
-    return true;
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Settled instances
@@ -218,7 +154,7 @@ export class Executor {
       const ms = this.deps.applyTimeoutMs;
       const secs = ms >= 1000 ? `${Math.round(ms / 1000)}s` : `${ms}ms`;
       this.logger.error({ deployment: d.id, timeoutMs: this.deps.applyTimeoutMs }, 'apply timed out');
-      this.write(d.id, { events: [{ level: 'error', component: 'scheduler', reason: 'apply_timeout', message: `Apply timed out after ${secs}` }] });
+      this.write(d.id, { changes: [noted('error', COMPONENT.scheduler, EVENT_REASON.applyTimeout, `Apply timed out after ${secs}`)] });
     }, this.deps.applyTimeoutMs);
     timer.unref?.();
 
@@ -252,17 +188,20 @@ export class Executor {
           this.logger.warn({ deployment: d.id, instance: a.instanceId, error: errorText(err) }, 'failed to remove instance');
           return false;
         }
-        if (a.event) this.write(d.id, { events: [a.event] });
+        if (a.change) this.write(d.id, { changes: [a.change] });
         return true;
       case 'setStatus':
-        return this.write(d.id, { expect: { status: a.from }, status: a.status, events: a.cause ? [a.cause, a.event] : [a.event] });
+        return this.write(d.id, {
+          expect: { status: a.from }, status: a.status, changes: a.cause ? [a.cause] : [],
+          ...(a.containers !== undefined ? { transition: { containers: a.containers } } : {}),
+        });
       case 'bumpRestartCount': {
-        const ok = this.write(d.id, { expect: { restartCount: a.from }, restartCount: a.from + a.by, events: [a.event] });
+        const ok = this.write(d.id, { expect: { restartCount: a.from }, restartCount: a.from + a.by, changes: [a.change] });
         if (ok && a.instanceId) this.settled.add(a.instanceId);
         return ok;
       }
       case 'resetRestartCount':
-        return this.write(d.id, { expect: { restartCount: a.from }, restartCount: 0, events: [a.event] });
+        return this.write(d.id, { expect: { restartCount: a.from }, restartCount: 0, changes: [a.change] });
       case 'purge': {
         const purged = this.deps.store.tx(() => {
           const cur = this.deps.store.deployments.get(d.id);
@@ -278,8 +217,8 @@ export class Executor {
         }
         return purged;
       }
-      case 'recordEvent':
-        this.write(d.id, { events: [a.event] });
+      case 'recordChange':
+        this.write(d.id, { changes: [a.change] });
         return true;
       case 'stopInstance':
         // Our own stop: its exit is never reported as a death.
@@ -290,7 +229,7 @@ export class Executor {
           this.logger.warn({ deployment: d.id, instance: a.instanceId, error: errorText(err) }, 'failed to stop instance');
           return false;
         }
-        this.write(d.id, { events: [a.event] });
+        this.write(d.id, { changes: [a.change] });
         return true;
       case 'drainInstance':
         return this.drain(d, a, runtime);
@@ -309,7 +248,8 @@ export class Executor {
     const built = buildInstanceSpec(d, this.deps.resolvers ?? {});
     if (!built.ok && built.configError) {
       // A missing config or key: `config_error`, counted and backed off like any failed create.
-      this.fail(d, new RuntimeError('config_error', built.event.message), outcome, built.event);
+      this.fail(d, new RuntimeError('config_error', built.event.message), outcome,
+        { kind: 'failure', reason: built.event.reason, message: built.event.message, component: built.event.component, webhookReason: 'config_error' });
       return false;
     }
     if (!built.ok) {
@@ -318,7 +258,7 @@ export class Executor {
       const now = this.clock();
       if (!last || last.message !== built.event.message || now - last.at >= UNRESOLVED_REPEAT_MS) {
         this.lastUnresolved.set(d.id, { message: built.event.message, at: now });
-        this.write(d.id, { events: [built.event] });
+        this.write(d.id, { changes: [{ kind: 'noted', event: built.event }] });
         this.logger.warn({ deployment: d.id, reason: built.event.reason }, built.event.message);
       }
       // Nothing was started, so there is nothing to confirm: the tick (or a wake) retries.
@@ -330,7 +270,7 @@ export class Executor {
       const created = await runtime.create(built.spec, signal);
       // After a timeout the container may still have come up; the next pass counts it.
       if (signal.aborted) return false;
-      this.write(d.id, { events: a.event ? [a.event] : [], ...(created.imageDigest ? { imageDigest: created.imageDigest } : {}) });
+      this.write(d.id, { changes: a.change ? [a.change] : [], ...(created.imageDigest ? { imageDigest: created.imageDigest } : {}) });
       return true;
     } catch (err) {
       if (signal.aborted) return false;
@@ -350,15 +290,10 @@ export class Executor {
     runtime.remove(a.instanceId).catch((err: unknown) => {
       this.logger.warn({ deployment: parent.id, instance: a.instanceId, error: errorText(err) }, 'failed to drain instance');
     });
-    const { store } = this.deps;
-    store.tx(() => {
-      const child = store.deployments.get(a.childId);
-      if (!child) return;
-      const message = `Drained instance ${shortId(a.instanceId)} of deployment ${parent.id} (${a.remaining} left)`;
-      if (this.write(child.id, { events: [{ level: 'info', component: 'scheduler', reason: 'rolling_update_step', message }] })) {
-        publishRollingUpdate(store, child, { parentId: parent.id, phase: 'step', drainedInstanceId: a.instanceId });
-      }
-    });
+    this.write(a.childId, { changes: [{
+      kind: 'rolling_update', phase: 'step', parentId: parent.id, drainedInstanceId: a.instanceId,
+      message: `Drained instance ${shortId(a.instanceId)} of deployment ${parent.id} (${a.remaining} left)`,
+    }] });
     this.logger.info({ deployment: parent.id, child: a.childId, instance: a.instanceId, remaining: a.remaining }, 'rolling update: draining one instance');
     return true;
   }
@@ -374,15 +309,13 @@ export class Executor {
       if (!child || child.parent_id !== a.parentId || child.status === 'deleted' || isTerminal(child.status)) return false;
       const parent = store.deployments.get(a.parentId);
       if (parent && parent.status !== 'deleted') {
-        const t = transitionEvent(parent.status, 'deleted');
-        this.write(parent.id, { status: 'deleted', events: [{ ...t, message: `${t.message} (replaced by deployment ${child.id})` }] });
+        this.write(parent.id, { status: 'deleted', transition: { note: `replaced by deployment ${child.id}` } });
       }
       store.deployments.setParent(child.id, null);
       const message = a.reason === 'parent_drained'
         ? `Rolling update complete: every instance of deployment ${a.parentId} was replaced`
         : `Rolling update complete: deployment ${a.parentId} is no longer running, this deployment takes over`;
-      this.write(child.id, { events: [{ level: 'info', component: 'scheduler', reason: 'rolling_update_complete', message }] });
-      publishRollingUpdate(store, child, { parentId: a.parentId, phase: 'complete' });
+      this.write(child.id, { changes: [{ kind: 'rolling_update', phase: 'complete', parentId: a.parentId, message }] });
       return true;
     });
     if (done) this.logger.info({ deployment: a.childId, parent: a.parentId }, 'rolling update complete');
@@ -390,7 +323,7 @@ export class Executor {
   }
 
   /** The one place a runtime failure becomes a status, an event, a count and a backoff. */
-  private fail(d: Deployment, err: unknown, outcome: ReconcileOutcome, event?: NewEvent): void {
+  private fail(d: Deployment, err: unknown, outcome: ReconcileOutcome, failure?: DeploymentChange): void {
     const rerr = err instanceof RuntimeError ? err : new RuntimeError('runtime_error', errorText(err), { cause: err });
     const c = classify(rerr);
     this.logger.warn({ deployment: d.id, reason: c.reason, error: c.eventMessage }, 'instance creation failed');
@@ -401,9 +334,8 @@ export class Executor {
       const to: Status = c.terminal
         ? c.status
         : n >= MAX_RESTART_COUNT ? (cur.kind === 'job' ? 'failed' : 'crash_loop_back_off') : c.status;
-      const events: NewEvent[] = [event ?? { level: 'error', component: c.component, reason: c.reason, message: c.eventMessage }];
-      if (to !== cur.status) events.push(transitionEvent(cur.status, to));
-      const written = this.write(d.id, { expect: { status: cur.status, restartCount: cur.restart_count }, status: to, restartCount: n, events });
+      const changes: DeploymentChange[] = [failure ?? { kind: 'failure', reason: c.reason, message: c.eventMessage, component: c.component }];
+      const written = this.write(d.id, { expect: { status: cur.status, restartCount: cur.restart_count }, status: to, restartCount: n, changes });
       return { n, endedChild: written && endedChildNeedsPlan({ ...cur, status: to }) };
     });
     if (count?.endedChild) {
@@ -421,7 +353,11 @@ export class Executor {
   }
 
   private write(id: string, w: Write): boolean {
-    return recordEvent(this.deps.store, id, w, this.deps.onStatusChange, this.deps.onDeploymentEvent);
+    return writeDeployment(this.deps.store, id, w, {
+      logger: this.logger,
+      ...(this.deps.onStatusChange ? { onStatusChange: this.deps.onStatusChange } : {}),
+      ...(this.deps.onDeploymentEvent ? { onDeploymentEvent: this.deps.onDeploymentEvent } : {}),
+    });
   }
 
   /** Memory is best-effort; dropping it (e.g. after a purge elsewhere) only forgets backoff. */
@@ -431,6 +367,3 @@ export class Executor {
   }
 }
 
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -13,12 +13,12 @@
 import type { Deployment, HealthCheckSpec } from '../domain/deployment.js';
 import { parseDuration } from '../domain/durations.js';
 import type { Instance, Runtime } from '../runtime/runtime.js';
-import type { NewEvent } from '../store/events.js';
 import type { ProbeStatus } from '../store/health-checks.js';
 import type { Store } from '../store/index.js';
-import { publishHealthCheckFailed } from '../webhooks/publish.js';
-import { SILENT_LOGGER, errorText, recordEvent, type DeploymentEventHook, type Logger, type StatusChangeHook } from './execute.js';
-import { shortId, transitionEvent } from './plan.js';
+import type { HealthAction } from '../domain/changes.js';
+import { SILENT_LOGGER, type Logger } from '../log-type.js';
+import { errorText } from '../shared/error-text.js';
+import { writeDeployment, type DeploymentEventHook, type StatusChangeHook, type Write } from './write.js';
 import { runProbe, type ProbeResult } from './probes.js';
 import { gateOpen, gateWindowMs, readinessIndices, startPeriodMs, type CheckState } from './readiness.js';
 
@@ -39,7 +39,6 @@ export interface HealthProberDeps {
   concurrency?: number;
 }
 
-const COMPONENT = 'health_checker';
 const DEFAULT_THRESHOLD = 3;
 /** A floor under `interval`, so a typo like "1ms" cannot spin the scheduler. */
 const MIN_INTERVAL_MS = 10;
@@ -257,31 +256,14 @@ export class HealthProber {
     if (outcome.gated && r.status === 'success' && !wasGreen) this.wakeAtGate(e);
   }
 
-  /** Writes the action's event (and status) with its webhook, inside the result's transaction. */
-  private fire(d: Deployment, e: Entry, action: 'restart' | 'stop' | 'alert', message: string): void {
-    const id = shortId(e.instance.id);
-    const { store } = this.deps;
-    let event: NewEvent;
-    switch (action) {
-      case 'restart':
-        event = { level: 'warning', component: COMPONENT, reason: 'health_check_instance_restart',
-          message: `Health check failed for instance ${id} (${message}), triggering instance restart` };
-        break;
-      case 'stop':
-        event = { level: 'warning', component: COMPONENT, reason: 'health_check_stop',
-          message: `Health check failed for instance ${id} (${message}), stopping the deployment` };
-        break;
-      case 'alert':
-        event = { level: 'error', component: COMPONENT, reason: 'health_check_alert',
-          message: `Health check failed for instance ${id}: ${message}` };
-        break;
-    }
-    const write = action === 'stop'
-      ? { expect: { status: d.status }, status: 'deleted' as const, events: [event, transitionEvent(d.status, 'deleted')] }
-      : { events: [event] };
-    if (recordEvent(store, d.id, write, this.deps.onStatusChange, this.deps.onDeploymentEvent)) {
-      publishHealthCheckFailed(store, d, { instanceId: e.instance.id, action, message });
-    }
+  /** Writes the action's change (and status), inside the result's transaction. */
+  private fire(d: Deployment, e: Entry, action: HealthAction, message: string): void {
+    const write: Write = { ...fireWrite(d, action), changes: [{ kind: 'health_check_failed', instanceId: e.instance.id, action, message }] };
+    writeDeployment(this.deps.store, d.id, write, {
+      logger: this.logger,
+      ...(this.deps.onStatusChange ? { onStatusChange: this.deps.onStatusChange } : {}),
+      ...(this.deps.onDeploymentEvent ? { onDeploymentEvent: this.deps.onDeploymentEvent } : {}),
+    });
     this.logger.warn({ deployment: d.id, instance: e.instance.id, check: e.index, action }, `health check failed: ${message}`);
   }
 
@@ -325,4 +307,13 @@ export class HealthProber {
       this.logger.warn({ error: errorText(err) }, 'health-check retention failed');
     }
   }
+}
+
+/**
+ * What a fired on_failure action does to the deployment row (RING §6): `stop` deletes the
+ * deployment (compare-and-set on the status it had, so a concurrent apply wins); `restart` and
+ * `alert` leave the row alone (a restart removes the instance, which the reconciler replaces).
+ */
+export function fireWrite(d: Pick<Deployment, 'status'>, action: HealthAction): Pick<Write, 'expect' | 'status'> {
+  return action === 'stop' ? { expect: { status: d.status }, status: 'deleted' } : {};
 }

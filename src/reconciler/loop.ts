@@ -10,11 +10,13 @@ import { CoalescedPass } from '../shared/coalesced-pass.js';
 import type { Deployment } from '../domain/deployment.js';
 import type { Instance, Runtime, RuntimeEvent } from '../runtime/runtime.js';
 import type { Store } from '../store/index.js';
-import type { NewEvent } from '../store/events.js';
-import { Executor, SILENT_LOGGER, errorText, recordEvent, type Logger, type ReconcileOutcome, type StatusChangeHook,
-  type DeploymentEventHook } from './execute.js';
+import { COMPONENT, EVENT_REASON, noted, shortId, type DeploymentChange } from '../domain/changes.js';
+import { SILENT_LOGGER, type Logger } from '../log-type.js';
+import { errorText } from '../shared/error-text.js';
+import { Executor, type ReconcileOutcome } from './execute.js';
+import { writeDeployment, type DeploymentEventHook, type StatusChangeHook } from './write.js';
 import type { ConfigResolver, SecretResolver } from './instance-spec.js';
-import { RECONCILED_STATUSES, endedChildNeedsPlan, isReconciled, shortId, type RolloutRole } from './plan.js';
+import { RECONCILED_STATUSES, endedChildNeedsPlan, isReconciled, type RolloutRole } from './plan.js';
 import { TERMINAL_STATUSES } from '../domain/status.js';
 import { HealthProber } from './health.js';
 
@@ -359,7 +361,7 @@ export class Reconciler {
     const e = deathEvent(ev, d);
     if (e) {
       try {
-        recordEvent(this.store, d.id, { events: [e] });
+        writeDeployment(this.store, d.id, { changes: [e] }, { logger: this.logger });
       } catch (err) {
         this.logger.warn({ deployment: d.id, error: errorText(err) }, 'failed to record runtime event');
       }
@@ -399,20 +401,18 @@ export class Reconciler {
   }
 }
 
-function deathEvent(ev: RuntimeEvent, d: Deployment): NewEvent | null {
+function deathEvent(ev: RuntimeEvent, d: Deployment): DeploymentChange | null {
   const id = shortId(ev.instanceId);
   switch (ev.kind) {
     case 'die':
       // A job's clean exit is its success, not a death.
       if (d.kind === 'job' && ev.exitCode === 0) return null;
-      return {
-        level: 'warning', component: 'docker-events', reason: 'container_died',
-        message: `Container ${id} died${ev.exitCode === null ? '' : ` (exit code ${ev.exitCode})`}`,
-      };
+      return noted('warning', COMPONENT.dockerEvents, EVENT_REASON.containerDied,
+        `Container ${id} died${ev.exitCode === null ? '' : ` (exit code ${ev.exitCode})`}`);
     case 'oom':
-      return { level: 'warning', component: 'docker-events', reason: 'container_oom', message: `Container ${id} ran out of memory` };
+      return noted('warning', COMPONENT.dockerEvents, EVENT_REASON.containerOom, `Container ${id} ran out of memory`);
     case 'kill':
-      return { level: 'info', component: 'docker-events', reason: 'container_killed', message: `Container ${id} was sent a kill signal` };
+      return noted('info', COMPONENT.dockerEvents, EVENT_REASON.containerKilled, `Container ${id} was sent a kill signal`);
     default:
       return null;
   }

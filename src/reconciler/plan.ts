@@ -5,8 +5,9 @@ import type { Deployment } from '../domain/deployment.js';
 import { parseDuration } from '../domain/durations.js';
 import { MAX_RESTART_COUNT, RETRIED_FAILURE_STATUSES, isTerminal, type Status } from '../domain/status.js';
 import type { Instance } from '../runtime/runtime.js';
-import type { NewEvent } from '../store/events.js';
+import { COMPONENT, EVENT_REASON, STATUS_REASON, noted, shortId, type DeploymentChange, type StatusReason } from '../domain/changes.js';
 import { hasReadinessChecks, readinessDeadline } from './readiness.js';
+import { rolloutFailed } from './rollout.js';
 
 // ---------------------------------------------------------------------------------------------
 // Timings (RING.md §5.6, with the decisions documented in the report)
@@ -78,15 +79,18 @@ export type RolloutRole =
   | { role: 'child'; parentId: string; parentActive: boolean };
 
 export type Action =
-  /** Create one instance; `event` is recorded once it runs. */
-  | { type: 'createInstance'; reason: 'scale_up' | 'job_start'; event?: NewEvent }
+  /** Create one instance; `change` is recorded once it runs. */
+  | { type: 'createInstance'; reason: 'scale_up' | 'job_start'; change?: DeploymentChange }
   /** Remove one instance; intentional removals are remembered so their death is never counted. */
-  | { type: 'removeInstance'; instanceId: string; intentional: boolean; reason: RemoveReason; event?: NewEvent }
-  /** Compare-and-set the status (skipped when the row no longer has `from`), writing `cause` then `event`. */
-  | { type: 'setStatus'; from: Status; status: Status; reason: string; event: NewEvent; cause?: NewEvent }
+  | { type: 'removeInstance'; instanceId: string; intentional: boolean; reason: RemoveReason; change?: DeploymentChange }
+  /**
+   * Compare-and-set the status (skipped when the row no longer has `from`), recording `cause` then
+   * the status change itself (its event says `containers` when moving to running).
+   */
+  | { type: 'setStatus'; from: Status; status: Status; reason: StatusReason; cause?: DeploymentChange; containers?: number }
   /** Compare-and-set restart_count from `from` to `from + by`; `instanceId` is the crash being counted. */
-  | { type: 'bumpRestartCount'; from: number; by: number; instanceId?: string; reason: string; event: NewEvent }
-  | { type: 'resetRestartCount'; from: number; reason: string; event: NewEvent }
+  | { type: 'bumpRestartCount'; from: number; by: number; instanceId?: string; reason: string; change: DeploymentChange }
+  | { type: 'resetRestartCount'; from: number; reason: string; change: DeploymentChange }
   /** Delete the row with its events and probe history (only while it is still `deleted`). */
   | { type: 'purge'; reason: string }
   /** Rolling update: remove one parent instance (on purpose) now that the child is ready; reported on the child. */
@@ -94,8 +98,8 @@ export type Action =
   /** Rolling update done: parent → deleted and the child becomes the active deployment, in one transaction. */
   | { type: 'completeRollout'; parentId: string; childId: string; reason: 'parent_drained' | 'parent_gone' }
   /** Stop (not remove: its logs stay readable) one instance of a rolling child whose rollout failed. */
-  | { type: 'stopInstance'; instanceId: string; reason: 'rollout_failed'; event: NewEvent }
-  | { type: 'recordEvent'; reason: string; event: NewEvent };
+  | { type: 'stopInstance'; instanceId: string; reason: 'rollout_failed'; change: DeploymentChange }
+  | { type: 'recordChange'; reason: string; change: DeploymentChange };
 
 export type RemoveReason = 'deployment_deleted' | 'never_started' | 'already_settled' | 'crashed' | 'exited' | 'scale_down';
 
@@ -110,23 +114,9 @@ export interface PlanResult {
 // ---------------------------------------------------------------------------------------------
 // Events (messages follow RING.md §5.2–§5.4, §7.1)
 
-const SCHEDULER = 'scheduler';
-const DOCKER = 'docker';
-
-export function shortId(id: string): string {
-  return id.slice(0, 12);
-}
-
-/** The state_transition event every status change writes. */
-export function transitionEvent(from: Status, to: Status, containers?: number): NewEvent {
-  const tail = to === 'running' && containers !== undefined ? ` (${containers} containers)` : '';
-  const level = isTerminal(to) && to !== 'completed' ? 'error' : RETRIED_FAILURE_STATUSES.includes(to) ? 'warning' : 'info';
-  return { level, component: SCHEDULER, reason: 'state_transition', message: `Status changed from ${from} to ${to}${tail}` };
-}
-
-function event(level: NewEvent['level'], component: string, reason: string, message: string): NewEvent {
-  return { level, component, reason, message };
-}
+const SCHEDULER = COMPONENT.scheduler;
+const DOCKER = COMPONENT.docker;
+const event = noted;
 
 function exitText(i: Instance): string {
   if (i.oomKilled) return 'was killed for running out of memory';
@@ -175,31 +165,31 @@ class Plan {
     if (this.count === 0) this.memory.nextAttemptAt = 0;
   }
 
-  setStatus(status: Status, reason: string, opts: { cause?: NewEvent; containers?: number } = {}): void {
+  setStatus(status: Status, reason: StatusReason, opts: { cause?: DeploymentChange; containers?: number } = {}): void {
     if (status === this.status) {
-      if (opts.cause) this.actions.push({ type: 'recordEvent', reason, event: opts.cause });
+      if (opts.cause) this.actions.push({ type: 'recordChange', reason, change: opts.cause });
       return;
     }
     this.actions.push({
       type: 'setStatus', from: this.status, status, reason,
-      event: transitionEvent(this.status, status, opts.containers),
       ...(opts.cause ? { cause: opts.cause } : {}),
+      ...(opts.containers !== undefined ? { containers: opts.containers } : {}),
     });
     this.status = status;
   }
 
-  bump(reason: string, cause: (n: number) => NewEvent, instanceId?: string): void {
+  bump(reason: string, cause: (n: number) => DeploymentChange, instanceId?: string): void {
     const n = this.count + 1;
-    this.actions.push({ type: 'bumpRestartCount', from: this.count, by: 1, reason, event: cause(n), ...(instanceId ? { instanceId } : {}) });
+    this.actions.push({ type: 'bumpRestartCount', from: this.count, by: 1, reason, change: cause(n), ...(instanceId ? { instanceId } : {}) });
     this.count = n;
   }
 
-  remove(i: Instance, intentional: boolean, reason: RemoveReason, ev?: NewEvent): void {
-    this.actions.push({ type: 'removeInstance', instanceId: i.id, intentional, reason, ...(ev ? { event: ev } : {}) });
+  remove(i: Instance, intentional: boolean, reason: RemoveReason, change?: DeploymentChange): void {
+    this.actions.push({ type: 'removeInstance', instanceId: i.id, intentional, reason, ...(change ? { change } : {}) });
   }
 
-  create(reason: 'scale_up' | 'job_start', ev?: NewEvent): void {
-    this.actions.push({ type: 'createInstance', reason, ...(ev ? { event: ev } : {}) });
+  create(reason: 'scale_up' | 'job_start', change?: DeploymentChange): void {
+    this.actions.push({ type: 'createInstance', reason, ...(change ? { change } : {}) });
   }
 
   requeueAfter(ms: number): void {
@@ -274,7 +264,7 @@ function planEnded(input: PlanInput): PlanResult {
   for (const i of group(input.instances).active) {
     p.actions.push({
       type: 'stopInstance', instanceId: i.id, reason: 'rollout_failed',
-      event: event('warning', SCHEDULER, 'rollout_instance_stopped',
+      change: event('warning', SCHEDULER, EVENT_REASON.rolloutInstanceStopped,
         `Stopped instance ${shortId(i.id)}: the rolling update failed (deployment is ${d.status}); deployment ${d.parent_id} keeps serving`),
     });
   }
@@ -288,13 +278,13 @@ function planWorker(input: PlanInput): PlanResult {
   const p = new Plan(input);
 
   if (p.count >= MAX_RESTART_COUNT) {
-    p.setStatus('crash_loop_back_off', 'restart_budget_exhausted');
+    p.setStatus('crash_loop_back_off', STATUS_REASON.restartBudgetExhausted);
     return p.result();
   }
 
   const g = group(input.instances);
   for (const i of g.created) {
-    p.remove(i, true, 'never_started', event('info', DOCKER, 'container_deletion', `Removed container ${shortId(i.id)} that never started`));
+    p.remove(i, true, 'never_started', event('info', DOCKER, EVENT_REASON.containerDeletion, `Removed container ${shortId(i.id)} that never started`));
   }
 
   // Ended instances: settled ones go silently; exit 0 completes the worker; the rest are crashes.
@@ -309,17 +299,17 @@ function planWorker(input: PlanInput): PlanResult {
       // Ring: a worker whose container exits 0 is done (RING §5.1, §5.3). Remove first so a failed
       // removal leaves the evidence for the next pass.
       p.remove(i, false, 'exited');
-      p.setStatus('completed', 'container_completed', {
-        cause: event('info', DOCKER, 'container_completed', `Container ${shortId(i.id)} exited with code 0; worker completed`),
+      p.setStatus('completed', STATUS_REASON.containerCompleted, {
+        cause: event('info', DOCKER, EVENT_REASON.containerCompleted, `Container ${shortId(i.id)} exited with code 0; worker completed`),
       });
       return p.result();
     }
     if (i.exitCode !== null && NON_RETRYABLE_EXIT_CODES.includes(i.exitCode)) {
       nonRetryable = true;
-      p.bump('non_retryable_exit', (n) => event('error', DOCKER, 'non_retryable_exit',
+      p.bump('non_retryable_exit', (n) => event('error', DOCKER, EVENT_REASON.nonRetryableExit,
         `Container ${shortId(i.id)} exited with code ${i.exitCode}: the command could not be run (not found or not executable) (restart ${n})`), i.id);
     } else {
-      p.bump('container_crashed', (n) => event('error', DOCKER, 'container_crashed',
+      p.bump('container_crashed', (n) => event('error', DOCKER, EVENT_REASON.containerCrashed,
         i.oomKilled
           ? `Container ${shortId(i.id)} exited unexpectedly (restart ${n}): out of memory`
           : `Container ${shortId(i.id)} exited unexpectedly (restart ${n})`), i.id);
@@ -329,8 +319,8 @@ function planWorker(input: PlanInput): PlanResult {
   }
 
   if (p.count >= MAX_RESTART_COUNT) {
-    p.setStatus('crash_loop_back_off', 'restart_budget_exhausted', {
-      cause: event('error', SCHEDULER, 'crash_loop_back_off', `Restart count reached ${p.count} (max ${MAX_RESTART_COUNT}); giving up`),
+    p.setStatus('crash_loop_back_off', STATUS_REASON.restartBudgetExhausted, {
+      cause: event('error', SCHEDULER, EVENT_REASON.crashLoopBackOff, `Restart count reached ${p.count} (max ${MAX_RESTART_COUNT}); giving up`),
     });
     p.memory = { nextAttemptAt: 0, healthySince: null };
     // A rolling child's surviving instances are stopped by the next pass (planEnded).
@@ -338,7 +328,7 @@ function planWorker(input: PlanInput): PlanResult {
     return p.result();
   }
   if (crashes > 0) p.armBackoff();
-  if (nonRetryable) p.setStatus('create_container_error', 'non_retryable_exit');
+  if (nonRetryable) p.setStatus('create_container_error', STATUS_REASON.nonRetryableExit);
 
   const rollout = input.rollout;
   if (rollout?.role === 'child' && !rollout.parentActive) {
@@ -354,7 +344,7 @@ function planWorker(input: PlanInput): PlanResult {
   if (active.length > desired) {
     const surplus = [...active].sort((a, b) => rank(a) - rank(b) || b.createdAt - a.createdAt || b.id.localeCompare(a.id));
     for (const i of surplus.slice(0, active.length - desired)) {
-      p.remove(i, true, 'scale_down', event('info', DOCKER, 'scale_down', `Scaled down from ${kept} to ${kept - 1} replicas`));
+      p.remove(i, true, 'scale_down', { kind: 'scaled', direction: 'down', from: kept, to: kept - 1, replicas: desired });
       kept--;
     }
   }
@@ -365,9 +355,9 @@ function planWorker(input: PlanInput): PlanResult {
     if (p.inBackoff()) {
       p.requeueAfter(p.memory.nextAttemptAt - input.now);
     } else {
-      if (p.status === 'pending') p.setStatus('creating', 'instances_starting');
+      if (p.status === 'pending') p.setStatus('creating', STATUS_REASON.instancesStarting);
       for (let k = 0; k < missing; k++) {
-        p.create('scale_up', event('info', DOCKER, 'scale_up', `Scaled up from ${kept + k} to ${kept + k + 1} replicas`));
+        p.create('scale_up', { kind: 'scaled', direction: 'up', from: kept + k, to: kept + k + 1, replicas: desired });
       }
       // Come back to confirm the new instances stayed up (status promotion); behind a readiness
       // gate at once, so the next observation starts their probes without waiting for that.
@@ -382,7 +372,7 @@ function planWorker(input: PlanInput): PlanResult {
     const wait = youngest + confirmMs - input.now;
     if (wait > 0) p.requeueAfter(wait);
     else if (input.ready ?? true) {
-      p.setStatus('running', 'instances_up', { containers: kept });
+      p.setStatus('running', STATUS_REASON.instancesUp, { containers: kept });
       // Come straight back: a rolling child's parent drains now, and liveness checks (which
       // start once running) are scheduled by the next pass's observation.
       if (d.parent_id || (d.health_checks ?? []).length > 0) p.requeueAfter(0);
@@ -404,7 +394,7 @@ function planWorker(input: PlanInput): PlanResult {
     if (left <= 0) {
       p.actions.push({
         type: 'resetRestartCount', from: p.count, reason: 'healthy_window',
-        event: event('info', SCHEDULER, 'restart_count_reset',
+        change: event('info', SCHEDULER, EVENT_REASON.restartCountReset,
           `Restart count reset to 0 after ${Math.round(window / 1000)}s without a failure (was ${p.count})`),
       });
       p.count = 0;
@@ -456,12 +446,11 @@ function pastReadinessDeadline(p: Plan): boolean {
     return false;
   }
   const secs = `${Math.round((rolloutDeadlineMs) / 1000)}s`;
-  const cause = d.parent_id
-    ? event('error', SCHEDULER, 'rolling_update_failed',
-      `Rolling update failed: the new deployment's readiness checks were not green within the ${secs} rollout deadline; deployment ${d.parent_id} keeps serving`)
-    : event('error', SCHEDULER, 'readiness_deadline_exceeded',
+  const cause: DeploymentChange = d.parent_id
+    ? rolloutFailed(d.parent_id, `the new deployment's readiness checks were not green within the ${secs} rollout deadline`)
+    : event('error', SCHEDULER, EVENT_REASON.readinessDeadlineExceeded,
       `Readiness checks were not green within the ${secs} rollout deadline; deployment failed`);
-  p.setStatus('failed', d.parent_id ? 'rolling_update_failed' : 'readiness_deadline_exceeded', { cause });
+  p.setStatus('failed', d.parent_id ? STATUS_REASON.rollingUpdateFailed : STATUS_REASON.readinessDeadlineExceeded, { cause });
   // A failed child's instances are stopped by the next pass (planEnded): come straight back.
   if (d.parent_id) p.requeueAfter(0);
   return true;
@@ -498,17 +487,17 @@ function planJob(input: PlanInput): PlanResult {
   const p = new Plan(input);
 
   if (p.count >= MAX_RESTART_COUNT) {
-    p.setStatus('failed', 'restart_budget_exhausted');
+    p.setStatus('failed', STATUS_REASON.restartBudgetExhausted);
     return p.result();
   }
 
   const g = group(input.instances);
   for (const i of g.created) {
-    p.remove(i, true, 'never_started', event('info', DOCKER, 'container_deletion', `Removed container ${shortId(i.id)} that never started`));
+    p.remove(i, true, 'never_started', event('info', DOCKER, EVENT_REASON.containerDeletion, `Removed container ${shortId(i.id)} that never started`));
   }
 
   if (g.active.length > 0) {
-    if (p.status !== 'running') p.setStatus('running', 'instances_up', { containers: g.active.length });
+    if (p.status !== 'running') p.setStatus('running', STATUS_REASON.instancesUp, { containers: g.active.length });
     p.memory = { nextAttemptAt: 0, healthySince: null };
     return p.result();
   }
@@ -518,16 +507,16 @@ function planJob(input: PlanInput): PlanResult {
   if (last) {
     if (last.cleanShutdown) {
       // A VM job ends by powering its guest off: there is no exit code, the clean end is the success.
-      p.setStatus('completed', 'job_completed', {
-        cause: event('info', SCHEDULER, 'job_completed', `Instance ${shortId(last.id)} shut down cleanly; job completed`),
+      p.setStatus('completed', STATUS_REASON.jobCompleted, {
+        cause: event('info', SCHEDULER, EVENT_REASON.jobCompleted, `Instance ${shortId(last.id)} shut down cleanly; job completed`),
       });
     } else if (last.exitCode === 0 && !last.oomKilled) {
-      p.setStatus('completed', 'container_completed', {
-        cause: event('info', DOCKER, 'container_completed', `Container ${shortId(last.id)} exited with code 0; job completed`),
+      p.setStatus('completed', STATUS_REASON.containerCompleted, {
+        cause: event('info', DOCKER, EVENT_REASON.containerCompleted, `Container ${shortId(last.id)} exited with code 0; job completed`),
       });
     } else {
-      p.setStatus('failed', 'job_failed', {
-        cause: event('error', DOCKER, 'job_failed', `Container ${shortId(last.id)} ${exitText(last)}; job failed`),
+      p.setStatus('failed', STATUS_REASON.jobFailed, {
+        cause: event('error', DOCKER, EVENT_REASON.jobFailed, `Container ${shortId(last.id)} ${exitText(last)}; job failed`),
       });
     }
     return p.result();
@@ -535,19 +524,19 @@ function planJob(input: PlanInput): PlanResult {
 
   // No instance. A job that was running lost its container (removed behind our back): count it.
   if (p.status === 'running') {
-    p.bump('container_lost', (n) => event('error', DOCKER, 'container_lost', `Job container disappeared before it finished (restart ${n})`));
+    p.bump('container_lost', (n) => event('error', DOCKER, EVENT_REASON.containerLost, `Job container disappeared before it finished (restart ${n})`));
     if (p.count >= MAX_RESTART_COUNT) {
-      p.setStatus('failed', 'restart_budget_exhausted');
+      p.setStatus('failed', STATUS_REASON.restartBudgetExhausted);
       return p.result();
     }
-    p.setStatus('creating', 'container_lost');
+    p.setStatus('creating', STATUS_REASON.containerLost);
     p.armBackoff();
   }
   if (p.inBackoff()) {
     p.requeueAfter(p.memory.nextAttemptAt - input.now);
     return p.result();
   }
-  if (p.status === 'pending') p.setStatus('creating', 'instances_starting');
-  p.create('job_start', event('info', DOCKER, 'scale_up', 'Scaled up from 0 to 1 replicas'));
+  if (p.status === 'pending') p.setStatus('creating', STATUS_REASON.instancesStarting);
+  p.create('job_start', { kind: 'scaled', direction: 'up', from: 0, to: 1, replicas: 1 });
   return p.result();
 }

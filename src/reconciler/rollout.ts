@@ -1,10 +1,8 @@
-// Rolling updates (RING.md §5.8): the decision taken at apply time, and the writes that end one.
+// Rolling updates (RING.md §5.8): the decision taken at apply time, and the change that ends one.
 // The drain itself is planned in plan.ts (planDrain) and applied by the executor.
 import type { Deployment, DeploymentSpec } from '../domain/deployment.js';
 import { isTerminal, type Status } from '../domain/status.js';
-import type { NewEvent } from '../store/events.js';
-import type { Store } from '../store/index.js';
-import { publishRollingUpdate } from '../webhooks/publish.js';
+import type { DeploymentChange } from '../domain/changes.js';
 
 export type ApplyPlan =
   /** Nothing of that name is active: a plain create. */
@@ -41,22 +39,17 @@ export function endsRollout(status: Status): boolean {
   return status === 'deleted' || isTerminal(status);
 }
 
-export const ROLLING_UPDATE_FAILED = 'rolling_update_failed';
-
-export function rolloutFailedEvent(child: Pick<Deployment, 'parent_id'>, why: string): NewEvent {
-  return {
-    level: 'error', component: 'scheduler', reason: ROLLING_UPDATE_FAILED,
-    message: `Rolling update failed: ${why}; deployment ${child.parent_id} keeps serving`,
-  };
+/** The change that records a rollout's failure on the child: its parent keeps serving. */
+export function rolloutFailed(parentId: string, why: string): DeploymentChange {
+  return { kind: 'rolling_update', phase: 'failed', parentId, message: `Rolling update failed: ${why}; deployment ${parentId} keeps serving` };
 }
 
 /**
- * Call inside the transaction that moves a rolling child to `to`: when that ends its rollout,
- * publishes the `failed` phase and returns the event to record (unless `events` already has one).
+ * When moving a rolling child to `to` ends its rollout without completing it, the failure change to
+ * record in the same transaction (unless `changes` already hold one); else null.
  */
-export function rolloutEndedBy(store: Store, child: Deployment, to: Status, events: readonly NewEvent[]): NewEvent | null {
+export function rolloutEndedBy(child: Pick<Deployment, 'parent_id'>, to: Status, changes: readonly DeploymentChange[]): DeploymentChange | null {
   if (!child.parent_id || !endsRollout(to)) return null;
-  publishRollingUpdate(store, child, { parentId: child.parent_id, phase: 'failed' });
-  if (events.some((e) => e.reason === ROLLING_UPDATE_FAILED)) return null;
-  return rolloutFailedEvent(child, to === 'deleted' ? 'the new deployment was deleted' : `the new deployment is ${to}`);
+  if (changes.some((c) => c.kind === 'rolling_update' && c.phase === 'failed')) return null;
+  return rolloutFailed(child.parent_id, to === 'deleted' ? 'the new deployment was deleted' : `the new deployment is ${to}`);
 }

@@ -15,7 +15,6 @@ import { InstanceCache } from './instance-cache.js';
 import { SecretBox } from '../domain/secret-box.js';
 import { storeResolvers } from './resolvers.js';
 import { WebhookDispatcher, type DispatcherOptions } from '../webhooks/dispatcher.js';
-import { reconcilerWebhookHooks } from '../webhooks/reconciler-hooks.js';
 import { RuntimeStatsCache } from '../metrics/runtime-stats.js';
 
 export const VERSION = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')).version as string;
@@ -63,7 +62,6 @@ export async function startServer(
     logger: log,
     ...storeResolvers(store, secretBox),
     onObserved: (instances: Instance[]) => cache.prime(instances),
-    ...reconcilerWebhookHooks(store, log),
   });
   const webhooks = new WebhookDispatcher({
     store, policy: config.webhooks, userAgent: `ring/${VERSION}`, logger: log, pollMs: config.schedulerIntervalMs, ...opts.webhooks,

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from './db.js';
 import { nextSeq, nowIso } from './db.js';
 
-export type EventLevel = 'info' | 'warning' | 'error';
+import type { EventLevel, NewEvent } from '../domain/changes.js';
+
+export type { EventLevel, NewEvent };
 export interface DeploymentEventRow {
   id: string; deployment_id: string; timestamp: string; level: EventLevel; message: string; component: string; reason: string;
 }
-export interface NewEvent { level: EventLevel; message: string; component: string; reason: string }
 
 export function eventsRepo(db: Db) {
   return {

@@ -12,24 +12,30 @@ import { volumesRepo } from './volumes.js';
 import { webhooksRepo } from './webhooks.js';
 import { outboxRepo } from './outbox.js';
 import { inventoryRepo } from './inventory.js';
+import { changesRepo } from './changes.js';
 import { guardConflicts } from './conflict.js';
 
 export function createStore(db: Db) {
   // Before any repository prepares a statement: each one then throws ConflictError, not SQLite's text.
   guardConflicts(db);
+  const events = eventsRepo(db);
+  const webhooks = webhooksRepo(db);
+  const outbox = outboxRepo(db);
   return {
     db,
     users: usersRepo(db),
     tokens: tokensRepo(db),
     namespaces: namespacesRepo(db),
     deployments: deploymentsRepo(db),
-    events: eventsRepo(db),
+    events,
     healthChecks: healthChecksRepo(db),
     secrets: secretsRepo(db),
     configs: configsRepo(db),
     volumes: volumesRepo(db),
-    webhooks: webhooksRepo(db),
-    outbox: outboxRepo(db),
+    webhooks,
+    outbox,
+    /** The one write path of deployment events and webhook events: store.changes.record(). */
+    changes: changesRepo(db, { events, outbox, webhooks }),
     inventory: inventoryRepo(db),
     /** Runs fn atomically: a state change and the events it causes land together or not at all. */
     tx<T>(fn: () => T): T {
@@ -40,3 +46,4 @@ export function createStore(db: Db) {
 export type Store = ReturnType<typeof createStore>;
 export { openDatabase, migrate } from './db.js';
 export { ConflictError, conflictOf } from './conflict.js';
+export { onWebhookQueued } from './changes.js';

@@ -11,7 +11,7 @@ import { setMaxListeners } from 'node:events';
 import type { UrlPolicy } from '../domain/webhooks.js';
 import type { Store } from '../store/index.js';
 import type { DueDelivery } from '../store/outbox.js';
-import { onPublish } from './publish.js';
+import { onWebhookQueued } from '../store/index.js';
 import { send } from './send.js';
 
 export const MAX_ATTEMPTS = 8;
@@ -80,7 +80,7 @@ export class WebhookDispatcher {
     this.abort = new AbortController();
     // Every delivery of a round listens on it (up to batchSize at once).
     setMaxListeners(0, this.abort.signal);
-    this.unsubscribe = onPublish(this.store, () => this.kick());
+    this.unsubscribe = onWebhookQueued(this.store.db, () => this.kick());
     this.pollTimer = setInterval(() => this.kick(), Math.max(50, this.opts.pollMs));
     this.pollTimer.unref();
     this.kick();

@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, createStore } from '../../../src/store/index.js';
-import { publishScaled } from '../../../src/webhooks/publish.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { BIN, ROOT, cliEnv, ringCli } from '../../helpers/processes.js';
 import { Receiver, eventually } from '../webhooks/receiver.js';
@@ -74,11 +73,11 @@ describe('ring webhook', () => {
   it('inspect shows the subscriber and its deliveries; -f prints new ones as they come', async () => {
     const store = createStore(openDatabase(s.dbPath));
     try {
-      publishScaled(store, { id: 'dep-1', namespace: 'ns', name: 'web', kind: 'worker' }, { direction: 'up', instanceCount: 1, replicas: 1 });
+      store.changes.record({ id: 'dep-1', namespace: 'ns', name: 'web', kind: 'worker' }, [{ kind: 'scaled', direction: 'up', from: 0, to: 1, replicas: 1 }]);
     } finally {
       store.db.close();
     }
-    await receiver.waitFor(1, 5000); // another process published: the server's poll (1 s here) picked it up
+    await receiver.waitFor(1, 30_000); // another process published: the server's poll (1 s here) picked it up
     await eventually(async () => (await s.request('GET', `/webhooks/${id}/events`, { token: adminToken })).json[0]?.status === 'delivered', 5000, 'delivered');
     const r = await ring(['webhook', 'inspect', id]);
     assert.equal(r.code, 0, r.stderr);
@@ -97,7 +96,7 @@ describe('ring webhook', () => {
       await eventually(() => followed.includes('Last error'), 5000, 'the first table');
       const again = createStore(openDatabase(s.dbPath));
       try {
-        publishScaled(again, { id: 'dep-1', namespace: 'ns', name: 'web', kind: 'worker' }, { direction: 'down', instanceCount: 0, replicas: 0 });
+        again.changes.record({ id: 'dep-1', namespace: 'ns', name: 'web', kind: 'worker' }, [{ kind: 'scaled', direction: 'down', from: 1, to: 0, replicas: 0 }]);
       } finally {
         again.db.close();
       }

@@ -10,9 +10,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, createStore, type Store } from '../../../src/store/index.js';
 import { WebhookDispatcher, type DispatcherOptions } from '../../../src/webhooks/dispatcher.js';
-import {
-  publishError, publishHealthCheckFailed, publishRollingUpdate, publishScaled, publishStatusChanged, type DeploymentRef,
-} from '../../../src/webhooks/publish.js';
+import type { DeploymentChange, DeploymentRef, HealthAction } from '../../../src/domain/changes.js';
+import type { OutboxEventRow } from '../../../src/store/outbox.js';
 import { Receiver, eventually, expectedSignature, sleep } from './receiver.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ring-webhooks-'));
@@ -22,6 +21,19 @@ const running: { d: WebhookDispatcher; r: Receiver[] }[] = [];
 function deployment(name = 'web'): DeploymentRef {
   return { id: randomUUID(), namespace: `wh-${randomUUID().slice(0, 8)}`, name, kind: 'worker' };
 }
+
+// Each queues one webhook event through the one write path, store.changes.record().
+const queue = (s: Store, d: DeploymentRef, c: DeploymentChange): OutboxEventRow => s.changes.record(d, [c])[0]!;
+const publishStatusChanged = (s: Store, d: DeploymentRef, c: { from: string; to: string; restartCount: number }) =>
+  queue(s, d, { kind: 'status_changed', from: c.from as never, to: c.to as never, restartCount: c.restartCount });
+const publishHealthCheckFailed = (s: Store, d: DeploymentRef, f: { instanceId: string; action: HealthAction; message: string }) =>
+  queue(s, d, { kind: 'health_check_failed', ...f });
+const publishRollingUpdate = (s: Store, d: DeploymentRef, u: { parentId: string; phase: 'step' | 'complete'; drainedInstanceId?: string }) =>
+  queue(s, d, { kind: 'rolling_update', ...u, message: `rolling update ${u.phase}` });
+const publishScaled = (s: Store, d: DeploymentRef, c: { direction: 'up' | 'down'; instanceCount: number; replicas: number }) =>
+  queue(s, d, { kind: 'scaled', direction: c.direction, from: c.instanceCount + (c.direction === 'up' ? -1 : 1), to: c.instanceCount, replicas: c.replicas });
+const publishError = (s: Store, d: DeploymentRef, e: { reason: string; category: string; message: string }) =>
+  queue(s, d, { kind: 'failure', reason: e.reason, message: e.message });
 
 function dispatcher(over: Partial<DispatcherOptions> = {}, ...receivers: Receiver[]): WebhookDispatcher {
   const d = new WebhookDispatcher({

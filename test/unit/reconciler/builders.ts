@@ -1,6 +1,7 @@
 // Builders and a compact summary for plan() tests: worker({ replicas: 2 }), exited('i2', 137), …
 import type { Deployment } from '../../../src/domain/deployment.js';
 import type { Instance } from '../../../src/runtime/runtime.js';
+import { changeRecord, transitionEvent, type DeploymentChange, type NewEvent } from '../../../src/domain/changes.js';
 import { FRESH_MEMORY, type Action, type PlanInput, type PlanResult } from '../../../src/reconciler/plan.js';
 
 export const NOW = 1_700_000_000_000;
@@ -58,7 +59,7 @@ export function summarize(a: Action): string {
     case 'bumpRestartCount': return `count ${a.from}→${a.from + a.by}`;
     case 'resetRestartCount': return `count ${a.from}→0`;
     case 'purge': return 'purge';
-    case 'recordEvent': return `event ${a.event.reason}`;
+    case 'recordChange': return `event ${eventOf(a.change).reason}`;
     case 'drainInstance': return `drain ${a.instanceId} for ${a.childId}`;
     case 'completeRollout': return `complete rollout ${a.parentId}→${a.childId}`;
     case 'stopInstance': return `stop ${a.instanceId}`;
@@ -69,15 +70,23 @@ export function summary(r: PlanResult): string[] {
   return r.actions.map(summarize);
 }
 
+/** The event row a change writes (the deployment only shapes webhook payloads). */
+export function eventOf(c: DeploymentChange): NewEvent {
+  const e = changeRecord({ id: DEP_ID, namespace: 'ns', name: 'web', kind: 'worker' }, c).event;
+  if (!e) throw new Error(`change ${c.kind} writes no event`);
+  return e;
+}
+
 /** Every event the plan would write, as `reason: message`. */
 export function events(r: PlanResult): string[] {
   const out: string[] = [];
+  const line = (e: NewEvent) => out.push(`${e.reason}: ${e.message}`);
   for (const a of r.actions) {
     if (a.type === 'setStatus') {
-      if (a.cause) out.push(`${a.cause.reason}: ${a.cause.message}`);
-      out.push(`${a.event.reason}: ${a.event.message}`);
-    } else if ('event' in a && a.event) {
-      out.push(`${a.event.reason}: ${a.event.message}`);
+      if (a.cause) line(eventOf(a.cause));
+      line(transitionEvent(a.from, a.status, a.containers !== undefined ? { containers: a.containers } : {}));
+    } else if ('change' in a && a.change) {
+      line(eventOf(a.change));
     }
   }
   return out;

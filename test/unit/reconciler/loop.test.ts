@@ -24,7 +24,7 @@ function harness(over: Partial<ReconcilerDeps> = {}, rt = new FakeRuntime()): Ha
   const warnings: string[] = [];
   const rec = new Reconciler({
     store, runtimes: new Map([['docker', rt]]), intervalMs: 60_000, applyTimeoutMs: 5000, livenessConfirmMs: 0, resubscribeMs: 20,
-    logger: { info() {}, warn: (_f, m) => void warnings.push(m), error: (_f, m) => void warnings.push(m) },
+    logger: { debug() {}, info() {}, warn: (_f, m) => void warnings.push(m), error: (_f, m) => void warnings.push(m) },
     ...over,
   });
   open.push(rec);

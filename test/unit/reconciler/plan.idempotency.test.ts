@@ -48,7 +48,7 @@ class World {
         case 'purge':
           this.d = null;
           return;
-        case 'recordEvent':
+        case 'recordChange':
           break;
       }
     }
