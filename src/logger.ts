@@ -5,7 +5,12 @@
 // `[server] log_level` (src/config.ts).
 import pino from 'pino';
 
-export type Logger = pino.Logger;
+/**
+ * The one Logger type every module takes is src/log-type.ts's (re-exported here); the server's own
+ * pino logger is one of them, with pino's extras (child loggers, message-only calls) for the API.
+ */
+export type { Logger } from './log-type.js';
+export type ServerLogger = pino.Logger;
 export type LogFormat = 'text' | 'json';
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -105,7 +110,7 @@ export function createLogger(
   spec = 'info',
   destination?: pino.DestinationStream,
   format: LogFormat = logFormatOf(process.env.RING_LOG_FORMAT),
-): Logger {
+): pino.Logger {
   const out = destination ?? pino.destination({ fd: 1, sync: true });
   return pino({ level: logLevelOf(spec), base: { target: 'ring' }, timestamp: pino.stdTimeFunctions.isoTime }, formatting(format, out));
 }

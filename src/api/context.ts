@@ -5,7 +5,7 @@ import type { OperationId } from '../../generated/routes.js';
 import type { Store } from '../store/index.js';
 import type { RingConfig } from '../config.js';
 import type { Runtime, Instance } from '../runtime/runtime.js';
-import type { Logger } from '../logger.js';
+import type { ServerLogger as Logger } from '../logger.js';
 import type { TokenRow } from '../store/tokens.js';
 import type { UserRow } from '../store/users.js';
 import type { SecretBox } from '../domain/secret-box.js';

@@ -3,6 +3,7 @@ import type { InstanceStats } from '../runtime/runtime.js';
 import { json, type Handler } from './context.js';
 import { notFound } from './problem.js';
 import { loadDeployment } from './deployments.js';
+import { statsTotals } from '../metrics/totals.js';
 
 const pct = (used: number, limit: number) => (limit > 0 ? Math.round((used / limit) * 10000) / 100 : 0);
 
@@ -13,21 +14,18 @@ export const getDeploymentMetrics: Handler<'getDeploymentMetrics'> = async (ctx)
   const running = (await ctx.services.instancesOf(d.id)).filter((i) => i.state === 'running');
   const stats = (await Promise.all(running.map((i) => runtime.stats(i.id).catch(() => null)))).filter(
     (s): s is InstanceStats => s !== null);
-  const sum = (f: (s: InstanceStats) => number) => stats.reduce((acc, s) => acc + f(s), 0);
-  const memUsed = sum((s) => s.memory.usageBytes);
-  const memLimit = sum((s) => s.memory.limitBytes);
+  const t = statsTotals(stats);
   return json(200, {
     deployment_id: d.id,
     deployment_name: d.name,
-    instance_count: stats.length,
-    total_cpu_usage_percent: Math.round(sum((s) => s.cpuPercent) * 100) / 100,
-    total_memory: { usage_bytes: memUsed, limit_bytes: memLimit, usage_percent: pct(memUsed, memLimit) },
+    instance_count: t.instances,
+    total_cpu_usage_percent: Math.round(t.cpuPercent * 100) / 100,
+    total_memory: { usage_bytes: t.memory.usageBytes, limit_bytes: t.memory.limitBytes, usage_percent: pct(t.memory.usageBytes, t.memory.limitBytes) },
     total_network: {
-      rx_bytes: sum((s) => s.network.rxBytes), tx_bytes: sum((s) => s.network.txBytes),
-      rx_packets: sum((s) => s.network.rxPackets), tx_packets: sum((s) => s.network.txPackets),
+      rx_bytes: t.network.rxBytes, tx_bytes: t.network.txBytes, rx_packets: t.network.rxPackets, tx_packets: t.network.txPackets,
     },
-    total_disk_io: { read_bytes: sum((s) => s.diskIo.readBytes), write_bytes: sum((s) => s.diskIo.writeBytes) },
-    total_pids: sum((s) => s.pids.current),
+    total_disk_io: { read_bytes: t.diskIo.readBytes, write_bytes: t.diskIo.writeBytes },
+    total_pids: t.pids,
     instances: stats.map((s) => ({
       instance_id: s.instanceId.slice(0, 12),
       instance_name: s.instanceName,

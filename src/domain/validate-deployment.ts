@@ -67,7 +67,7 @@ export type DeploymentInput =
  *
  * Decision: the stored body stays faithful to what the client sent below the top level —
  * `config.image_pull_policy`, `ports[i].protocol` and `ports[i].host_ip` are NOT written in;
- * readers use effectiveImagePullPolicy / effectivePortProtocol / effectivePortHostIp.
+ * the instance spec (src/reconciler/instance-spec.ts) applies those defaults where it reads them.
  * Volume `driver`/`permission` are required by the API and are not defaulted here (the CLI
  * fills them, §4.4). Unknown extra keys are dropped. The input is not mutated.
  */
@@ -91,21 +91,6 @@ export function applyDeploymentDefaults(body: DeploymentInput): DeploymentSpec {
   if (body.network != null) spec.network = body.network;
   if (body.autoscale != null) spec.autoscale = body.autoscale;
   return spec;
-}
-
-/** `config.image_pull_policy`, defaulting to `Always` (§3.4). */
-export function effectiveImagePullPolicy(config: DeploymentConfig | undefined | null): NonNullable<DeploymentConfig['image_pull_policy']> {
-  return config?.image_pull_policy ?? DEFAULT_IMAGE_PULL_POLICY;
-}
-
-/** `ports[i].protocol`, defaulting to `tcp`. */
-export function effectivePortProtocol(port: PortSpec): NonNullable<PortSpec['protocol']> {
-  return port.protocol ?? 'tcp';
-}
-
-/** `ports[i].host_ip`, defaulting to `0.0.0.0` (an empty string also means the default). */
-export function effectivePortHostIp(port: PortSpec): string {
-  return port.host_ip == null || port.host_ip === '' ? '0.0.0.0' : port.host_ip;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 // interval (RING.md §10): a scrape reads this snapshot and never waits on a runtime.
 import type { Instance, InstanceStats, Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/index.js';
+import { statsTotals } from './totals.js';
+import type { Logger } from '../log-type.js';
 
 export interface DeploymentRuntimeStats {
   name: string;
@@ -26,9 +28,6 @@ export interface RuntimeStatsSnapshot {
   deployments: DeploymentRuntimeStats[];
 }
 
-interface Logger {
-  debug(fields: Record<string, unknown>, msg: string): void;
-}
 
 export interface RuntimeStatsOptions {
   store: Store;
@@ -97,18 +96,18 @@ export class RuntimeStatsCache {
 }
 
 function summarise(d: { name: string; namespace: string; runtime: string; restart_count: number }, stats: InstanceStats[]): DeploymentRuntimeStats {
-  const sum = (f: (s: InstanceStats) => number) => stats.reduce((acc, s) => acc + (Number.isFinite(f(s)) ? f(s) : 0), 0);
+  const t = statsTotals(stats);
   return {
     name: d.name, namespace: d.namespace, runtime: d.runtime,
-    instances: stats.length,
-    cpu_usage_percent: sum((s) => s.cpuPercent),
-    memory_usage_bytes: sum((s) => s.memory.usageBytes),
-    memory_limit_bytes: sum((s) => s.memory.limitBytes),
-    network_rx_bytes: sum((s) => s.network.rxBytes),
-    network_tx_bytes: sum((s) => s.network.txBytes),
-    disk_read_bytes: sum((s) => s.diskIo.readBytes),
-    disk_write_bytes: sum((s) => s.diskIo.writeBytes),
-    pids: sum((s) => s.pids.current),
+    instances: t.instances,
+    cpu_usage_percent: t.cpuPercent,
+    memory_usage_bytes: t.memory.usageBytes,
+    memory_limit_bytes: t.memory.limitBytes,
+    network_rx_bytes: t.network.rxBytes,
+    network_tx_bytes: t.network.txBytes,
+    disk_read_bytes: t.diskIo.readBytes,
+    disk_write_bytes: t.diskIo.writeBytes,
+    pids: t.pids,
     restarts: d.restart_count,
   };
 }

@@ -2,13 +2,14 @@
 // bounded by RING_APPLY_TIMEOUT, every store write (status, counter, events) in one transaction
 // through writeDeployment(), and every RuntimeError turned into a status in one place (classify).
 import type { Deployment } from '../domain/deployment.js';
-import { MAX_RESTART_COUNT, isTerminal, type Status } from '../domain/status.js';
+import { isTerminal, type Status } from '../domain/status.js';
+import { statusAfterFailure } from './budget.js';
 import { RuntimeError, type Instance, type Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/index.js';
 import { COMPONENT, EVENT_REASON, noted, shortId, type DeploymentChange } from '../domain/changes.js';
 import { SILENT_LOGGER, type Logger } from '../log-type.js';
 import { errorText } from '../shared/error-text.js';
-import { writeDeployment, type DeploymentEventHook, type StatusChangeHook, type Write } from './write.js';
+import { writeDeployment, type Write, type WriteHooks } from './write.js';
 import { classify } from './classify.js';
 import { buildInstanceSpec, type SpecResolvers } from './instance-spec.js';
 import { FRESH_MEMORY, backoffMs, endedChildNeedsPlan, plan, type Action, type DeploymentMemory, type RolloutRole } from './plan.js';
@@ -39,6 +40,13 @@ export class SettledSet {
     return true;
   }
 
+  /** The ids settled at `now`, as a plain set: plan() gets its clock as an input, never reads one. */
+  at(now: number): Set<string> {
+    const out = new Set<string>();
+    for (const [id, t] of this.until) if (t >= now) out.add(id);
+    return out;
+  }
+
   private sweep(): void {
     const now = this.clock();
     for (const [id, t] of this.until) if (t < now) this.until.delete(id);
@@ -57,8 +65,8 @@ export interface ExecutorDeps {
   livenessConfirmMs?: number;
   /** The readiness gate (RING §5.7): false holds a fully-up worker in `creating`. Default: always open. */
   isReady?: (deployment: Deployment, instances: readonly Instance[]) => boolean;
-  onStatusChange?: StatusChangeHook;
-  onDeploymentEvent?: DeploymentEventHook;
+  /** Observers of the writes (and the logger for a webhook that could not be queued). */
+  hooks?: WriteHooks;
   /** RING_ROLLOUT_DEADLINE (RING §5.7); without it an unready worker waits forever. */
   rolloutDeadlineMs?: number;
 }
@@ -136,7 +144,7 @@ export class Executor {
   private async apply(d: Deployment, instances: readonly Instance[], runtime: Runtime, context: ReconcileContext): Promise<ReconcileOutcome> {
     const now = this.clock();
     const result = plan({
-      deployment: d, instances, now, settled: this.settled, memory: this.memoryOf(d.id),
+      deployment: d, instances, now, settled: this.settled.at(now), memory: this.memoryOf(d.id),
       ...(this.deps.livenessConfirmMs !== undefined ? { livenessConfirmMs: this.deps.livenessConfirmMs } : {}),
       ...(this.deps.isReady && d.kind === 'worker' && d.status !== 'deleted' ? { ready: this.deps.isReady(d, instances) } : {}),
       ...(this.deps.rolloutDeadlineMs !== undefined ? { rolloutDeadlineMs: this.deps.rolloutDeadlineMs } : {}),
@@ -331,9 +339,7 @@ export class Executor {
       const cur = this.deps.store.deployments.get(d.id);
       if (!cur || cur.status === 'deleted' || isTerminal(cur.status)) return null;
       const n = c.countsAsRestart ? cur.restart_count + 1 : cur.restart_count;
-      const to: Status = c.terminal
-        ? c.status
-        : n >= MAX_RESTART_COUNT ? (cur.kind === 'job' ? 'failed' : 'crash_loop_back_off') : c.status;
+      const to = statusAfterFailure(cur.kind, n, c);
       const changes: DeploymentChange[] = [failure ?? { kind: 'failure', reason: c.reason, message: c.eventMessage, component: c.component }];
       const written = this.write(d.id, { expect: { status: cur.status, restartCount: cur.restart_count }, status: to, restartCount: n, changes });
       return { n, endedChild: written && endedChildNeedsPlan({ ...cur, status: to }) };
@@ -353,11 +359,7 @@ export class Executor {
   }
 
   private write(id: string, w: Write): boolean {
-    return writeDeployment(this.deps.store, id, w, {
-      logger: this.logger,
-      ...(this.deps.onStatusChange ? { onStatusChange: this.deps.onStatusChange } : {}),
-      ...(this.deps.onDeploymentEvent ? { onDeploymentEvent: this.deps.onDeploymentEvent } : {}),
-    });
+    return writeDeployment(this.deps.store, id, w, this.deps.hooks ?? { logger: this.logger });
   }
 
   /** Memory is best-effort; dropping it (e.g. after a purge elsewhere) only forgets backoff. */

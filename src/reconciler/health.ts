@@ -18,7 +18,7 @@ import type { Store } from '../store/index.js';
 import type { HealthAction } from '../domain/changes.js';
 import { SILENT_LOGGER, type Logger } from '../log-type.js';
 import { errorText } from '../shared/error-text.js';
-import { writeDeployment, type DeploymentEventHook, type StatusChangeHook, type Write } from './write.js';
+import { writeDeployment, type Write, type WriteHooks } from './write.js';
 import { runProbe, type ProbeResult } from './probes.js';
 import { gateOpen, gateWindowMs, readinessIndices, startPeriodMs, type CheckState } from './readiness.js';
 
@@ -33,8 +33,8 @@ export interface HealthProberDeps {
   restartInstance: (deploymentId: string, instanceId: string) => Promise<void>;
   /** Instances being removed on purpose (drain, scale-down, restart): not probed, their end says nothing. */
   isLeaving?: (instanceId: string) => boolean;
-  onStatusChange?: StatusChangeHook;
-  onDeploymentEvent?: DeploymentEventHook;
+  /** Observers of the writes (and the logger for a webhook that could not be queued). */
+  hooks?: WriteHooks;
   /** Probes in flight at once, all deployments together (default 32). */
   concurrency?: number;
 }
@@ -259,11 +259,7 @@ export class HealthProber {
   /** Writes the action's change (and status), inside the result's transaction. */
   private fire(d: Deployment, e: Entry, action: HealthAction, message: string): void {
     const write: Write = { ...fireWrite(d, action), changes: [{ kind: 'health_check_failed', instanceId: e.instance.id, action, message }] };
-    writeDeployment(this.deps.store, d.id, write, {
-      logger: this.logger,
-      ...(this.deps.onStatusChange ? { onStatusChange: this.deps.onStatusChange } : {}),
-      ...(this.deps.onDeploymentEvent ? { onDeploymentEvent: this.deps.onDeploymentEvent } : {}),
-    });
+    writeDeployment(this.deps.store, d.id, write, this.deps.hooks ?? { logger: this.logger });
     this.logger.warn({ deployment: d.id, instance: e.instance.id, check: e.index, action }, `health check failed: ${message}`);
   }
 

@@ -8,13 +8,15 @@
 // never sees a view older than its own last effects (no duplicate creates).
 import { CoalescedPass } from '../shared/coalesced-pass.js';
 import type { Deployment } from '../domain/deployment.js';
-import type { Instance, Runtime, RuntimeEvent } from '../runtime/runtime.js';
+import type { Instance, Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/index.js';
-import { COMPONENT, EVENT_REASON, noted, shortId, type DeploymentChange } from '../domain/changes.js';
 import { SILENT_LOGGER, type Logger } from '../log-type.js';
 import { errorText } from '../shared/error-text.js';
+import { sleep } from '../shared/sleep.js';
 import { Executor, type ReconcileOutcome } from './execute.js';
-import { writeDeployment, type DeploymentEventHook, type StatusChangeHook } from './write.js';
+import type { DeploymentEventHook, StatusChangeHook } from './write.js';
+import { RuntimeEventWatcher } from './runtime-events.js';
+import { rolloutRole, waitsForDeletedTwin } from './rollout.js';
 import type { ConfigResolver, SecretResolver } from './instance-spec.js';
 import { RECONCILED_STATUSES, endedChildNeedsPlan, isReconciled, type RolloutRole } from './plan.js';
 import { TERMINAL_STATUSES } from '../domain/status.js';
@@ -56,8 +58,6 @@ export interface ReconcilerDeps {
   probeConcurrency?: number;
 }
 
-const DYING_RECHECK_MS = 20;
-const DYING_RECHECK_MAX_MS = 2000;
 
 export class Reconciler {
   private readonly store: Store;
@@ -74,16 +74,10 @@ export class Reconciler {
   private readonly requeues = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly warnedRuntime = new Set<string>();
   private readonly listErrors = new Map<string, string>();
-  /**
-   * Instances a die/oom event reported, until a list() shows them ended (or 2 s pass): the daemon
-   * emits `die` a few milliseconds before its list reports the container exited, so a pass that
-   * still sees it running re-checks shortly instead of waiting for the tick.
-   */
-  private readonly dying = new Map<string, number>();
-  private recheck: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
-  private watchers: AbortController | null = null;
+  private readonly events: RuntimeEventWatcher;
+  private readonly clock: () => number;
   /** Runs the health checks on its own timers; its results feed the readiness gate and on_failure. */
   readonly health: HealthProber;
   /** The readiness gate: the injected one (tests) or the prober's. */
@@ -94,33 +88,27 @@ export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {
     this.store = deps.store;
     this.logger = deps.logger ?? SILENT_LOGGER;
+    this.clock = deps.clock ?? Date.now;
+    // What the prober, the executor and the event watcher share, given once.
+    const shared = {
+      store: deps.store, logger: this.logger, clock: this.clock,
+      hooks: { logger: this.logger, onStatusChange: deps.onStatusChange, onDeploymentEvent: deps.onDeploymentEvent },
+    };
     this.health = new HealthProber({
-      store: deps.store,
-      runtimes: deps.runtimes,
-      logger: this.logger,
-      ...(deps.clock ? { clock: deps.clock } : {}),
+      ...shared, runtimes: deps.runtimes, concurrency: deps.probeConcurrency,
       wake: (id) => this.wake(id),
       restartInstance: (deploymentId, instanceId) => this.restartInstance(deploymentId, instanceId),
       isLeaving: (instanceId) => this.executor.settled.has(instanceId),
-      ...(deps.onStatusChange ? { onStatusChange: deps.onStatusChange } : {}),
-      ...(deps.onDeploymentEvent ? { onDeploymentEvent: deps.onDeploymentEvent } : {}),
-      ...(deps.probeConcurrency !== undefined ? { concurrency: deps.probeConcurrency } : {}),
     });
     this.isReady = deps.isReady ?? ((d, instances) => this.health.isReady(d, instances));
     this.executor = new Executor({
-      store: deps.store,
-      applyTimeoutMs: deps.applyTimeoutMs,
-      logger: this.logger,
-      resolvers: {
-        ...(deps.resolveSecret ? { resolveSecret: deps.resolveSecret } : {}),
-        ...(deps.resolveConfig ? { resolveConfig: deps.resolveConfig } : {}),
-      },
-      ...(deps.clock ? { clock: deps.clock } : {}),
-      ...(deps.livenessConfirmMs !== undefined ? { livenessConfirmMs: deps.livenessConfirmMs } : {}),
-      isReady: this.isReady,
-      ...(deps.rolloutDeadlineMs !== undefined ? { rolloutDeadlineMs: deps.rolloutDeadlineMs } : {}),
-      ...(deps.onStatusChange ? { onStatusChange: deps.onStatusChange } : {}),
-      ...(deps.onDeploymentEvent ? { onDeploymentEvent: deps.onDeploymentEvent } : {}),
+      ...shared, applyTimeoutMs: deps.applyTimeoutMs, isReady: this.isReady,
+      resolvers: { resolveSecret: deps.resolveSecret, resolveConfig: deps.resolveConfig },
+      livenessConfirmMs: deps.livenessConfirmMs, rolloutDeadlineMs: deps.rolloutDeadlineMs,
+    });
+    this.events = new RuntimeEventWatcher({
+      store: deps.store, runtimes: deps.runtimes, logger: this.logger, clock: this.clock,
+      wake: (id) => this.wake(id), isSettled: (id) => this.executor.settled.has(id), resubscribeMs: deps.resubscribeMs ?? 1000,
     });
   }
 
@@ -132,10 +120,7 @@ export class Reconciler {
     this.prune();
     this.pruneTimer = setInterval(() => this.prune(), this.deps.pruneIntervalMs ?? 300_000);
     this.pruneTimer.unref();
-    this.watchers = new AbortController();
-    for (const [name, rt] of this.deps.runtimes) {
-      if (rt.events) void this.watch(name, rt, this.watchers.signal);
-    }
+    this.events.start();
     this.wake();
   }
 
@@ -147,12 +132,8 @@ export class Reconciler {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.tickTimer = this.pruneTimer = null;
     for (const r of this.requeues.values()) clearTimeout(r.timer);
-    if (this.recheck) clearTimeout(this.recheck);
-    this.recheck = null;
-    this.dying.clear();
     this.requeues.clear();
-    this.watchers?.abort();
-    this.watchers = null;
+    this.events.stop();
     this.health.stop();
     const grace = sleep(this.deps.stopGraceMs ?? 5000);
     await Promise.race([Promise.allSettled([this.coalescer.current, ...this.inflight]), grace.promise]);
@@ -207,7 +188,7 @@ export class Reconciler {
         this.listErrors.set(name, msg);
       }
     }
-    this.recheckDying(observed);
+    this.events.observed(observed);
     if (this.deps.onObserved) {
       try {
         this.deps.onObserved([...observed.values()].flat());
@@ -322,7 +303,7 @@ export class Reconciler {
 
   private requeue(id: string, ms: number): void {
     if (!this.running) return;
-    const now = Date.now();
+    const now = this.clock();
     const at = now + ms;
     const existing = this.requeues.get(id);
     if (existing && existing.at <= at && existing.at >= now) return;
@@ -335,63 +316,6 @@ export class Reconciler {
     this.requeues.set(id, { at, timer });
   }
 
-  // ---- runtime events ----------------------------------------------------------------------
-
-  private async watch(name: string, rt: Runtime, signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        for await (const ev of rt.events!(signal)) this.onRuntimeEvent(ev);
-      } catch (err) {
-        this.logger.warn({ runtime: name, error: errorText(err) }, 'runtime event stream failed');
-      }
-      if (signal.aborted) return;
-      this.logger.warn({ runtime: name }, 'runtime event stream ended; re-subscribing');
-      const pause = sleep(this.deps.resubscribeMs ?? 1000, signal);
-      await pause.promise;
-      // Events may have been missed while disconnected: look at everything again.
-      this.wake();
-    }
-  }
-
-  private onRuntimeEvent(ev: RuntimeEvent): void {
-    if (ev.kind === 'start' || !ev.deploymentId) return;
-    if (this.executor.settled.has(ev.instanceId)) return; // our own removal
-    const d = this.store.deployments.get(ev.deploymentId);
-    if (!d || d.status === 'deleted') return; // not one of ours (another server's, or purged)
-    const e = deathEvent(ev, d);
-    if (e) {
-      try {
-        writeDeployment(this.store, d.id, { changes: [e] }, { logger: this.logger });
-      } catch (err) {
-        this.logger.warn({ deployment: d.id, error: errorText(err) }, 'failed to record runtime event');
-      }
-    }
-    if (ev.kind === 'die' || ev.kind === 'oom') {
-      this.dying.set(ev.instanceId, Date.now() + DYING_RECHECK_MAX_MS);
-      this.wake(d.id);
-    }
-  }
-
-  private recheckDying(observed: Map<string, Instance[]>): void {
-    if (this.dying.size === 0) return;
-    const now = Date.now();
-    const byId = new Map<string, Instance>();
-    for (const list of observed.values()) for (const i of list) byId.set(i.id, i);
-    let alive = false;
-    for (const [id, until] of this.dying) {
-      const i = byId.get(id);
-      if (!i || i.state === 'exited' || i.state === 'dead' || now > until) this.dying.delete(id);
-      else alive = true;
-    }
-    if (alive && !this.recheck && this.running) {
-      this.recheck = setTimeout(() => {
-        this.recheck = null;
-        this.wake();
-      }, DYING_RECHECK_MS);
-      this.recheck.unref();
-    }
-  }
-
   private prune(): void {
     try {
       this.store.healthChecks.prune();
@@ -399,64 +323,4 @@ export class Reconciler {
       this.logger.warn({ error: errorText(err) }, 'health-check retention failed');
     }
   }
-}
-
-function deathEvent(ev: RuntimeEvent, d: Deployment): DeploymentChange | null {
-  const id = shortId(ev.instanceId);
-  switch (ev.kind) {
-    case 'die':
-      // A job's clean exit is its success, not a death.
-      if (d.kind === 'job' && ev.exitCode === 0) return null;
-      return noted('warning', COMPONENT.dockerEvents, EVENT_REASON.containerDied,
-        `Container ${id} died${ev.exitCode === null ? '' : ` (exit code ${ev.exitCode})`}`);
-    case 'oom':
-      return noted('warning', COMPONENT.dockerEvents, EVENT_REASON.containerOom, `Container ${id} ran out of memory`);
-    case 'kill':
-      return noted('info', COMPONENT.dockerEvents, EVENT_REASON.containerKilled, `Container ${id} was sent a kill signal`);
-    default:
-      return null;
-  }
-}
-
-/**
- * A deployment's part in a rolling update: a parent (reconciled, with an active child) learns
- * whether that child is ready to take an instance over: running, every replica up, gate open.
- * A child learns whether its parent is still reconciled. `all` holds only reconciled rows, so a
- * terminal child is no child and a terminal parent is no parent.
- */
-function rolloutRole(
-  d: Deployment, all: readonly Deployment[], instancesOf: (id: string) => Instance[],
-  isReady: (d: Deployment, instances: readonly Instance[]) => boolean,
-): RolloutRole | undefined {
-  if (d.status === 'deleted' || d.kind !== 'worker') return undefined;
-  if (d.parent_id) {
-    const parentActive = all.some((p) => p.id === d.parent_id && p.status !== 'deleted');
-    return { role: 'child', parentId: d.parent_id, parentActive };
-  }
-  const child = all.find((c) => c.parent_id === d.id && c.status !== 'deleted');
-  if (!child) return undefined;
-  const up = instancesOf(child.id).filter((i) => i.state === 'running');
-  const childReady = child.status === 'running' && up.length >= child.replicas && isReady(child, up);
-  return { role: 'parent', childId: child.id, childReady };
-}
-
-/**
- * A replacement that publishes host ports waits until the deployment it replaces (same
- * namespace and name, now `deleted`) is purged, so the ports are free (RING §5.8 "port freed first").
- */
-function waitsForDeletedTwin(d: Deployment, all: Deployment[]): boolean {
-  if (d.status === 'deleted' || !(d.ports ?? []).some((p) => p.published > 0)) return false;
-  return all.some((o) => o.id !== d.id && o.status === 'deleted' && o.namespace === d.namespace && o.name === d.name);
-}
-
-function sleep(ms: number, signal?: AbortSignal): { promise: Promise<void>; cancel(): void } {
-  let timer: NodeJS.Timeout | undefined;
-  let done: () => void = () => {};
-  const promise = new Promise<void>((resolve) => {
-    done = resolve;
-    timer = setTimeout(resolve, ms);
-    timer.unref?.();
-    signal?.addEventListener('abort', () => resolve(), { once: true });
-  });
-  return { promise, cancel: () => { if (timer) clearTimeout(timer); done(); } };
 }

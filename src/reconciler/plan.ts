@@ -2,12 +2,12 @@
 // + the little the executor remembers → a flat list of actions. No I/O, no clock reads: every
 // input arrives in PlanInput, so the whole lifecycle table is unit-tested without Docker.
 import type { Deployment } from '../domain/deployment.js';
-import { parseDuration } from '../domain/durations.js';
 import { MAX_RESTART_COUNT, RETRIED_FAILURE_STATUSES, isTerminal, type Status } from '../domain/status.js';
 import type { Instance } from '../runtime/runtime.js';
 import { COMPONENT, EVENT_REASON, STATUS_REASON, noted, shortId, type DeploymentChange, type StatusReason } from '../domain/changes.js';
-import { hasReadinessChecks, readinessDeadline } from './readiness.js';
+import { gateWindowMs, hasReadinessChecks, readinessDeadline } from './readiness.js';
 import { rolloutFailed } from './rollout.js';
+import { budgetSpent, budgetSpentStatus } from './budget.js';
 
 // ---------------------------------------------------------------------------------------------
 // Timings (RING.md §5.6, with the decisions documented in the report)
@@ -277,8 +277,8 @@ function planWorker(input: PlanInput): PlanResult {
   const d = input.deployment;
   const p = new Plan(input);
 
-  if (p.count >= MAX_RESTART_COUNT) {
-    p.setStatus('crash_loop_back_off', STATUS_REASON.restartBudgetExhausted);
+  if (budgetSpent(p.count)) {
+    p.setStatus(budgetSpentStatus('worker'), STATUS_REASON.restartBudgetExhausted);
     return p.result();
   }
 
@@ -318,8 +318,8 @@ function planWorker(input: PlanInput): PlanResult {
     crashes++;
   }
 
-  if (p.count >= MAX_RESTART_COUNT) {
-    p.setStatus('crash_loop_back_off', STATUS_REASON.restartBudgetExhausted, {
+  if (budgetSpent(p.count)) {
+    p.setStatus(budgetSpentStatus('worker'), STATUS_REASON.restartBudgetExhausted, {
       cause: event('error', SCHEDULER, EVENT_REASON.crashLoopBackOff, `Restart count reached ${p.count} (max ${MAX_RESTART_COUNT}); giving up`),
     });
     p.memory = { nextAttemptAt: 0, healthySince: null };
@@ -465,15 +465,12 @@ function promotable(s: Status): boolean {
   return s === 'pending' || s === 'creating' || RETRIED_FAILURE_STATUSES.includes(s);
 }
 
-/** The anti-flap window: the longest readiness min_healthy_time, never below 10 s. */
-export function healthyWindowMs(d: Pick<Deployment, 'health_checks'>): number {
-  let window = HEALTHY_WINDOW_MS;
-  for (const c of d.health_checks ?? []) {
-    if (!c.readiness || !c.min_healthy_time) continue;
-    const ms = parseDuration(c.min_healthy_time);
-    if (ms !== null && ms > window) window = ms;
-  }
-  return window;
+/**
+ * The anti-flap window: the readiness gate's window (readiness.ts: the longest min_healthy_time,
+ * each check defaulting to 10 s), never below 10 s. One rule for both.
+ */
+export function healthyWindowMs(d: Pick<Deployment, 'kind' | 'health_checks'>): number {
+  return Math.max(HEALTHY_WINDOW_MS, gateWindowMs(d));
 }
 
 // ---- job -------------------------------------------------------------------------------------
@@ -486,8 +483,8 @@ export function healthyWindowMs(d: Pick<Deployment, 'health_checks'>): number {
 function planJob(input: PlanInput): PlanResult {
   const p = new Plan(input);
 
-  if (p.count >= MAX_RESTART_COUNT) {
-    p.setStatus('failed', STATUS_REASON.restartBudgetExhausted);
+  if (budgetSpent(p.count)) {
+    p.setStatus(budgetSpentStatus('job'), STATUS_REASON.restartBudgetExhausted);
     return p.result();
   }
 
@@ -525,8 +522,8 @@ function planJob(input: PlanInput): PlanResult {
   // No instance. A job that was running lost its container (removed behind our back): count it.
   if (p.status === 'running') {
     p.bump('container_lost', (n) => event('error', DOCKER, EVENT_REASON.containerLost, `Job container disappeared before it finished (restart ${n})`));
-    if (p.count >= MAX_RESTART_COUNT) {
-      p.setStatus('failed', STATUS_REASON.restartBudgetExhausted);
+    if (budgetSpent(p.count)) {
+      p.setStatus(budgetSpentStatus('job'), STATUS_REASON.restartBudgetExhausted);
       return p.result();
     }
     p.setStatus('creating', STATUS_REASON.containerLost);

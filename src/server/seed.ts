@@ -2,7 +2,7 @@
 import type { Store } from '../store/index.js';
 import { SEED_ADMIN_ID } from '../store/users.js';
 import { hashPassword } from '../api/passwords.js';
-import type { Logger } from '../logger.js';
+import type { ServerLogger as Logger } from '../logger.js';
 
 export async function seedAdmin(store: Store, log: Logger): Promise<void> {
   if (store.users.count() > 0) return;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type RingConfig } from '../config.js';
 import { parseSecretKey } from '../domain/secret-key.js';
-import { createLogger, type Logger } from '../logger.js';
+import { createLogger, type ServerLogger as Logger } from '../logger.js';
 import { openDatabase, createStore } from '../store/index.js';
 import { createApiServer } from '../api/server.js';
 import { handlers } from '../api/routes.js';

@@ -13,6 +13,7 @@ import type { Store } from '../store/index.js';
 import type { DueDelivery } from '../store/outbox.js';
 import { onWebhookQueued } from '../store/index.js';
 import { send } from './send.js';
+import { SILENT_LOGGER as SILENT, type Logger } from '../log-type.js';
 
 export const MAX_ATTEMPTS = 8;
 
@@ -21,11 +22,6 @@ export function defaultBackoffMs(attempts: number): number {
   return Math.min(2 ** Math.max(0, attempts - 1), 60) * 60_000;
 }
 
-interface Logger {
-  debug(fields: Record<string, unknown>, msg: string): void;
-  warn(fields: Record<string, unknown>, msg: string): void;
-  error(fields: Record<string, unknown>, msg: string): void;
-}
 
 export interface DispatcherOptions {
   store: Store;
@@ -48,7 +44,7 @@ export interface DispatcherOptions {
   retention?: { deliveredMs: number; deadMs: number };
 }
 
-const SILENT: Logger = { debug() {}, warn() {}, error() {} };
+
 const PRUNE_EVERY_MS = 5 * 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -120,6 +120,8 @@ describe('webhooks through the server', () => {
     // A container the deployment does not want: the reconciler scales down.
     const extra = await docker.createContainer({
       Image: BUSYBOX_IMAGE, Cmd: ['/bin/sleep', '3600'], Labels: { [DEPLOYMENT_LABEL]: id, 'ring.namespace': ns },
+      // No network of its own: the test needs a stray instance, not the daemon's default bridge.
+      HostConfig: { NetworkMode: 'none' },
     });
     stray.push(extra.id);
     await extra.start();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DeploymentSpec, Violation } from '../../../src/domain/deployment.js';
 import {
-  applyDeploymentDefaults, effectiveImagePullPolicy, effectivePortHostIp, effectivePortProtocol,
+  applyDeploymentDefaults,
   namespaceViolations, toProblemDetail, validateDeployment, validateNamespaceName, validationProblem,
 } from '../../../src/domain/validate-deployment.js';
 
@@ -330,12 +330,3 @@ test('applyDeploymentDefaults keeps given values, drops null optionals and stays
   assert.equal('autoscale' in spec, false);
 });
 
-test('effective defaults are resolved when read', () => {
-  assert.equal(effectiveImagePullPolicy({}), 'Always');
-  assert.equal(effectiveImagePullPolicy(undefined), 'Always');
-  assert.equal(effectiveImagePullPolicy({ image_pull_policy: 'Never' }), 'Never');
-  assert.equal(effectivePortProtocol({ published: 1, target: 1 }), 'tcp');
-  assert.equal(effectivePortProtocol({ published: 1, target: 1, protocol: 'udp' }), 'udp');
-  assert.equal(effectivePortHostIp({ published: 1, target: 1 }), '0.0.0.0');
-  assert.equal(effectivePortHostIp({ published: 1, target: 1, host_ip: '127.0.0.1' }), '127.0.0.1');
-});
