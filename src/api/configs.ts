@@ -4,6 +4,7 @@ import { validateConfig } from '../domain/validate-stored-objects.js';
 import { json, noContent, type Ctx, type Handler } from './context.js';
 import { Problem, conflict, notFound } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
+import { audit } from './audit.js';
 
 const view = (c: ConfigRow) => ({
   id: c.id, created_at: c.created_at, updated_at: c.updated_at, namespace: c.namespace, name: c.name, data: c.data, labels: c.labels,
@@ -41,7 +42,11 @@ export const createConfig: Handler<'createConfig'> = ({ body, services, caller }
   if (store.configs.byName(body.namespace, body.name)) throw duplicate(body.name, body.namespace);
   let row: ConfigRow;
   try {
-    row = store.configs.insert({ namespace: body.namespace, name: body.name, data: body.data, labels: body.labels ?? '' });
+    row = store.tx(() => {
+      const created = store.configs.insert({ namespace: body.namespace, name: body.name, data: body.data, labels: body.labels ?? '' });
+      audit(store, caller, 'create', 'config', created.name, created.namespace);
+      return created;
+    });
   } catch (e) {
     if (isUniqueViolation(e)) throw duplicate(body.name, body.namespace);
     throw e;
@@ -60,7 +65,11 @@ export const updateConfig: Handler<'updateConfig'> = (ctx) => {
   if (other && other.id !== current.id) throw duplicate(body.name, current.namespace);
   let row: ConfigRow | undefined;
   try {
-    row = store.configs.replace(current.id, { name: body.name, data: body.data, labels: body.labels ?? '' });
+    row = store.tx(() => {
+      const replaced = store.configs.replace(current.id, { name: body.name, data: body.data, labels: body.labels ?? '' });
+      if (replaced) audit(store, ctx.caller, 'update', 'config', replaced.name, replaced.namespace);
+      return replaced;
+    });
   } catch (e) {
     if (isUniqueViolation(e)) throw duplicate(body.name, current.namespace);
     throw e;
@@ -72,6 +81,10 @@ export const updateConfig: Handler<'updateConfig'> = (ctx) => {
 
 export const deleteConfig: Handler<'deleteConfig'> = (ctx) => {
   const c = loadConfig(ctx);
-  ctx.services.store.configs.remove(c.id);
+  const { store } = ctx.services;
+  store.tx(() => {
+    store.configs.remove(c.id);
+    audit(store, ctx.caller, 'delete', 'config', c.name, c.namespace);
+  });
   return noContent();
 };

@@ -12,6 +12,7 @@ import { registerMountedVolumes } from './volumes.js';
 import { publishStatusChanged } from '../webhooks/publish.js';
 import { planApply, rolloutEndedBy } from '../reconciler/rollout.js';
 import type { Store } from '../store/index.js';
+import { audit } from './audit.js';
 
 export function loadDeployment(ctx: Ctx<'getDeployment'> | { params: { id: string }; services: Ctx<'getDeployment'>['services']; caller: Ctx<'getDeployment'>['caller'] }): Deployment {
   const d = ctx.services.store.deployments.get(ctx.params.id);
@@ -59,7 +60,10 @@ export const createDeployment: Handler<'createDeployment'> = (ctx) => {
   const toWake: string[] = [];
   try {
     created = store.tx(() => {
-      if (!nsExists) store.namespaces.ensure(spec.namespace);
+      if (!nsExists) {
+        store.namespaces.ensure(spec.namespace);
+        audit(store, caller, 'create', 'namespace', spec.namespace, spec.namespace);
+      }
       const active = store.deployments.active(spec.namespace, spec.name);
       // Rolling update or immediate replacement, decided here once (RING §5.8).
       const decision = planApply(active, spec, force);
@@ -73,6 +77,7 @@ export const createDeployment: Handler<'createDeployment'> = (ctx) => {
       const parentId = decision.kind === 'rolling' ? decision.parent.id : null;
       const row = store.deployments.insert(spec, { status: 'creating', parentId });
       registerMountedVolumes(store, spec);
+      audit(store, caller, 'create', 'deployment', spec.name, spec.namespace);
       store.events.insert(row.id, { level: 'info', component: 'api', reason: 'deployment_created',
         message: `Deployment '${spec.name}' created successfully` });
       if (decision.kind === 'rolling') {
@@ -100,7 +105,10 @@ export const deleteDeployment: Handler<'deleteDeployment'> = (ctx) => {
   const d = loadDeployment(ctx);
   const { store } = ctx.services;
   if (d.status !== 'deleted') {
-    store.tx(() => markDeleted(store, d, `Status changed from ${d.status} to deleted (delete requested)`));
+    store.tx(() => {
+      markDeleted(store, d, `Status changed from ${d.status} to deleted (delete requested)`);
+      audit(store, ctx.caller, 'delete', 'deployment', d.name, d.namespace);
+    });
   }
   ctx.services.wake(d.id);
   return noContent();

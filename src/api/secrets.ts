@@ -6,6 +6,7 @@ import { referencingDeployments, usesSecret } from '../domain/references.js';
 import { json, noContent, type Ctx, type Handler } from './context.js';
 import { Problem, conflict, notFound } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
+import { audit } from './audit.js';
 
 const view = (s: SecretRow) => ({ id: s.id, created_at: s.created_at, updated_at: s.updated_at, namespace: s.namespace, name: s.name });
 
@@ -31,7 +32,11 @@ export const createSecret: Handler<'createSecret'> = ({ body, services, caller }
   if (store.secrets.byName(body.namespace, body.name)) throw duplicate();
   let row: SecretRow;
   try {
-    row = store.secrets.insert(body.namespace, body.name, services.secretBox.seal(body.value, body.namespace, body.name));
+    row = store.tx(() => {
+      const created = store.secrets.insert(body.namespace, body.name, services.secretBox.seal(body.value, body.namespace, body.name));
+      audit(store, caller, 'create', 'secret', created.name, created.namespace);
+      return created;
+    });
   } catch (e) {
     if (e instanceof Error && /UNIQUE constraint failed/.test(e.message)) throw duplicate();
     throw e;
@@ -51,6 +56,9 @@ export const deleteSecret: Handler<'deleteSecret'> = (ctx) => {
         { deployments: users, hint: 'Use ?force=true to delete anyway' });
     }
   }
-  store.secrets.remove(s.id);
+  store.tx(() => {
+    store.secrets.remove(s.id);
+    audit(store, ctx.caller, 'delete', 'secret', s.name, s.namespace);
+  });
   return noContent();
 };

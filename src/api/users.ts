@@ -6,6 +6,7 @@ import { Problem, conflict, forbidden, notFound, badRequest } from './problem.js
 import { hashPassword } from './passwords.js';
 import { hasScope } from './tokens.js';
 import { assertUnconfined } from './authenticate.js';
+import { audit } from './audit.js';
 
 const ROLES: Role[] = ['admin', 'operator', 'viewer'];
 
@@ -38,7 +39,12 @@ export const createUser: Handler<'createUser'> = async ({ body, services: { stor
   const violations = validateUser(body);
   if (violations.length) throw Problem.validation(violations);
   if (store.users.byUsername(body.username)) throw conflict(`user '${body.username}' already exists`);
-  const row = store.users.insert({ username: body.username, passwordHash: await hashPassword(body.password), role: 'viewer' });
+  const passwordHash = await hashPassword(body.password);
+  const row = store.tx(() => {
+    const created = store.users.insert({ username: body.username, passwordHash, role: 'viewer' });
+    audit(store, caller, 'create', 'user', created.username, null);
+    return created;
+  });
   return json(201, userView(row));
 };
 
@@ -68,6 +74,7 @@ export const updateUser: Handler<'updateUser'> = async (ctx) => {
   store.tx(() => {
     store.users.update(target.id, { username, passwordHash, role: role as Role | undefined });
     if (role && role !== target.role) store.tokens.revokeAllOfUser(target.id);
+    if (username !== undefined || password !== undefined || role !== undefined) audit(store, caller, 'update', 'user', username ?? target.username, null);
   });
   return json(200, userView(store.users.get(target.id)!));
 };
@@ -81,6 +88,9 @@ export const deleteUser: Handler<'deleteUser'> = (ctx) => {
   if (target.id === caller.user.id) throw forbidden('you cannot delete your own account');
   if (caller.user.role !== 'admin') throw forbidden('deleting a user needs role admin');
   if (target.role === 'admin' && store.users.countAdmins() <= 1) throw conflict('Cannot delete the last admin');
-  store.users.remove(target.id); // tokens go with it (ON DELETE CASCADE)
+  store.tx(() => {
+    store.users.remove(target.id); // tokens go with it (ON DELETE CASCADE)
+    audit(store, caller, 'delete', 'user', target.username, null);
+  });
   return noContent();
 };
