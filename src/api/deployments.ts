@@ -2,6 +2,7 @@
 // every lifecycle decision is the reconciler's.
 import type { Deployment, DeploymentSpec } from '../domain/deployment.js';
 import { applyDeploymentDefaults, validateDeployment, type DeploymentInput } from '../domain/validate-deployment.js';
+import { admitRuntime } from '../domain/runtime-admission.js';
 import { callerOf, json, noContent, type Ctx, type Handler } from './context.js';
 import { Problem, conflict, forbidden, notFound } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
@@ -47,7 +48,8 @@ export const createDeployment: Handler<'createDeployment'> = (ctx) => {
   const { store } = ctx.services;
   const caller = callerOf(ctx);
   const spec = applyDeploymentDefaults(ctx.body as DeploymentInput);
-  const violations = validateDeployment(spec);
+  const runtime = admitRuntime(spec, [...ctx.services.runtimes.keys()]);
+  const violations = [...validateDeployment(spec), ...runtime.violations];
   if (violations.length) throw Problem.validation(violations);
   assertNamespace(caller, spec.namespace);
   assertHostAccess(caller, spec, ctx.services.config);
@@ -80,6 +82,7 @@ export const createDeployment: Handler<'createDeployment'> = (ctx) => {
       audit(store, caller, 'create', 'deployment', spec.name, spec.namespace);
       store.events.insert(row.id, { level: 'info', component: 'api', reason: 'deployment_created',
         message: `Deployment '${spec.name}' created successfully` });
+      for (const e of runtime.events) store.events.insert(row.id, e);
       if (decision.kind === 'rolling') {
         store.events.insert(row.id, { level: 'info', component: 'api', reason: 'rolling_update_started',
           message: `Rolling update of deployment ${decision.parent.id}: its instances are drained one by one once this deployment is ready` });

@@ -4,9 +4,9 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { configDir } from '../../config.js';
-import { CliError, EXIT } from '../errors.js';
+import { CliError, EXIT } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
-import { resolveConfig } from '../context.js';
+import { resolveConfig } from '../../client/session.js';
 import { out } from '../output.js';
 import { createLogger, logFormatOf } from '../../logger.js';
 
