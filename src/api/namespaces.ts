@@ -2,7 +2,7 @@
 import type { NamespaceRow } from '../store/namespaces.js';
 import { validateNamespaceName } from '../domain/validate-deployment.js';
 import { json, noContent, type Handler } from './context.js';
-import { Problem, conflict, notFound } from './problem.js';
+import { Problem, conflict, notFound, onConflict } from './problem.js';
 import { assertNamespace } from './authenticate.js';
 import { audit } from './audit.js';
 
@@ -23,13 +23,14 @@ export const createNamespace: Handler<'createNamespace'> = ({ body, services, ca
   const violations = validateNamespaceName(body.name, 'namespace');
   if (violations.length) throw Problem.validation(violations);
   assertNamespace(caller, body.name);
-  if (services.store.namespaces.byName(body.name)) throw conflict(`namespace '${body.name}' already exists`);
+  const taken = () => conflict(`namespace '${body.name}' already exists`);
   const { store } = services;
-  const row = store.tx(() => {
+  if (store.namespaces.byName(body.name)) throw taken();
+  const row = onConflict(() => store.tx(() => {
     const created = store.namespaces.insert(body.name);
     audit(store, caller, 'create', 'namespace', created.name, created.name);
     return created;
-  });
+  }), taken);
   return json(201, view(row));
 };
 
