@@ -8,7 +8,7 @@ import type { Store } from '../store/index.js';
 import type { NewEvent } from '../store/events.js';
 import { classify } from './classify.js';
 import { buildInstanceSpec, type SpecResolvers } from './instance-spec.js';
-import { FRESH_MEMORY, backoffMs, plan, shortId, transitionEvent, type Action, type DeploymentMemory, type RolloutRole } from './plan.js';
+import { FRESH_MEMORY, backoffMs, endedChildNeedsPlan, plan, shortId, transitionEvent, type Action, type DeploymentMemory, type RolloutRole } from './plan.js';
 import { rolloutEndedBy } from './rollout.js';
 import { publishRollingUpdate } from '../webhooks/publish.js';
 
@@ -266,6 +266,17 @@ export class Executor {
       case 'recordEvent':
         this.write(d.id, { events: [a.event] });
         return true;
+      case 'stopInstance':
+        // Our own stop: its exit is never reported as a death.
+        this.settled.add(a.instanceId);
+        try {
+          await (runtime.stop ? runtime.stop(a.instanceId) : runtime.remove(a.instanceId));
+        } catch (err) {
+          this.logger.warn({ deployment: d.id, instance: a.instanceId, error: errorText(err) }, 'failed to stop instance');
+          return false;
+        }
+        this.write(d.id, { events: [a.event] });
+        return true;
       case 'drainInstance':
         return this.drain(d, a, runtime);
       case 'completeRollout':
@@ -377,14 +388,19 @@ export class Executor {
         : n >= MAX_RESTART_COUNT ? (cur.kind === 'job' ? 'failed' : 'crash_loop_back_off') : c.status;
       const events: NewEvent[] = [event ?? { level: 'error', component: 'docker', reason: c.reason, message: c.eventMessage }];
       if (to !== cur.status) events.push(transitionEvent(cur.status, to));
-      this.write(d.id, { expect: { status: cur.status, restartCount: cur.restart_count }, status: to, restartCount: n, events });
-      return n;
+      const written = this.write(d.id, { expect: { status: cur.status, restartCount: cur.restart_count }, status: to, restartCount: n, events });
+      return { n, endedChild: written && endedChildNeedsPlan({ ...cur, status: to }) };
     });
+    if (count?.endedChild) {
+      // A failed rolling child's instances are stopped by the next pass (planEnded).
+      outcome.requeueAfterMs = 0;
+      return;
+    }
     if (count === null || !c.countsAsRestart) {
       delete outcome.requeueAfterMs;
       return;
     }
-    const wait = backoffMs(count);
+    const wait = backoffMs(count.n);
     this.memory.set(d.id, { nextAttemptAt: this.clock() + wait, healthySince: null });
     outcome.requeueAfterMs = wait;
   }

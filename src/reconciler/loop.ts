@@ -14,7 +14,8 @@ import type { NewEvent } from '../store/events.js';
 import { Executor, SILENT_LOGGER, errorText, recordEvent, type Logger, type ReconcileOutcome, type StatusChangeHook,
   type DeploymentEventHook } from './execute.js';
 import type { ConfigResolver, SecretResolver } from './instance-spec.js';
-import { RECONCILED_STATUSES, shortId, type RolloutRole } from './plan.js';
+import { RECONCILED_STATUSES, endedChildNeedsPlan, isReconciled, shortId, type RolloutRole } from './plan.js';
+import { TERMINAL_STATUSES } from '../domain/status.js';
 import { HealthProber } from './health.js';
 
 export interface ReconcilerDeps {
@@ -184,7 +185,7 @@ export class Reconciler {
   }
 
   private async passOnce(): Promise<void> {
-    const wanted = this.store.deployments.list({ status: [...RECONCILED_STATUSES] });
+    const wanted = this.planned();
     if (wanted.length === 0) return;
 
     // One list() per runtime in use, for all its deployments.
@@ -212,8 +213,10 @@ export class Reconciler {
     }
     if (!this.running) return;
 
-    // Fresh rows: they may have changed while list() ran.
-    const deployments = this.store.deployments.list({ status: [...RECONCILED_STATUSES] });
+    // Fresh rows: they may have changed while list() ran. Ended children are planned (their
+    // instances stop) but take no part in rollouts or probes.
+    const all = this.planned();
+    const deployments = all.filter((d) => isReconciled(d.status));
     const byRuntime = new Map<string, Map<string, Instance[]>>();
     for (const [name, instances] of observed) {
       const m = new Map<string, Instance[]>();
@@ -224,7 +227,7 @@ export class Reconciler {
       }
       byRuntime.set(name, m);
     }
-    const runtimeOf = new Map(deployments.map((d) => [d.id, d.runtime]));
+    const runtimeOf = new Map(all.map((d) => [d.id, d.runtime]));
     const instancesOf = (id: string): Instance[] => byRuntime.get(runtimeOf.get(id) ?? '')?.get(id) ?? [];
     try {
       this.health.observe(deployments, instancesOf);
@@ -233,7 +236,7 @@ export class Reconciler {
     }
 
     // Deletes first, so their removals start before anything they may block.
-    const ordered = [...deployments].sort((a, b) => Number(b.status === 'deleted') - Number(a.status === 'deleted'));
+    const ordered = [...all].sort((a, b) => Number(b.status === 'deleted') - Number(a.status === 'deleted'));
     for (const d of ordered) {
       const rt = this.deps.runtimes.get(d.runtime);
       if (!rt) {
@@ -250,9 +253,15 @@ export class Reconciler {
         continue;
       }
       if (waitsForDeletedTwin(d, deployments)) continue;
-      const rollout = rolloutRole(d, deployments, instancesOf, this.isReady);
+      const rollout = isReconciled(d.status) ? rolloutRole(d, deployments, instancesOf, this.isReady) : undefined;
       this.dispatch(d, instancesOf(d.id), rt, rollout);
     }
+  }
+
+  /** The rows a pass plans: every reconciled one, and rolling children that ended with instances to stop. */
+  private planned(): Deployment[] {
+    const ended = this.store.deployments.list({ status: [...TERMINAL_STATUSES], children: true }).filter(endedChildNeedsPlan);
+    return [...this.store.deployments.list({ status: [...RECONCILED_STATUSES] }), ...ended];
   }
 
   /** Removes an instance on purpose (health-check restart): its end is never counted; the next pass replaces it. */

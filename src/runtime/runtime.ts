@@ -103,6 +103,11 @@ export interface Runtime {
   create(spec: InstanceSpec, signal?: AbortSignal): Promise<CreatedInstance>;
   /** Stop and remove an instance (and its anonymous volumes). Missing instances are not an error. */
   remove(instanceId: string): Promise<void>;
+  /**
+   * Stop an instance but keep it (its logs stay readable until it is removed). Missing or already
+   * stopped instances are not an error. A runtime without it has its instances removed instead.
+   */
+  stop?(instanceId: string): Promise<void>;
   exec(instanceId: string, argv: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
   logs(instanceId: string, opts: LogOptions): AsyncIterable<LogLine>;
   stats(instanceId: string): Promise<InstanceStats>;
