@@ -2,8 +2,9 @@
 // every lifecycle decision is the reconciler's.
 import type { Deployment, DeploymentSpec } from '../domain/deployment.js';
 import { applyDeploymentDefaults, validateDeployment, type DeploymentInput } from '../domain/validate-deployment.js';
+import { admitRuntime } from '../domain/runtime-admission.js';
 import { callerOf, json, noContent, type Ctx, type Handler } from './context.js';
-import { Problem, conflict, forbidden, notFound } from './problem.js';
+import { Problem, conflict, forbidden, notFound, onConflict } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
 import { hasScope } from './tokens.js';
 import { assertHostAccess } from './host-access.js';
@@ -13,6 +14,7 @@ import { publishStatusChanged } from '../webhooks/publish.js';
 import { rolloutEndedBy } from '../reconciler/rollout.js';
 import { outcomeOf, planApply, specChanges, specOf, type ApplyOptions, type ApplyPlan } from '../domain/apply-plan.js';
 import type { Store } from '../store/index.js';
+import type { NewEvent } from '../store/events.js';
 
 export function loadDeployment(ctx: Ctx<'getDeployment'> | { params: { id: string }; services: Ctx<'getDeployment'>['services']; caller: Ctx<'getDeployment'>['caller'] }): Deployment {
   const d = ctx.services.store.deployments.get(ctx.params.id);
@@ -58,7 +60,10 @@ function previewOf(spec: DeploymentSpec, parentId: string | null): Deployment {
  * Applies one spec (defaults applied, validated, authorised): decides with planApply and executes the
  * decision in one transaction. Shared by POST /deployments and POST /deployments/{id}/restart.
  */
-async function applySpec(ctx: Ctx<'createDeployment'> | Ctx<'restartDeployment'>, spec: DeploymentSpec, opts: ApplyOptions & { dryRun?: boolean }) {
+async function applySpec(
+  ctx: Ctx<'createDeployment'> | Ctx<'restartDeployment'>, spec: DeploymentSpec, runtimeEvents: readonly NewEvent[],
+  opts: ApplyOptions & { dryRun?: boolean },
+) {
   const { store } = ctx.services;
   const caller = callerOf(ctx);
   const nsExists = !!store.namespaces.byName(spec.namespace);
@@ -76,9 +81,7 @@ async function applySpec(ctx: Ctx<'createDeployment'> | Ctx<'restartDeployment'>
     return json(200, applied(deploymentView(shown, instances), plan, changes, true));
   }
   const toWake: string[] = [];
-  let result: { row: Deployment; plan: ApplyPlan; changes: ReturnType<typeof specChanges> };
-  try {
-    result = store.tx(() => {
+  const result = onConflict(() => store.tx((): { row: Deployment; plan: ApplyPlan; changes: ReturnType<typeof specChanges> } => {
       if (!nsExists) store.namespaces.ensure(spec.namespace);
       const active = store.deployments.active(spec.namespace, spec.name);
       const plan = planApply(active, spec, opts);
@@ -104,6 +107,7 @@ async function applySpec(ctx: Ctx<'createDeployment'> | Ctx<'restartDeployment'>
       registerMountedVolumes(store, spec);
       store.events.insert(row.id, { level: 'info', component: 'api', reason: 'deployment_created',
         message: `Deployment '${spec.name}' created successfully` });
+      for (const e of runtimeEvents) store.events.insert(row.id, e);
       if (plan.kind === 'rolling') {
         store.events.insert(row.id, { level: 'info', component: 'api', reason: 'rolling_update_started',
           message: `Rolling update of deployment ${plan.parent.id}: its instances are drained one by one once this deployment is ready` });
@@ -114,13 +118,7 @@ async function applySpec(ctx: Ctx<'createDeployment'> | Ctx<'restartDeployment'>
       }
       toWake.push(row.id);
       return { row, plan, changes };
-    });
-  } catch (e) {
-    if (e instanceof Error && /UNIQUE constraint failed/.test(e.message)) {
-      throw conflict(`A deployment with name '${spec.name}' already exists in namespace '${spec.namespace}'`);
-    }
-    throw e;
-  }
+  }), () => conflict(`A deployment with name '${spec.name}' already exists in namespace '${spec.namespace}'`));
   for (const id of toWake) ctx.services.wake(id);
   const { row, plan, changes } = result;
   const kept = plan.kind === 'unchanged' || plan.kind === 'scale';
@@ -131,11 +129,12 @@ async function applySpec(ctx: Ctx<'createDeployment'> | Ctx<'restartDeployment'>
 export const createDeployment: Handler<'createDeployment'> = (ctx) => {
   const caller = callerOf(ctx);
   const spec = applyDeploymentDefaults(ctx.body as DeploymentInput);
-  const violations = validateDeployment(spec);
+  const runtime = admitRuntime(spec, [...ctx.services.runtimes.keys()]);
+  const violations = [...validateDeployment(spec), ...runtime.violations];
   if (violations.length) throw Problem.validation(violations);
   assertNamespace(caller, spec.namespace);
   assertHostAccess(caller, spec, ctx.services.config);
-  return applySpec(ctx, spec, { force: ctx.query.force === true, dryRun: ctx.query.dry_run === true });
+  return applySpec(ctx, spec, runtime.events, { force: ctx.query.force === true, dryRun: ctx.query.dry_run === true });
 };
 
 /** `ring deployment restart`: the same spec again, rolled (or replaced) like an apply that changed it. */
@@ -144,7 +143,9 @@ export const restartDeployment: Handler<'restartDeployment'> = (ctx) => {
   if (d.status === 'deleted') throw conflict(`deployment '${d.id}' is deleted; apply its manifest to run it again`);
   const spec = applyDeploymentDefaults(specOf(d) as unknown as DeploymentInput);
   assertHostAccess(callerOf(ctx), spec, ctx.services.config);
-  return applySpec(ctx, spec, { redeploy: true });
+  const runtime = admitRuntime(spec, [...ctx.services.runtimes.keys()]);
+  if (runtime.violations.length) throw Problem.validation(runtime.violations);
+  return applySpec(ctx, spec, runtime.events, { redeploy: true });
 };
 
 export const deleteDeployment: Handler<'deleteDeployment'> = (ctx) => {

@@ -48,6 +48,8 @@ export interface ReconcilerDeps {
   isReady?: (deployment: Deployment, instances: readonly Instance[]) => boolean;
   /** RING_ROLLOUT_DEADLINE: how long a readiness gate may stay shut before the deployment fails. */
   rolloutDeadlineMs?: number;
+  /** Why each known runtime that is not in `runtimes` is missing; its deployments show it (status error). */
+  unavailableRuntimes?: Map<string, string>;
   /** Probes in flight at once (default 32). */
   probeConcurrency?: number;
 }
@@ -239,15 +241,22 @@ export class Reconciler {
     const ordered = [...all].sort((a, b) => Number(b.status === 'deleted') - Number(a.status === 'deleted'));
     for (const d of ordered) {
       const rt = this.deps.runtimes.get(d.runtime);
-      if (!rt) {
+      const instances = byRuntime.get(d.runtime);
+      // A runtime that answered at startup but not now may still hold a deleted one's instances: wait for it.
+      if (rt && !instances && d.status === 'deleted') continue;
+      if (!rt || !instances) {
+        // Not run here (off, binary gone) or its list() failed (daemon down): shown on the deployment.
+        const cause = !rt
+          ? this.deps.unavailableRuntimes?.get(d.runtime) ?? `no '${d.runtime}' runtime is implemented by this server`
+          : `its runtime does not answer: ${this.listErrors.get(d.runtime) ?? 'list() failed'}`;
         if (!this.warnedRuntime.has(d.id)) {
           this.warnedRuntime.add(d.id);
-          this.logger.warn({ deployment: d.id, runtime: d.runtime }, `runtime '${d.runtime}' is not registered; deployment skipped`);
+          this.logger.warn({ deployment: d.id, runtime: d.runtime, cause }, `runtime '${d.runtime}' is not available`);
         }
+        if (!this.executor.isBusy(d.id)) this.track(this.executor.runtimeUnavailable(d, cause).then((o) => this.settle(d.id, o)));
         continue;
       }
-      const instances = byRuntime.get(d.runtime);
-      if (!instances) continue; // its list() failed
+      this.warnedRuntime.delete(d.id);
       if (this.executor.isBusy(d.id) || (this.finishedAt.get(d.id) ?? 0) > listEpoch) {
         this.deferred.add(d.id);
         continue;
@@ -285,7 +294,11 @@ export class Reconciler {
         this.settle(d.id, { actions: 0, timedOut: false, purged: false, requeueAfterMs: 1000 });
       },
     );
-    const tracked = work.finally(() => this.inflight.delete(tracked));
+    this.track(work);
+  }
+
+  private track(work: Promise<unknown>): void {
+    const tracked: Promise<void> = work.then(() => undefined, (err: unknown) => this.logger.error({ error: errorText(err) }, 'reconcile failed')).finally(() => this.inflight.delete(tracked));
     this.inflight.add(tracked);
   }
 

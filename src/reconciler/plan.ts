@@ -516,7 +516,12 @@ function planJob(input: PlanInput): PlanResult {
   const ended = g.ended.filter((i) => !input.settled.has(i.id));
   const last = ended[ended.length - 1];
   if (last) {
-    if (last.exitCode === 0 && !last.oomKilled) {
+    if (last.cleanShutdown) {
+      // A VM job ends by powering its guest off: there is no exit code, the clean end is the success.
+      p.setStatus('completed', 'job_completed', {
+        cause: event('info', SCHEDULER, 'job_completed', `Instance ${shortId(last.id)} shut down cleanly; job completed`),
+      });
+    } else if (last.exitCode === 0 && !last.oomKilled) {
       p.setStatus('completed', 'container_completed', {
         cause: event('info', DOCKER, 'container_completed', `Container ${shortId(last.id)} exited with code 0; job completed`),
       });
