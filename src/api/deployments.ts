@@ -24,13 +24,13 @@ export const listDeployments: Handler<'listDeployments'> = async ({ query, servi
   const rows = services.store.deployments
     .list({ namespace: query.namespace, status: query.status, kind: query.kind })
     .filter((d) => namespaceVisible(caller, d.namespace) && matchesLabels(d.labels, query.label ?? []));
-  const views = await Promise.all(rows.map(async (d) => deploymentView(d, await services.instancesOf(d.id))));
+  const views = await Promise.all(rows.map(async (d) => deploymentView(d, await services.instancesOf(d.id), { rolloutDeadlineMs: services.config.rolloutDeadlineMs })));
   return json(200, views);
 };
 
 export const getDeployment: Handler<'getDeployment'> = async (ctx) => {
   const d = loadDeployment(ctx);
-  return json(200, deploymentView(d, await ctx.services.instancesOf(d.id)));
+  return json(200, deploymentView(d, await ctx.services.instancesOf(d.id), { rolloutDeadlineMs: ctx.services.config.rolloutDeadlineMs }));
 };
 
 /** Marks a deployment deleted with its event; a rolling child that goes says its rollout ended. */
@@ -93,7 +93,7 @@ export const createDeployment: Handler<'createDeployment'> = (ctx) => {
   }
   for (const id of toWake) ctx.services.wake(id);
   ctx.services.wake(created.id);
-  return json(201, deploymentView(created, []));
+  return json(201, deploymentView(created, [], { rolloutDeadlineMs: ctx.services.config.rolloutDeadlineMs }));
 };
 
 export const deleteDeployment: Handler<'deleteDeployment'> = (ctx) => {
