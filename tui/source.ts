@@ -2,7 +2,7 @@
 // interface so that the view can be driven by a fake in tests. Every failure is a SourceError
 // saying what kind it is (server away, token lacks a scope, …).
 import { createParser } from 'eventsource-parser';
-import type { RingClient, components } from '../src/client/index.js';
+import { CliError, EXIT, type RingClient, type components } from '../src/client/index.js';
 import type { Deployment, DeploymentEvent } from './format.js';
 import type { HealthCheckResult } from './gate.js';
 import { SourceError, httpProblem } from './problems.js';
@@ -55,6 +55,12 @@ export function networkProblem(e: unknown): unknown {
   const name = (e as { name?: string })?.name;
   if (name === 'AbortError') return e;
   if (name === 'TimeoutError') return new SourceError('unreachable', 'no answer in time');
+  // The client's middleware already turned it into the CLI's one line: keep its reason.
+  if (e instanceof CliError) {
+    if (e.exitCode !== EXIT.CONNECTION) return e;
+    const reason = /\(([^()]+)\)\s*$/.exec(e.message)?.[1] ?? e.message.replace(/^error:\s*/i, '');
+    return new SourceError('unreachable', /did not respond in time/.test(e.message) ? 'no answer in time' : reason);
+  }
   const code = codeOf(e);
   return new SourceError('unreachable', code ? NET_REASONS[code] ?? code : e instanceof Error ? e.message : String(e));
 }
