@@ -887,6 +887,19 @@ export interface components {
                 /** @enum {string} */
                 mode?: "bridge" | "host";
             };
+            /**
+             * @description Read-only, present when a worker declares readiness checks: how long every readiness check
+             *     must stay green before the gate opens, and when a deployment still gated fails
+             *     (created_at + the largest start_period + RING_ROLLOUT_DEADLINE). Clients such as `ring tui`
+             *     show the gate from this and the health-check history.
+             */
+            readiness?: {
+                min_healthy_ms: number;
+                /** @description Indices into health_checks of the checks that gate readiness. */
+                checks: number[];
+                /** @description RFC 3339 */
+                deadline_at?: string;
+            };
         };
         /** @description A deployment as an apply left it, with what the apply did. */
         AppliedDeployment: components["schemas"]["Deployment"] & {

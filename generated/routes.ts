@@ -2138,6 +2138,32 @@ export const componentSchemas: Record<string, unknown> = {
             ]
           }
         }
+      },
+      "readiness": {
+        "description": "Read-only, present when a worker declares readiness checks: how long every readiness check\nmust stay green before the gate opens, and when a deployment still gated fails\n(created_at + the largest start_period + RING_ROLLOUT_DEADLINE). Clients such as `ring tui`\nshow the gate from this and the health-check history.\n",
+        "type": "object",
+        "required": [
+          "min_healthy_ms",
+          "checks"
+        ],
+        "properties": {
+          "min_healthy_ms": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "checks": {
+            "description": "Indices into health_checks of the checks that gate readiness.",
+            "type": "array",
+            "items": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "deadline_at": {
+            "type": "string",
+            "description": "RFC 3339"
+          }
+        }
       }
     }
   },

@@ -28,13 +28,13 @@ export const listDeployments: Handler<'listDeployments'> = async ({ query, servi
   const rows = services.store.deployments
     .list({ namespace: query.namespace, status: query.status, kind: query.kind })
     .filter((d) => namespaceVisible(caller, d.namespace) && matchesLabels(d.labels, query.label ?? []));
-  const views = await Promise.all(rows.map(async (d) => deploymentView(d, await services.instancesOf(d.id))));
+  const views = await Promise.all(rows.map(async (d) => deploymentView(d, await services.instancesOf(d.id), { rolloutDeadlineMs: services.config.rolloutDeadlineMs })));
   return json(200, views);
 };
 
 export const getDeployment: Handler<'getDeployment'> = async (ctx) => {
   const d = loadDeployment(ctx);
-  return json(200, deploymentView(d, await ctx.services.instancesOf(d.id)));
+  return json(200, deploymentView(d, await ctx.services.instancesOf(d.id), { rolloutDeadlineMs: ctx.services.config.rolloutDeadlineMs }));
 };
 
 /** Marks a deployment deleted with its event; a rolling child that goes says its rollout ended. */
@@ -79,7 +79,7 @@ async function applySpec(
     const shown = plan.kind === 'unchanged' || plan.kind === 'scale' ? plan.deployment
       : previewOf(spec, plan.kind === 'rolling' ? plan.parent.id : null);
     const instances = shown.id ? await ctx.services.instancesOf(shown.id) : [];
-    return json(200, applied(deploymentView(shown, instances), plan, changes, true));
+    return json(200, applied(deploymentView(shown, instances, { rolloutDeadlineMs: ctx.services.config.rolloutDeadlineMs }), plan, changes, true));
   }
   const toWake: string[] = [];
   const result = onConflict(() => store.tx((): { row: Deployment; plan: ApplyPlan; changes: ReturnType<typeof specChanges> } => {
@@ -128,7 +128,7 @@ async function applySpec(
   for (const id of toWake) ctx.services.wake(id);
   const { row, plan, changes } = result;
   const kept = plan.kind === 'unchanged' || plan.kind === 'scale';
-  const view = deploymentView(row, kept ? await ctx.services.instancesOf(row.id) : []);
+  const view = deploymentView(row, kept ? await ctx.services.instancesOf(row.id) : [], { rolloutDeadlineMs: ctx.services.config.rolloutDeadlineMs });
   return json(kept ? 200 : 201, applied(view, plan, changes, false));
 }
 
