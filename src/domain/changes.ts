@@ -17,6 +17,7 @@ export const EVENT_REASON = {
   scaleDown: 'scale_down',
   deploymentCreated: 'deployment_created',
   forceReplace: 'force_replace',
+  replicasChanged: 'replicas_changed',
   rollingUpdateStarted: 'rolling_update_started',
   rollingUpdateStep: 'rolling_update_step',
   rollingUpdateComplete: 'rolling_update_complete',

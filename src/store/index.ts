@@ -13,6 +13,7 @@ import { webhooksRepo } from './webhooks.js';
 import { outboxRepo } from './outbox.js';
 import { inventoryRepo } from './inventory.js';
 import { changesRepo } from './changes.js';
+import { auditRepo } from './audit.js';
 import { guardConflicts } from './conflict.js';
 
 export function createStore(db: Db) {
@@ -37,6 +38,7 @@ export function createStore(db: Db) {
     /** The one write path of deployment events and webhook events: store.changes.record(). */
     changes: changesRepo(db, { events, outbox, webhooks }),
     inventory: inventoryRepo(db),
+    audit: auditRepo(db),
     /** Runs fn atomically: a state change and the events it causes land together or not at all. */
     tx<T>(fn: () => T): T {
       return db.transaction(fn)();
