@@ -273,19 +273,27 @@ function planEnded(input: PlanInput): PlanResult {
 
 // ---- worker ----------------------------------------------------------------------------------
 
-function planWorker(input: PlanInput): PlanResult {
-  const d = input.deployment;
-  const p = new Plan(input);
-
+/**
+ * What every worker and job plan starts with: a spent budget ends the deployment (null: nothing
+ * more to plan); otherwise its instances grouped, never-started ones already removed.
+ */
+function begin(p: Plan): Groups | null {
   if (budgetSpent(p.count)) {
-    p.setStatus(budgetSpentStatus('worker'), STATUS_REASON.restartBudgetExhausted);
-    return p.result();
+    p.setStatus(budgetSpentStatus(p.input.deployment.kind), STATUS_REASON.restartBudgetExhausted);
+    return null;
   }
-
-  const g = group(input.instances);
+  const g = group(p.input.instances);
   for (const i of g.created) {
     p.remove(i, true, 'never_started', event('info', DOCKER, EVENT_REASON.containerDeletion, `Removed container ${shortId(i.id)} that never started`));
   }
+  return g;
+}
+
+function planWorker(input: PlanInput): PlanResult {
+  const d = input.deployment;
+  const p = new Plan(input);
+  const g = begin(p);
+  if (!g) return p.result();
 
   // Ended instances: settled ones go silently; exit 0 completes the worker; the rest are crashes.
   let crashes = 0;
@@ -482,16 +490,8 @@ export function healthyWindowMs(d: Pick<Deployment, 'kind' | 'health_checks'>): 
  */
 function planJob(input: PlanInput): PlanResult {
   const p = new Plan(input);
-
-  if (budgetSpent(p.count)) {
-    p.setStatus(budgetSpentStatus('job'), STATUS_REASON.restartBudgetExhausted);
-    return p.result();
-  }
-
-  const g = group(input.instances);
-  for (const i of g.created) {
-    p.remove(i, true, 'never_started', event('info', DOCKER, EVENT_REASON.containerDeletion, `Removed container ${shortId(i.id)} that never started`));
-  }
+  const g = begin(p);
+  if (!g) return p.result();
 
   if (g.active.length > 0) {
     if (p.status !== 'running') p.setStatus('running', STATUS_REASON.instancesUp, { containers: g.active.length });

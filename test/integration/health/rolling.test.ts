@@ -114,7 +114,8 @@ describe('rolling updates', () => {
   test('no health checks, or a published host port: immediate replacement, reason named', async () => {
     const plain = { namespace: ns, name: 'plain', replicas: 1, image: HTTPD_IMAGE };
     const a = await api.deploy(plain);
-    const b = await api.deploy(plain);
+    // A changed spec (an identical re-apply is a no-op since applies are idempotent).
+    const b = await api.deploy({ ...plain, image: HTTPD_V2_IMAGE });
     assert.equal(b.parent_id, undefined);
     assert.equal((await api.events(b.id)).find((e) => e.reason === 'force_replace')?.message,
       `Replaced deployment ${a.id} immediately because no health checks are declared — expect a brief downtime`);
@@ -123,7 +124,7 @@ describe('rolling updates', () => {
     const published = { namespace: ns, name: 'published', replicas: 1, image: HTTPD_IMAGE, health_checks: readiness(),
       ports: [{ published: port, target: 80, host_ip: '127.0.0.1' }] };
     const c = await api.deploy(published);
-    const d = await api.deploy(published);
+    const d = await api.deploy({ ...published, image: HTTPD_V2_IMAGE });
     assert.equal(d.parent_id, undefined);
     assert.equal((await api.events(d.id)).find((e) => e.reason === 'force_replace')?.message,
       `Replaced deployment ${c.id} immediately because it publishes a host port — expect a brief downtime`);

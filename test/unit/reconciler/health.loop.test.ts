@@ -9,6 +9,7 @@ import { Reconciler, type ReconcilerDeps } from '../../../src/reconciler/loop.js
 import type { NewEvent } from '../../../src/store/events.js';
 import { createStore, openDatabase, type Store } from '../../../src/store/index.js';
 import { FakeRuntime } from '../../helpers/fake-runtime.js';
+import { until } from '../../helpers/until.js';
 
 function spec(over: Partial<DeploymentSpec> = {}): DeploymentSpec {
   return {
@@ -54,15 +55,6 @@ afterEach(async () => {
   while (open.length) await open.pop()!.stop();
 });
 
-async function until<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 5000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const statusOf = (h: Harness, id: string): Status | undefined => h.store.deployments.get(id)?.status;
@@ -204,7 +196,7 @@ describe('rolling updates in the loop', () => {
     const parentCreates = h.rt.created.filter((s) => s.deploymentId === parent.id).length;
     const child = h.store.deployments.insert(spec({ image: 'img:2', replicas: 3, health_checks: [readiness] }), { status: 'creating', parentId: parent.id });
     h.rec.wake();
-    await until('parent purged', () => h.store.deployments.get(parent.id) === undefined, 8000);
+    await until('parent purged', () => h.store.deployments.get(parent.id) === undefined);
     const c = h.store.deployments.get(child.id)!;
     assert.equal(c.status, 'running');
     assert.equal(c.parent_id, null, 'the child is now the active deployment');
@@ -254,7 +246,7 @@ describe('rolling updates in the loop', () => {
     const fixed = h.store.deployments.insert(spec({ image: 'img:3', replicas: 2, health_checks: [cmd('fixed', { readiness: true, min_healthy_time: '10ms', start_period: '60s' })] }),
       { status: 'creating', parentId: parent.id });
     h.rec.wake();
-    await until('parent purged', () => h.store.deployments.get(parent.id) === undefined, 8000);
+    await until('parent purged', () => h.store.deployments.get(parent.id) === undefined);
     await until('failed child purged', () => h.store.deployments.get(child.id) === undefined);
     assert.equal(statusOf(h, fixed.id), 'running');
     assert.equal(h.rt.of(child.id).length, 0, 'the purge removed the stopped instances');

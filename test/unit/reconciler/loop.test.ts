@@ -7,6 +7,7 @@ import { Reconciler, type ReconcilerDeps } from '../../../src/reconciler/loop.js
 import { RuntimeError } from '../../../src/runtime/runtime.js';
 import { createStore, openDatabase, type Store } from '../../../src/store/index.js';
 import { FakeRuntime } from '../../helpers/fake-runtime.js';
+import { until } from '../../helpers/until.js';
 
 function spec(over: Partial<DeploymentSpec> = {}): DeploymentSpec {
   return {
@@ -35,15 +36,6 @@ afterEach(async () => {
   while (open.length) await open.pop()!.stop();
 });
 
-async function until<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 3000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const statusOf = (h: Harness, id: string): Status | undefined => h.store.deployments.get(id)?.status;
 const reasons = (h: Harness, id: string): string[] => h.store.events.list(id, { limit: 100 }).map((e) => e.reason).reverse();
@@ -68,7 +60,7 @@ describe('Reconciler', () => {
     await until('running', () => statusOf(h, d.id) === 'running');
     const old = h.rt.of(d.id, 'running')[0]!;
     h.rt.kill(old.id);
-    const fresh = await until('a replacement', () => h.rt.of(d.id, 'running').find((i) => i.id !== old.id), 30_000);
+    const fresh = await until('a replacement', () => h.rt.of(d.id, 'running').find((i) => i.id !== old.id));
     await h.rec.whenIdle();
     const row = h.store.deployments.get(d.id)!;
     assert.equal(row.restart_count, 1);
@@ -191,7 +183,7 @@ describe('Reconciler', () => {
     for (let i = 0; i < 10; i++) h.rt.createFailures.push(new RuntimeError('network_creation_failed', 'no pool'));
     const d = h.store.deployments.insert(spec(), { status: 'creating' });
     h.rec.start();
-    await until('crash_loop_back_off', () => statusOf(h, d.id) === 'crash_loop_back_off', 10_000);
+    await until('crash_loop_back_off', () => statusOf(h, d.id) === 'crash_loop_back_off');
     assert.equal(h.store.deployments.get(d.id)!.restart_count, 5);
     assert.equal(h.rt.createCalls, 5);
   });
@@ -267,7 +259,7 @@ describe('Reconciler', () => {
     await until('re-subscribed', () => h.rt.subscriptions === 2);
     const old = h.rt.of(d.id, 'running')[0]!;
     h.rt.kill(old.id);
-    await until('a replacement', () => h.rt.of(d.id, 'running').some((i) => i.id !== old.id), 1000);
+    await until('a replacement', () => h.rt.of(d.id, 'running').some((i) => i.id !== old.id));
   });
 
   test('a deployment on a runtime this server does not run shows the cause once, takes status error, and is purged once deleted', async () => {
