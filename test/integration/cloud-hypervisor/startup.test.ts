@@ -2,7 +2,7 @@
 // runtime whose binary is missing is skipped with a warning; with no runtime left the server refuses
 // to start with one line naming each runtime's cause.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -96,5 +96,12 @@ describe('cloud-hypervisor runtime at server start (B1)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('scripts/ch-smoke.sh says why it is skipped on a host it cannot run on', async (t) => {
+    const r = spawnSync('bash', [join(ROOT, 'scripts', 'ch-smoke.sh')], { encoding: 'utf8', env: { ...process.env, RING_CH_BINARY: SIMULATOR } });
+    if (r.status === 0 && /^ok:/m.test(r.stdout)) return t.skip('a real KVM host: the smoke test ran');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^skipped: \S.+/m);
   });
 });
