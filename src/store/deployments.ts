@@ -19,7 +19,11 @@ function decode(r: RawDeployment): Deployment {
   };
 }
 
-export interface DeploymentFilter { namespace?: string[]; status?: string[]; kind?: string[] }
+export interface DeploymentFilter {
+  namespace?: string[]; status?: string[]; kind?: string[];
+  /** Only rolling children (rows with a parent). */
+  children?: boolean;
+}
 
 export function deploymentsRepo(db: Db) {
   const getStmt = db.prepare('SELECT * FROM deployment WHERE id = ?');
@@ -38,6 +42,7 @@ export function deploymentsRepo(db: Db) {
           args.push(...values);
         }
       }
+      if (f.children) where.push('parent_id IS NOT NULL');
       const sql = `SELECT * FROM deployment ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq`;
       return (db.prepare(sql).all(...args) as RawDeployment[]).map(decode);
     },
