@@ -118,6 +118,9 @@ async function openStore(path: string, log: Logger): Promise<{ db: Db; store: Re
     const store = createStore(db);
     const { seedAdmin } = await import('./seed.js');
     await seedAdmin(store, log);
+    // A row this version cannot handle (hand-edited, or written before today's limits) must not take the server down.
+    const unloadable = store.deployments.quarantineUnloadable();
+    if (unloadable > 0) log.warn({ deployments: unloadable }, 'stored deployments that cannot be loaded were marked error (see their events)');
     return { db, store };
   } catch (e) {
     try { db?.close(); } catch { /* closing a broken handle */ }
