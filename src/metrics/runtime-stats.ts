@@ -6,6 +6,8 @@ import { statsTotals } from './totals.js';
 import type { Logger } from '../log-type.js';
 
 export interface DeploymentRuntimeStats {
+  /** The deployment's id (the autoscaler's key; not a Prometheus label). */
+  id: string;
   name: string;
   namespace: string;
   runtime: string;
@@ -95,10 +97,10 @@ export class RuntimeStatsCache {
   }
 }
 
-function summarise(d: { name: string; namespace: string; runtime: string; restart_count: number }, stats: InstanceStats[]): DeploymentRuntimeStats {
+function summarise(d: { id: string; name: string; namespace: string; runtime: string; restart_count: number }, stats: InstanceStats[]): DeploymentRuntimeStats {
   const t = statsTotals(stats);
   return {
-    name: d.name, namespace: d.namespace, runtime: d.runtime,
+    id: d.id, name: d.name, namespace: d.namespace, runtime: d.runtime,
     instances: t.instances,
     cpu_usage_percent: t.cpuPercent,
     memory_usage_bytes: t.memory.usageBytes,
