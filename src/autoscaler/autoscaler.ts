@@ -4,6 +4,7 @@
 // runtime scale events then publish `deployment.scaled` (src/webhooks/reconciler-hooks.ts).
 // Cooldown clocks live in memory, as Ring's: a restart forgets them.
 import type { Store } from '../store/index.js';
+import { EVENT_REASON, noted } from '../domain/changes.js';
 import type { RuntimeStatsSnapshot } from '../metrics/runtime-stats.js';
 import type { Deployment } from '../domain/deployment.js';
 import { decideScale, type AutoscaleDecision } from './decide.js';
@@ -62,7 +63,8 @@ export class Autoscaler {
       }
       store.tx(() => {
         store.deployments.setDesiredReplicas(d.id, decision.to);
-        store.events.insert(d.id, { level: 'info', component: 'autoscaler', reason: decision.direction === 'up' ? 'scale_up' : 'scale_down', message: decision.message });
+        // The decision only moves the target (a row, no webhook); the runtime's own scale events follow it.
+        store.changes.record(d, [noted('info', 'autoscaler', decision.direction === 'up' ? EVENT_REASON.scaleUp : EVENT_REASON.scaleDown, decision.message)]);
       });
       this.lastScaledAt.set(d.id, now);
       this.opts.logger?.info({ deployment: d.id, to: decision.to }, decision.message);
