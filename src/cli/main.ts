@@ -18,6 +18,7 @@ import { registerConfig } from './commands/config.js';
 import { registerWebhook } from './commands/webhook.js';
 import { registerGitops } from './commands/gitops.js';
 import { registerTui } from './commands/tui.js';
+import { registerExport } from './commands/export.js';
 
 function version(): string {
   try {
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   registerWebhook(program);
   registerGitops(program);
   registerTui(program);
+  registerExport(program);
 
   for (const cmd of allCommands(program)) {
     if (cmd !== program && cmd.commands.length === 0) {
