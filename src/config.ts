@@ -23,6 +23,8 @@ export interface RingConfig {
   rolloutDeadlineMs: number;
   databasePath: string;
   docker: { enabled: boolean; host: string };
+  /** `[server.runtime.swarm]`: whole deployments placed on a Swarm through its manager (src/swarm/). */
+  swarm: { enabled: boolean; host: string; endpointMode: 'auto' | 'vip' | 'dnsrr' };
   logLevel: string;
   /** Host access by non-admin tokens (src/domain/host-access.ts). */
   security: { bindMountAllow: string[] };
@@ -110,6 +112,7 @@ export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS
   const server = table(doc.server);
   const scheduler = table(server.scheduler);
   const docker = table(table(server.runtime).docker);
+  const swarm = table(table(server.runtime).swarm);
   const tomlInterval = typeof scheduler.interval === 'number' && scheduler.interval > 0 ? scheduler.interval * 1000 : 10_000;
 
   return {
@@ -125,6 +128,11 @@ export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS
     docker: {
       enabled: docker.enabled !== false,
       host: typeof docker.host === 'string' ? docker.host : env.DOCKER_HOST || 'unix:///var/run/docker.sock',
+    },
+    swarm: {
+      enabled: env.RING_SWARM_HOST ? true : swarm.enabled === true,
+      host: env.RING_SWARM_HOST || (typeof swarm.host === 'string' ? swarm.host : 'unix:///var/run/docker.sock'),
+      endpointMode: swarm.endpoint_mode === 'vip' || swarm.endpoint_mode === 'dnsrr' ? swarm.endpoint_mode : 'auto',
     },
     logLevel: env.RING_LOG_LEVEL || env.RUST_LOG || (typeof server.log_level === 'string' ? server.log_level : '') || 'info',
     security: { bindMountAllow: bindMountAllow(table(server.security).bind_mount_allow, env.RING_BIND_MOUNT_ALLOW, warnings) },

@@ -12,6 +12,7 @@ import { registerMountedVolumes } from './volumes.js';
 import { publishStatusChanged } from '../webhooks/publish.js';
 import { planApply, rolloutEndedBy } from '../reconciler/rollout.js';
 import type { Store } from '../store/index.js';
+import { swarmProblems } from '../swarm/spec.js';
 
 export function loadDeployment(ctx: Ctx<'getDeployment'> | { params: { id: string }; services: Ctx<'getDeployment'>['services']; caller: Ctx<'getDeployment'>['caller'] }): Deployment {
   const d = ctx.services.store.deployments.get(ctx.params.id);
@@ -42,12 +43,23 @@ function markDeleted(store: Store, d: Deployment, message: string): void {
   if (ended) store.events.insert(d.id, ended);
 }
 
+/** Swarm takes whole deployments: refused unless enabled, and refused for what Swarm cannot express. */
+function admitSwarm(spec: DeploymentSpec, enabled: boolean): void {
+  if (!enabled) {
+    throw Problem.validation([{ property_path: 'runtime', code: 'deployment.runtime.not_enabled',
+      message: "runtime 'swarm' is not enabled on this server (set [server.runtime.swarm] enabled = true and host)" }]);
+  }
+  const { violations } = swarmProblems(spec);
+  if (violations.length) throw Problem.validation(violations);
+}
+
 export const createDeployment: Handler<'createDeployment'> = (ctx) => {
   const { store } = ctx.services;
   const caller = callerOf(ctx);
   const spec = applyDeploymentDefaults(ctx.body as DeploymentInput);
   const violations = validateDeployment(spec);
   if (violations.length) throw Problem.validation(violations);
+  if (spec.runtime === 'swarm') admitSwarm(spec, ctx.services.swarm !== undefined);
   assertNamespace(caller, spec.namespace);
   assertHostAccess(caller, spec, ctx.services.config);
   const nsExists = !!store.namespaces.byName(spec.namespace);

@@ -8,6 +8,7 @@
 // never sees a view older than its own last effects (no duplicate creates).
 import { CoalescedPass } from '../shared/coalesced-pass.js';
 import type { Deployment } from '../domain/deployment.js';
+import { DEPLOYMENT_BACKENDS, type RuntimeName } from '../domain/status.js';
 import type { Instance, Runtime, RuntimeEvent } from '../runtime/runtime.js';
 import type { Store } from '../store/index.js';
 import type { NewEvent } from '../store/events.js';
@@ -184,7 +185,7 @@ export class Reconciler {
   }
 
   private async passOnce(): Promise<void> {
-    const wanted = this.store.deployments.list({ status: [...RECONCILED_STATUSES] });
+    const wanted = this.store.deployments.list({ status: [...RECONCILED_STATUSES] }).filter(ownsInstances);
     if (wanted.length === 0) return;
 
     // One list() per runtime in use, for all its deployments.
@@ -213,7 +214,7 @@ export class Reconciler {
     if (!this.running) return;
 
     // Fresh rows: they may have changed while list() ran.
-    const deployments = this.store.deployments.list({ status: [...RECONCILED_STATUSES] });
+    const deployments = this.store.deployments.list({ status: [...RECONCILED_STATUSES] }).filter(ownsInstances);
     const byRuntime = new Map<string, Map<string, Instance[]>>();
     for (const [name, instances] of observed) {
       const m = new Map<string, Instance[]>();
@@ -437,4 +438,9 @@ function sleep(ms: number, signal?: AbortSignal): { promise: Promise<void>; canc
     signal?.addEventListener('abort', () => resolve(), { once: true });
   });
   return { promise, cancel: () => { if (timer) clearTimeout(timer); done(); } };
+}
+
+/** Deployment-level backends (Swarm) run their own controller; this loop drives instance runtimes only. */
+function ownsInstances(d: { runtime: RuntimeName }): boolean {
+  return !DEPLOYMENT_BACKENDS.includes(d.runtime);
 }

@@ -17,6 +17,7 @@ import { storeResolvers } from './resolvers.js';
 import { WebhookDispatcher, type DispatcherOptions } from '../webhooks/dispatcher.js';
 import { reconcilerWebhookHooks } from '../webhooks/reconciler-hooks.js';
 import { RuntimeStatsCache } from '../metrics/runtime-stats.js';
+import { createSwarmBackend } from './swarm.js';
 
 export const VERSION = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')).version as string;
 
@@ -46,7 +47,9 @@ export async function startServer(
   await seedAdmin(store, log);
 
   const runtimes: Map<string, Runtime> = await createRuntimes(config, log);
-  if (runtimes.size === 0) throw new StartupError('no container runtime is reachable (is the Docker daemon running? try `ring doctor`)');
+  const resolvers = storeResolvers(store, secretBox);
+  const swarm = await createSwarmBackend({ config, store, log, ...resolvers, hooks: reconcilerWebhookHooks(store, log) });
+  if (runtimes.size === 0 && !swarm) throw new StartupError('no container runtime is reachable (is the Docker daemon running? try `ring doctor`)');
 
   const cache = new InstanceCache(runtimes, 300);
   const reconciler = new Reconciler({
@@ -70,10 +73,11 @@ export async function startServer(
     store, config, log, runtimes,
     specText: readFileSync(fileURLToPath(new URL('../../../openapi.yaml', import.meta.url)), 'utf8'),
     secretBox,
-    wake: (id) => { cache.invalidate(); reconciler.wake(id); },
+    wake: (id) => { cache.invalidate(); reconciler.wake(id); swarm?.controller.wake(); },
     instancesOf: (id) => cache.of(id),
     startedAt: Date.now(),
     runtimeStats,
+    ...(swarm ? { swarm } : {}),
   };
   const api = await createApiServer({ host: config.current.host, port: config.current.port, services, handlers });
   try {
@@ -85,6 +89,7 @@ export async function startServer(
   webhooks.start();
   runtimeStats.start();
   reconciler.start();
+  swarm?.controller.start();
   const url = `${config.current.scheme}://${config.current.host}:${api.info.port}`;
   log.info({ url, runtimes: [...runtimes.keys()].sort(), db: config.databasePath, interval_s: config.schedulerIntervalMs / 1000 }, 'ring server started');
 
@@ -94,6 +99,7 @@ export async function startServer(
       await api.stop({ timeout: 5000 });
       log.info('API server shut down gracefully');
       await reconciler.stop();
+      await swarm?.controller.stop();
       await webhooks.stop();
       await runtimeStats.stop();
       db.close();
