@@ -30,22 +30,26 @@ export const routes = [
           "name",
           "data"
         ],
+        "additionalProperties": false,
         "properties": {
           "namespace": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           },
           "name": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           },
           "data": {
             "type": "string",
-            "description": "A JSON object as text; each key is mountable as one file."
+            "description": "A JSON object as text; each key is mountable as one file. At most 1 MiB (422 config.data.length)."
           },
           "labels": {
             "type": [
               "string",
               "null"
-            ]
+            ],
+            "description": "At most 1000 characters (422 config.labels.length)."
           }
         }
       }
@@ -62,6 +66,9 @@ export const routes = [
       "type": "object",
       "properties": {
         "force": {
+          "type": "boolean"
+        },
+        "dry_run": {
           "type": "boolean"
         }
       },
@@ -89,9 +96,12 @@ export const routes = [
         "required": [
           "name"
         ],
+        "additionalProperties": false,
         "properties": {
           "name": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024,
+            "description": "2–63 characters (a domain rule, 422 namespace.name.length)."
           }
         }
       }
@@ -114,16 +124,44 @@ export const routes = [
           "name",
           "value"
         ],
+        "additionalProperties": false,
         "properties": {
           "namespace": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           },
           "name": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           },
           "value": {
             "type": "string",
-            "writeOnly": true
+            "writeOnly": true,
+            "description": "At most 1 MiB of UTF-8 (422 secret.value.length)."
+          }
+        }
+      }
+    }
+  },
+  {
+    "operationId": "createStreamTicket",
+    "method": "POST",
+    "path": "/auth/stream-ticket",
+    "scope": "admin",
+    "streaming": false,
+    "params": null,
+    "query": null,
+    "body": {
+      "required": true,
+      "schema": {
+        "type": "object",
+        "required": [
+          "scope"
+        ],
+        "properties": {
+          "scope": {
+            "type": "string",
+            "description": "`deployment:logs:<deployment id>`"
           }
         }
       }
@@ -160,12 +198,17 @@ export const routes = [
           "username",
           "password"
         ],
+        "additionalProperties": false,
         "properties": {
           "username": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 256,
+            "description": "2–50 characters (a domain rule, 422 user.username.length)."
           },
           "password": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024,
+            "description": "8–128 characters (a domain rule, 422 user.password.length)."
           }
         }
       }
@@ -187,18 +230,22 @@ export const routes = [
           "namespace",
           "name"
         ],
+        "additionalProperties": false,
         "properties": {
           "namespace": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           },
           "name": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           },
           "size": {
             "type": [
               "string",
               "null"
             ],
+            "maxLength": 64,
             "description": "A quantity such as 512Mi or 10Gi."
           },
           "backend_type": {
@@ -206,6 +253,7 @@ export const routes = [
               "string",
               "null"
             ],
+            "maxLength": 64,
             "description": "`local` (default) or `directory`."
           },
           "labels": {
@@ -213,8 +261,13 @@ export const routes = [
               "object",
               "null"
             ],
+            "maxProperties": 64,
+            "propertyNames": {
+              "maxLength": 253
+            },
             "additionalProperties": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 1024
             }
           }
         }
@@ -485,6 +538,9 @@ export const routes = [
         },
         "follow": {
           "type": "boolean"
+        },
+        "ticket": {
+          "type": "string"
         }
       },
       "required": []
@@ -793,6 +849,38 @@ export const routes = [
     "body": null
   },
   {
+    "operationId": "listNamespaceAudit",
+    "method": "GET",
+    "path": "/namespaces/{name}/audit",
+    "scope": "namespaces:read",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "name": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "name"
+      ]
+    },
+    "query": {
+      "type": "object",
+      "properties": {
+        "limit": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000,
+          "default": 100
+        }
+      },
+      "required": []
+    },
+    "body": null
+  },
+  {
     "operationId": "listNamespaces",
     "method": "GET",
     "path": "/namespaces",
@@ -916,12 +1004,15 @@ export const routes = [
           "username",
           "password"
         ],
+        "additionalProperties": false,
         "properties": {
           "username": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 256
           },
           "password": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           }
         }
       }
@@ -934,6 +1025,27 @@ export const routes = [
     "scope": "authenticated",
     "streaming": false,
     "params": null,
+    "query": null,
+    "body": null
+  },
+  {
+    "operationId": "restartDeployment",
+    "method": "POST",
+    "path": "/deployments/{id}/restart",
+    "scope": "deployments:write",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
     "query": null,
     "body": null
   },
@@ -1006,9 +1118,11 @@ export const routes = [
           "name",
           "data"
         ],
+        "additionalProperties": false,
         "properties": {
           "name": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           },
           "data": {
             "type": "string"
@@ -1046,19 +1160,56 @@ export const routes = [
       "required": true,
       "schema": {
         "type": "object",
+        "additionalProperties": false,
         "properties": {
           "username": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 256
           },
           "password": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           },
           "role": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 64
           }
         }
       }
     }
+  },
+  {
+    "operationId": "watchDeployments",
+    "method": "GET",
+    "path": "/deployments/events",
+    "scope": "deployments:read",
+    "streaming": true,
+    "params": null,
+    "query": {
+      "type": "object",
+      "properties": {
+        "namespace": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "id": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "follow": {
+          "type": "boolean"
+        },
+        "events": {
+          "type": "boolean"
+        }
+      },
+      "required": []
+    },
+    "body": null
   }
 ] as const satisfies readonly RouteDef[];
 
@@ -1155,6 +1306,62 @@ export const componentSchemas: Record<string, unknown> = {
       }
     }
   },
+  "AuditEntry": {
+    "type": "object",
+    "required": [
+      "id",
+      "timestamp",
+      "user_id",
+      "username",
+      "action",
+      "target_type",
+      "target_name",
+      "namespace"
+    ],
+    "properties": {
+      "id": {
+        "type": "string"
+      },
+      "timestamp": {
+        "type": "string",
+        "description": "RFC 3339"
+      },
+      "user_id": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "The acting user (null if unknown)."
+      },
+      "username": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "The acting user's name when the entry was written."
+      },
+      "action": {
+        "type": "string",
+        "description": "create, update, delete, revoke or rotate"
+      },
+      "target_type": {
+        "type": "string",
+        "description": "deployment, namespace, secret, config, volume, webhook, token or user"
+      },
+      "target_name": {
+        "type": "string"
+      },
+      "namespace": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "null for objects outside namespaces (tokens",
+        "users": null,
+        "webhooks).": null
+      }
+    }
+  },
   "Namespace": {
     "type": "object",
     "required": [
@@ -1185,21 +1392,28 @@ export const componentSchemas: Record<string, unknown> = {
       "name",
       "scopes"
     ],
+    "additionalProperties": false,
     "properties": {
       "name": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 1024,
+        "description": "2–63 characters (422 token.name.length)."
       },
       "scopes": {
         "type": "array",
+        "maxItems": 64,
         "items": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 64
         },
         "description": "`<resource>:read|write` or `admin`."
       },
       "namespaces": {
         "type": "array",
+        "maxItems": 256,
         "items": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 1024
         },
         "description": "Empty or absent = every namespace."
       },
@@ -1208,6 +1422,7 @@ export const componentSchemas: Record<string, unknown> = {
           "string",
           "null"
         ],
+        "maxLength": 64,
         "description": "RFC 3339; absent = never expires."
       }
     }
@@ -1399,15 +1614,19 @@ export const componentSchemas: Record<string, unknown> = {
       "published",
       "target"
     ],
+    "additionalProperties": false,
     "properties": {
       "published": {
-        "type": "integer"
+        "type": "integer",
+        "description": "1–65535 (422 deployment.ports.published.out_of_range)."
       },
       "target": {
-        "type": "integer"
+        "type": "integer",
+        "description": "1–65535 (422 deployment.ports.target.out_of_range)."
       },
       "host_ip": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 64
       },
       "protocol": {
         "type": "string",
@@ -1426,6 +1645,7 @@ export const componentSchemas: Record<string, unknown> = {
       "driver",
       "permission"
     ],
+    "additionalProperties": false,
     "properties": {
       "type": {
         "type": "string",
@@ -1437,13 +1657,19 @@ export const componentSchemas: Record<string, unknown> = {
         ]
       },
       "source": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 4096,
+        "description": "bind: an absolute host path; volume, config, secret: a name (at most 253 characters, no `/`)."
       },
       "key": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 253,
+        "description": "config volumes: the key of the config (no `/`)."
       },
       "destination": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 4096,
+        "description": "An absolute path in the container."
       },
       "driver": {
         "type": "string",
@@ -1464,7 +1690,8 @@ export const componentSchemas: Record<string, unknown> = {
   "EnvValue": {
     "oneOf": [
       {
-        "type": "string"
+        "type": "string",
+        "maxLength": 32768
       },
       {
         "type": "object",
@@ -1473,7 +1700,8 @@ export const componentSchemas: Record<string, unknown> = {
         ],
         "properties": {
           "secretRef": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 253
           }
         },
         "additionalProperties": false
@@ -1487,6 +1715,7 @@ export const componentSchemas: Record<string, unknown> = {
       "interval",
       "timeout"
     ],
+    "additionalProperties": false,
     "properties": {
       "type": {
         "type": "string",
@@ -1500,19 +1729,27 @@ export const componentSchemas: Record<string, unknown> = {
         "type": "integer"
       },
       "url": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 2048
       },
       "command": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 4096
       },
       "interval": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 64,
+        "description": "A duration, more than 0 and at most 1h."
       },
       "timeout": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 64,
+        "description": "A duration, more than 0 and at most 1h."
       },
       "threshold": {
-        "type": "integer"
+        "type": "integer",
+        "maximum": 100,
+        "description": "1–100 consecutive failures."
       },
       "on_failure": {
         "type": "string",
@@ -1526,75 +1763,93 @@ export const componentSchemas: Record<string, unknown> = {
         "type": "boolean"
       },
       "min_healthy_time": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 64,
+        "description": "A duration of at most 24h."
       },
       "start_period": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 64,
+        "description": "A duration of at most 24h."
       }
     }
   },
   "Resources": {
     "type": "object",
+    "additionalProperties": false,
     "properties": {
       "limits": {
-        "type": "object",
-        "properties": {
-          "cpu": {
-            "type": "string"
-          },
-          "memory": {
-            "type": "string"
-          }
-        }
+        "$ref": "#/components/schemas/ResourceQuantities"
       },
       "requests": {
-        "type": "object",
-        "properties": {
-          "cpu": {
-            "type": "string"
-          },
-          "memory": {
-            "type": "string"
-          }
-        }
+        "$ref": "#/components/schemas/ResourceQuantities"
+      }
+    }
+  },
+  "ResourceQuantities": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+      "cpu": {
+        "type": "string",
+        "maxLength": 64,
+        "description": "Cores (\"0.5\") or milli-CPUs (\"500m\"); at most 1024 cores."
+      },
+      "memory": {
+        "type": "string",
+        "maxLength": 64,
+        "description": "Bytes or a Ki/Mi/Gi/Ti/K/M/G/T quantity; at most 16Ti."
       }
     }
   },
   "DeploymentConfig": {
     "type": "object",
+    "additionalProperties": false,
     "properties": {
       "image_pull_policy": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 64
       },
       "server": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 4096
       },
       "username": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 4096
       },
       "password": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 4096
       },
       "use_host_auth": {
         "type": "boolean"
       },
       "image_pull_secret": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 4096
       },
       "user": {
         "type": "object",
+        "additionalProperties": false,
         "properties": {
           "id": {
             "type": [
               "integer",
               "string"
-            ]
+            ],
+            "maxLength": 256,
+            "minimum": 0,
+            "maximum": 4294967295
           },
           "group": {
             "type": [
               "integer",
               "string"
-            ]
+            ],
+            "maxLength": 256,
+            "minimum": 0,
+            "maximum": 4294967295
           },
           "privileged": {
             "type": "boolean"
@@ -1610,71 +1865,97 @@ export const componentSchemas: Record<string, unknown> = {
       "max",
       "target_cpu"
     ],
+    "additionalProperties": false,
     "properties": {
       "min": {
-        "type": "integer"
+        "type": "integer",
+        "maximum": 1000
       },
       "max": {
-        "type": "integer"
+        "type": "integer",
+        "maximum": 1000
       },
       "target_cpu": {
-        "type": "number"
+        "type": "number",
+        "description": "More than 0, less than 100."
       }
     }
   },
   "DeploymentInput": {
     "type": "object",
+    "description": "Unknown fields are refused (422) at every level. The documented limits (README \"Limits\") are\nchecked here and again by the domain rules; a violation of either is a 422 listing every one.\n",
     "required": [
       "name",
       "runtime",
       "namespace",
       "image"
     ],
+    "additionalProperties": false,
     "properties": {
       "name": {
-        "type": "string"
+        "type": "string",
+        "description": "1–63 characters (422 deployment.name.length)."
       },
       "namespace": {
-        "type": "string"
+        "type": "string",
+        "description": "2–63 characters (422 deployment.namespace.length)."
       },
       "runtime": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 64
       },
       "kind": {
         "$ref": "#/components/schemas/Kind"
       },
       "image": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 1024
       },
       "replicas": {
-        "type": "integer"
+        "type": "integer",
+        "maximum": 1000,
+        "description": "0–1000 (the per-deployment maximum)."
       },
       "command": {
         "type": "array",
+        "maxItems": 256,
         "items": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 8192
         }
       },
       "environment": {
         "type": "object",
+        "maxProperties": 512,
+        "propertyNames": {
+          "maxLength": 256
+        },
         "additionalProperties": {
           "$ref": "#/components/schemas/EnvValue"
-        }
+        },
+        "description": "At most 512 variables; names up to 256 characters, values up to 32 KiB."
       },
       "labels": {
         "type": "object",
+        "maxProperties": 64,
+        "propertyNames": {
+          "maxLength": 253
+        },
         "additionalProperties": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 1024
         }
       },
       "ports": {
         "type": "array",
+        "maxItems": 64,
         "items": {
           "$ref": "#/components/schemas/Port"
         }
       },
       "volumes": {
         "type": "array",
+        "maxItems": 64,
         "items": {
           "$ref": "#/components/schemas/Volume"
         }
@@ -1684,6 +1965,7 @@ export const componentSchemas: Record<string, unknown> = {
       },
       "health_checks": {
         "type": "array",
+        "maxItems": 16,
         "items": {
           "$ref": "#/components/schemas/HealthCheck"
         }
@@ -1696,6 +1978,7 @@ export const componentSchemas: Record<string, unknown> = {
         "required": [
           "mode"
         ],
+        "additionalProperties": false,
         "properties": {
           "mode": {
             "type": "string",
@@ -1855,6 +2138,98 @@ export const componentSchemas: Record<string, unknown> = {
             ]
           }
         }
+      },
+      "readiness": {
+        "description": "Read-only, present when a worker declares readiness checks: how long every readiness check\nmust stay green before the gate opens, and when a deployment still gated fails\n(created_at + the largest start_period + RING_ROLLOUT_DEADLINE). Clients such as `ring tui`\nshow the gate from this and the health-check history.\n",
+        "type": "object",
+        "required": [
+          "min_healthy_ms",
+          "checks"
+        ],
+        "properties": {
+          "min_healthy_ms": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "checks": {
+            "description": "Indices into health_checks of the checks that gate readiness.",
+            "type": "array",
+            "items": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "deadline_at": {
+            "type": "string",
+            "description": "RFC 3339"
+          }
+        }
+      }
+    }
+  },
+  "AppliedDeployment": {
+    "description": "A deployment as an apply left it, with what the apply did.",
+    "allOf": [
+      {
+        "$ref": "#/components/schemas/Deployment"
+      },
+      {
+        "type": "object",
+        "required": [
+          "outcome",
+          "changes"
+        ],
+        "properties": {
+          "outcome": {
+            "$ref": "#/components/schemas/ApplyOutcome"
+          },
+          "changes": {
+            "description": "Fields that differ from the newest active deployment of that name (empty for created).",
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/FieldChange"
+            }
+          },
+          "replaced_ids": {
+            "description": "Deployments this apply marked deleted (replaced) or superseded (an earlier rolling child).",
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "dry_run": {
+            "type": "boolean",
+            "description": "true when nothing was written (`dry_run=true`)."
+          }
+        }
+      }
+    ]
+  },
+  "ApplyOutcome": {
+    "type": "string",
+    "enum": [
+      "created",
+      "unchanged",
+      "scaled",
+      "rolling",
+      "replaced"
+    ]
+  },
+  "FieldChange": {
+    "type": "object",
+    "required": [
+      "path"
+    ],
+    "properties": {
+      "path": {
+        "type": "string",
+        "description": "Dotted path, e.g. `image`, `health_checks[0].url`."
+      },
+      "from": {
+        "description": "Value before (absent = not set)."
+      },
+      "to": {
+        "description": "Value after (absent = not set)."
       }
     }
   },
@@ -2290,15 +2665,19 @@ export const componentSchemas: Record<string, unknown> = {
     "required": [
       "url"
     ],
+    "additionalProperties": false,
     "properties": {
       "url": {
         "type": "string",
+        "maxLength": 2048,
         "description": "http(s); loopback, link-local and unspecified addresses are refused."
       },
       "events": {
         "type": "array",
+        "maxItems": 64,
         "items": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 128
         },
         "description": "`*`, `deployment.*` or exact kinds; empty or absent = every kind."
       },
@@ -2307,6 +2686,7 @@ export const componentSchemas: Record<string, unknown> = {
           "string",
           "null"
         ],
+        "maxLength": 1024,
         "description": "HMAC key; absent, null or empty = generated."
       }
     }

@@ -2,8 +2,9 @@
 import type { ConfigRow } from '../store/configs.js';
 import { validateConfig } from '../domain/validate-stored-objects.js';
 import { json, noContent, type Ctx, type Handler } from './context.js';
-import { Problem, conflict, notFound } from './problem.js';
+import { Problem, conflict, notFound, onConflict } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
+import { audit } from './audit.js';
 
 const view = (c: ConfigRow) => ({
   id: c.id, created_at: c.created_at, updated_at: c.updated_at, namespace: c.namespace, name: c.name, data: c.data, labels: c.labels,
@@ -17,10 +18,6 @@ function loadConfig(ctx: Ctx<'getConfig'> | Ctx<'updateConfig'> | Ctx<'deleteCon
 }
 
 const duplicate = (name: string, namespace: string) => conflict(`configuration '${name}' already exists in namespace '${namespace}'`);
-
-function isUniqueViolation(e: unknown): boolean {
-  return e instanceof Error && /UNIQUE constraint failed/.test(e.message);
-}
 
 export const listConfigs: Handler<'listConfigs'> = ({ query, services, caller }) =>
   json(200, services.store.configs.list({ namespace: query.namespace, name: query.name })
@@ -39,13 +36,11 @@ export const createConfig: Handler<'createConfig'> = ({ body, services, caller }
   assertNamespace(caller, body.namespace);
   const { store } = services;
   if (store.configs.byName(body.namespace, body.name)) throw duplicate(body.name, body.namespace);
-  let row: ConfigRow;
-  try {
-    row = store.configs.insert({ namespace: body.namespace, name: body.name, data: body.data, labels: body.labels ?? '' });
-  } catch (e) {
-    if (isUniqueViolation(e)) throw duplicate(body.name, body.namespace);
-    throw e;
-  }
+  const row = onConflict(() => store.tx(() => {
+    const created = store.configs.insert({ namespace: body.namespace, name: body.name, data: body.data, labels: body.labels ?? '' });
+    audit(store, caller, 'create', 'config', created.name, created.namespace);
+    return created;
+  }), () => duplicate(body.name, body.namespace));
   services.wake();
   return json(201, view(row));
 };
@@ -58,13 +53,11 @@ export const updateConfig: Handler<'updateConfig'> = (ctx) => {
   const { store } = services;
   const other = store.configs.byName(current.namespace, body.name);
   if (other && other.id !== current.id) throw duplicate(body.name, current.namespace);
-  let row: ConfigRow | undefined;
-  try {
-    row = store.configs.replace(current.id, { name: body.name, data: body.data, labels: body.labels ?? '' });
-  } catch (e) {
-    if (isUniqueViolation(e)) throw duplicate(body.name, current.namespace);
-    throw e;
-  }
+  const row = onConflict(() => store.tx(() => {
+    const replaced = store.configs.replace(current.id, { name: body.name, data: body.data, labels: body.labels ?? '' });
+    if (replaced) audit(store, ctx.caller, 'update', 'config', replaced.name, replaced.namespace);
+    return replaced;
+  }), () => duplicate(body.name, current.namespace));
   if (!row) throw notFound(`configuration '${current.id}' does not exist`);
   services.wake();
   return json(200, view(row));
@@ -72,6 +65,10 @@ export const updateConfig: Handler<'updateConfig'> = (ctx) => {
 
 export const deleteConfig: Handler<'deleteConfig'> = (ctx) => {
   const c = loadConfig(ctx);
-  ctx.services.store.configs.remove(c.id);
+  const { store } = ctx.services;
+  store.tx(() => {
+    store.configs.remove(c.id);
+    audit(store, ctx.caller, 'delete', 'config', c.name, c.namespace);
+  });
   return noContent();
 };

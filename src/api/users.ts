@@ -2,10 +2,11 @@
 import type { UserRow, Role } from '../store/users.js';
 import type { Violation } from '../domain/deployment.js';
 import { callerOf, json, noContent, type Handler } from './context.js';
-import { Problem, conflict, forbidden, notFound, badRequest } from './problem.js';
+import { Problem, conflict, forbidden, notFound, badRequest, onConflict } from './problem.js';
 import { hashPassword } from './passwords.js';
 import { hasScope } from './tokens.js';
 import { assertUnconfined } from './authenticate.js';
+import { audit } from './audit.js';
 
 const ROLES: Role[] = ['admin', 'operator', 'viewer'];
 
@@ -37,8 +38,15 @@ export const createUser: Handler<'createUser'> = async ({ body, services: { stor
   assertUnconfined(caller, 'create users');
   const violations = validateUser(body);
   if (violations.length) throw Problem.validation(violations);
-  if (store.users.byUsername(body.username)) throw conflict(`user '${body.username}' already exists`);
-  const row = store.users.insert({ username: body.username, passwordHash: await hashPassword(body.password), role: 'viewer' });
+  const taken = () => conflict(`user '${body.username}' already exists`);
+  if (store.users.byUsername(body.username)) throw taken();
+  const passwordHash = await hashPassword(body.password);
+  // Another request may have taken the name while the hash was computed.
+  const row = onConflict(() => store.tx(() => {
+    const created = store.users.insert({ username: body.username, passwordHash, role: 'viewer' });
+    audit(store, caller, 'create', 'user', created.username, null);
+    return created;
+  }), taken);
   return json(201, userView(row));
 };
 
@@ -62,13 +70,15 @@ export const updateUser: Handler<'updateUser'> = async (ctx) => {
   }
   const violations = validateUser({ username, password });
   if (violations.length) throw Problem.validation(violations);
-  if (username && username !== target.username && store.users.byUsername(username)) throw conflict(`user '${username}' already exists`);
+  const taken = () => conflict(`user '${username}' already exists`);
+  if (username && username !== target.username && store.users.byUsername(username)) throw taken();
   if (target.role === 'admin' && role && role !== 'admin' && store.users.countAdmins() <= 1) throw conflict('Cannot demote the last admin');
   const passwordHash = password ? await hashPassword(password) : undefined;
-  store.tx(() => {
+  onConflict(() => store.tx(() => {
     store.users.update(target.id, { username, passwordHash, role: role as Role | undefined });
     if (role && role !== target.role) store.tokens.revokeAllOfUser(target.id);
-  });
+    if (username !== undefined || password !== undefined || role !== undefined) audit(store, caller, 'update', 'user', username ?? target.username, null);
+  }), taken);
   return json(200, userView(store.users.get(target.id)!));
 };
 
@@ -81,6 +91,9 @@ export const deleteUser: Handler<'deleteUser'> = (ctx) => {
   if (target.id === caller.user.id) throw forbidden('you cannot delete your own account');
   if (caller.user.role !== 'admin') throw forbidden('deleting a user needs role admin');
   if (target.role === 'admin' && store.users.countAdmins() <= 1) throw conflict('Cannot delete the last admin');
-  store.users.remove(target.id); // tokens go with it (ON DELETE CASCADE)
+  store.tx(() => {
+    store.users.remove(target.id); // tokens go with it (ON DELETE CASCADE)
+    audit(store, caller, 'delete', 'user', target.username, null);
+  });
   return noContent();
 };

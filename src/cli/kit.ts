@@ -1,6 +1,6 @@
 // Small helpers shared by the command modules.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { GlobalOptions } from './context.js';
+import type { GlobalOptions } from '../client/session.js';
 
 /** --context / --config as given anywhere on the command line (the nearest command wins). */
 export function globalsOf(cmd: Command): GlobalOptions {
@@ -28,7 +28,8 @@ export function positiveInt(name: string) {
   };
 }
 
-export const outputOption = () => new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table');
+export const outputOption = () => new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table');
+export const quietOption = () => new Option('-q, --quiet', 'print only ids, one a line');
 
 export function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);

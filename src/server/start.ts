@@ -9,7 +9,7 @@ import { createApiServer } from '../api/server.js';
 import { handlers } from '../api/routes.js';
 import type { Services } from '../api/context.js';
 import type { Instance, Runtime } from '../runtime/runtime.js';
-import { createRuntimes } from '../runtime/index.js';
+import { createRuntimeSet, stopRuntimes } from '../runtime/index.js';
 import { Reconciler } from '../reconciler/loop.js';
 import { InstanceCache } from './instance-cache.js';
 import { SecretBox } from '../domain/secret-box.js';
@@ -45,11 +45,18 @@ export async function startServer(
   const secretBox = new SecretBox(key.key);
   const { seedAdmin } = await import('./seed.js');
   await seedAdmin(store, log);
+  // A row this version cannot handle (hand-edited, or written before today's limits) must not take the server down.
+  const unloadable = store.deployments.quarantineUnloadable();
+  if (unloadable > 0) log.warn({ deployments: unloadable }, 'stored deployments that cannot be loaded were marked error (see their events)');
 
-  const runtimes: Map<string, Runtime> = await createRuntimes(config, log);
+  const runtimeSet = await createRuntimeSet(config, log, env);
+  const runtimes: Map<string, Runtime> = runtimeSet.available;
   const resolvers = storeResolvers(store, secretBox);
   const swarm = await createSwarmBackend({ config, store, log, ...resolvers, hooks: reconcilerWebhookHooks(store, log) });
-  if (runtimes.size === 0 && !swarm) throw new StartupError('no container runtime is reachable (is the Docker daemon running? try `ring doctor`)');
+  if (runtimes.size === 0 && !swarm) {
+    const why = [...runtimeSet.unavailable].map(([name, reason]) => `${name}: ${reason}`).join('; ');
+    throw new StartupError(`no runtime is available (${why}); try \`ring doctor\``);
+  }
 
   const cache = new InstanceCache(runtimes, 300);
   const reconciler = new Reconciler({
@@ -58,6 +65,7 @@ export async function startServer(
     intervalMs: config.schedulerIntervalMs,
     applyTimeoutMs: config.applyTimeoutMs,
     rolloutDeadlineMs: config.rolloutDeadlineMs,
+    unavailableRuntimes: runtimeSet.unavailable,
     logger: log,
     ...storeResolvers(store, secretBox),
     onObserved: (instances: Instance[]) => cache.prime(instances),
@@ -102,6 +110,7 @@ export async function startServer(
       await swarm?.controller.stop();
       await webhooks.stop();
       await runtimeStats.stop();
+      stopRuntimes(runtimes);
       db.close();
       log.info('ring server stopped');
     },

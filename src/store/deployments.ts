@@ -3,6 +3,12 @@ import type { Db } from './db.js';
 import { nextSeq, nowIso } from './db.js';
 import type { Deployment, DeploymentSpec } from '../domain/deployment.js';
 import type { Status } from '../domain/status.js';
+import { decodeStoredSpec } from '../domain/stored-spec.js';
+import { LIMITS } from '../domain/limits.js';
+import { eventsRepo } from './events.js';
+
+/** The event reason when a stored deployment cannot be loaded and is set aside. */
+export const UNLOADABLE_REASON = 'invalid_stored_spec';
 
 interface RawDeployment {
   id: string; created_at: string; updated_at: string; status: Status; namespace: string; name: string;
@@ -10,20 +16,52 @@ interface RawDeployment {
   parent_id: string | null; image_digest: string | null; seq: number;
 }
 
+/** Never throws: a row the server cannot handle decodes to an inert spec carrying `unloadable`. */
 function decode(r: RawDeployment): Deployment {
-  const spec = JSON.parse(r.spec) as DeploymentSpec;
+  const { spec, problem } = decodeStoredSpec(r.spec, r);
+  const replicas = problem === null && Number.isSafeInteger(r.replicas) && r.replicas >= 0 && r.replicas <= LIMITS.deployment.replicas ? r.replicas : 0;
   return {
     ...spec, id: r.id, created_at: r.created_at, updated_at: r.updated_at, status: r.status,
     restart_count: r.restart_count, parent_id: r.parent_id, image_digest: r.image_digest,
-    replicas: r.replicas,
+    replicas,
+    ...(problem !== null ? { unloadable: problem }
+      : replicas !== r.replicas ? { unloadable: `the stored replica count ${String(r.replicas)} is outside 0–${LIMITS.deployment.replicas}` } : {}),
   };
 }
 
-export interface DeploymentFilter { namespace?: string[]; status?: string[]; kind?: string[] }
+export interface DeploymentFilter {
+  namespace?: string[]; status?: string[]; kind?: string[];
+  /** Only rolling children (rows with a parent). */
+  children?: boolean;
+}
 
 export function deploymentsRepo(db: Db) {
   const getStmt = db.prepare('SELECT * FROM deployment WHERE id = ?');
+  const events = eventsRepo(db);
   return {
+    /**
+     * The deployments the reconciler may act on. Any it cannot (see stored-spec.ts) is marked
+     * `error` once, with an event saying why, and left out: the server stays up and the API shows it.
+     */
+    reconcilable(list: Deployment[]): Deployment[] {
+      const bad = list.filter((d) => d.unloadable !== undefined);
+      for (const d of bad) {
+        if (d.status === 'error' || d.status === 'deleted') continue;
+        db.transaction(() => {
+          db.prepare('UPDATE deployment SET status = ?, updated_at = ? WHERE id = ?').run('error', nowIso(), d.id);
+          events.insert(d.id, { level: 'error', component: 'store', reason: UNLOADABLE_REASON,
+            message: `Status changed from ${d.status} to error: the stored deployment cannot be loaded (${d.unloadable}); delete it and apply it again` });
+        })();
+        d.status = 'error';
+      }
+      return bad.length ? list.filter((d) => d.unloadable === undefined || d.status === 'deleted') : list;
+    },
+    /** Marks every stored deployment the server cannot load (run at start, before the reconciler's first pass). */
+    quarantineUnloadable(): number {
+      const before = this.list().filter((d) => d.unloadable !== undefined && d.status !== 'error' && d.status !== 'deleted').length;
+      this.reconcilable(this.list());
+      return before;
+    },
     get(id: string): Deployment | undefined {
       const r = getStmt.get(id) as RawDeployment | undefined;
       return r && decode(r);
@@ -38,6 +76,7 @@ export function deploymentsRepo(db: Db) {
           args.push(...values);
         }
       }
+      if (f.children) where.push('parent_id IS NOT NULL');
       const sql = `SELECT * FROM deployment ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq`;
       return (db.prepare(sql).all(...args) as RawDeployment[]).map(decode);
     },

@@ -12,8 +12,12 @@ import { volumesRepo } from './volumes.js';
 import { webhooksRepo } from './webhooks.js';
 import { outboxRepo } from './outbox.js';
 import { inventoryRepo } from './inventory.js';
+import { auditRepo } from './audit.js';
+import { guardConflicts } from './conflict.js';
 
 export function createStore(db: Db) {
+  // Before any repository prepares a statement: each one then throws ConflictError, not SQLite's text.
+  guardConflicts(db);
   return {
     db,
     users: usersRepo(db),
@@ -28,6 +32,7 @@ export function createStore(db: Db) {
     webhooks: webhooksRepo(db),
     outbox: outboxRepo(db),
     inventory: inventoryRepo(db),
+    audit: auditRepo(db),
     /** Runs fn atomically: a state change and the events it causes land together or not at all. */
     tx<T>(fn: () => T): T {
       return db.transaction(fn)();
@@ -36,3 +41,4 @@ export function createStore(db: Db) {
 }
 export type Store = ReturnType<typeof createStore>;
 export { openDatabase, migrate } from './db.js';
+export { ConflictError, conflictOf } from './conflict.js';

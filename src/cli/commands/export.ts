@@ -7,9 +7,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { DeploymentSpec } from '../../domain/deployment.js';
 import { parseManifest } from '../../domain/manifest.js';
 import { exportKubernetes, toYamlStream, type ExportInput } from '../../export/kubernetes/index.js';
-import { CliError, EXIT, httpError } from '../errors.js';
+import { CliError, EXIT, httpError } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
-import { failureOf, openSession, send } from '../context.js';
+import { openSession } from '../../client/session.js';
 import { err, out } from '../output.js';
 
 interface ExportOptions { file?: string; fromServer?: boolean; namespace?: string; rolloutDeadline?: number; volumeSize?: string }
@@ -40,10 +40,10 @@ type ServerDeployment = DeploymentSpec & { id: string; status: string; created_a
 async function fromServer(cmd: Command, namespace: string | undefined): Promise<ExportInput> {
   const s = openSession(globalsOf(cmd));
   const query = namespace ? { namespace: [namespace] } : {};
-  const deps = await send(s, s.client.GET('/deployments', { params: { query } }));
-  if (!deps.response.ok || !deps.data) throw httpError('Failed to list deployments', failureOf(deps));
-  const configs = await send(s, s.client.GET('/configs', { params: { query: namespace ? { namespace } : {} } }));
-  if (!configs.response.ok || !configs.data) throw httpError('Failed to list configs', failureOf(configs));
+  const deps = await s.client.GET('/deployments', { params: { query } });
+  if (!deps.response.ok || !deps.data) throw httpError('Failed to list deployments', deps);
+  const configs = await s.client.GET('/configs', { params: { query: namespace ? { namespace } : {} } });
+  if (!configs.response.ok || !configs.data) throw httpError('Failed to list configs', configs);
   // During a rolling update parent and child share a name: the newest non-deleted row is what was applied.
   const latest = new Map<string, ServerDeployment>();
   for (const d of deps.data as unknown as ServerDeployment[]) {

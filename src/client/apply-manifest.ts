@@ -1,27 +1,69 @@
 // Sends a parsed manifest to the server: namespaces → configs → deployments, one request each
-// (RING.md §4, §11.4). Shared by `ring apply` and `ring gitops`; it reports line by line through
-// `io` and returns what happened, so each caller decides on summaries and exit codes.
-import type { components } from '../client/index.js';
-import type { ConfigDef, ParsedManifest } from '../domain/manifest.js';
-import { EXIT, exitCodeForStatus, formatHttpFailure } from './errors.js';
-import { failureOf, send, type Session } from './context.js';
-import { err, out } from './output.js';
+// (RING.md §4, §11.4). Shared by `ring apply`, `ring gitops` and CI scripts; it reports line by line
+// through `io` and returns what happened, so each caller decides on summaries and exit codes.
+import type { components, RingClient } from './index.js';
+import { EXIT, exitCodeForStatus, failureOf, formatHttpFailure } from './errors.js';
 
 type DeploymentInput = components['schemas']['DeploymentInput'];
+export type AppliedOutcome = components['schemas']['ApplyOutcome'];
+export type FieldChange = components['schemas']['FieldChange'];
 
-/** What applying needs of a session: the typed client and the URL its connection errors name. */
-export type ApplyTarget = Pick<Session, 'client' | 'baseUrl'>;
+/** The line `ring apply` prints for one applied deployment. */
+export function outcomeLine(name: string, outcome: AppliedOutcome, opts: { dryRun?: boolean; from?: unknown; to?: unknown } = {}): string {
+  if (opts.dryRun) {
+    const what = { created: 'created', unchanged: 'unchanged', scaled: 'scaled in place', rolling: 'rolled (rolling update)', replaced: 'replaced' }[outcome];
+    return `Deployment '${name}' would be ${what} (dry run)`;
+  }
+  switch (outcome) {
+    case 'created': return `Deployment '${name}' created`;
+    case 'unchanged': return `Deployment '${name}' unchanged`;
+    case 'scaled': return `Deployment '${name}' scaled from ${String(opts.from)} to ${String(opts.to)} replicas`;
+    case 'rolling': return `Deployment '${name}' created (rolling update)`;
+    case 'replaced': return `Deployment '${name}' created (replaced the previous one)`;
+  }
+}
+
+/** What applying needs: the typed client and the URL its errors name. */
+export interface ApplyTarget {
+  client: RingClient;
+  baseUrl: string;
+}
 
 export interface ApplyIo {
   out(line?: string): void;
   err(line?: string): void;
 }
 
-export const stdio: ApplyIo = { out, err };
+/** Reports on the process's stdout / stderr. */
+export const stdio: ApplyIo = {
+  out: (line = '') => process.stdout.write(`${line}\n`),
+  err: (line = '') => process.stderr.write(`${line}\n`),
+};
+
+/** The parts of a manifest an apply sends (what parseManifest returns; a CI script may build it by hand). */
+export interface ConfigDef {
+  name: string;
+  namespace: string;
+  /** One JSON object as a string. */
+  data: string;
+  /** JSON object text, as the configs API takes it. */
+  labels?: string;
+}
+
+export interface ManifestParts {
+  namespaces: readonly { name: string }[];
+  configs: readonly ConfigDef[];
+  deployments: readonly { key: string; spec: { name: string; namespace: string }; error?: string }[];
+}
 
 export interface ApplyManifestOptions {
-  /** Replace running deployments immediately (no rolling update). */
+  /** Replace running deployments immediately (no rolling update), even unchanged ones: an explicit redeploy. */
   force?: boolean;
+  /**
+   * Server-side dry run: each deployment is validated and planned by the server (`?dry_run=true`), which
+   * writes nothing; namespaces and configs are not sent.
+   */
+  dryRunServer?: boolean;
   /** Print each deployment body before it is sent. */
   verbose?: boolean;
 }
@@ -30,8 +72,14 @@ export interface DeploymentOutcome {
   key: string;
   name: string;
   namespace: string;
-  /** The id of the created deployment; undefined when it failed or in a dry run. */
+  /** The id of the deployment the apply left serving (new or kept); undefined when it failed or in a client dry run. */
   id?: string;
+  /** What the server did (or, in a server dry run, would do). */
+  outcome?: AppliedOutcome;
+  /** Fields that differ from the deployment already serving that name. */
+  changes?: FieldChange[];
+  /** Ids the apply replaced or superseded. */
+  replacedIds?: string[];
   /** Exit code this failure maps to; undefined on success. */
   failure?: number;
 }
@@ -44,7 +92,6 @@ export interface ApplyResult {
   deployments: DeploymentOutcome[];
 }
 
-type ManifestParts = Pick<ParsedManifest, 'namespaces' | 'configs' | 'deployments'>;
 
 /**
  * POST, and on 409 look the config up and PUT it: a re-applied manifest updates its configs
@@ -52,7 +99,7 @@ type ManifestParts = Pick<ParsedManifest, 'namespaces' | 'configs' | 'deployment
  */
 async function applyConfig(s: ApplyTarget, c: ConfigDef, io: ApplyIo): Promise<number | undefined> {
   const body = { namespace: c.namespace, name: c.name, data: c.data, ...(c.labels !== undefined ? { labels: c.labels } : {}) };
-  const created = await send(s, s.client.POST('/configs', { body }));
+  const created = await s.client.POST('/configs', { body });
   if (created.response.ok) {
     io.out(`Config '${c.name}' created in namespace '${c.namespace}'`);
     return undefined;
@@ -63,7 +110,7 @@ async function applyConfig(s: ApplyTarget, c: ConfigDef, io: ApplyIo): Promise<n
     return exitCodeForStatus(f.status);
   }
   io.out(`Config '${c.name}' already exists`);
-  const found = await send(s, s.client.GET('/configs', { params: { query: { namespace: c.namespace, name: c.name } } }));
+  const found = await s.client.GET('/configs', { params: { query: { namespace: c.namespace, name: c.name } } });
   const existing = found.data?.find((x) => x.namespace === c.namespace && x.name === c.name);
   if (!found.response.ok) {
     const f = failureOf(found);
@@ -75,10 +122,10 @@ async function applyConfig(s: ApplyTarget, c: ConfigDef, io: ApplyIo): Promise<n
     io.err(`Failed to update config '${c.name}': it disappeared from namespace '${c.namespace}' while being applied`);
     return EXIT.NOT_FOUND;
   }
-  const updated = await send(s, s.client.PUT('/configs/{id}', {
+  const updated = await s.client.PUT('/configs/{id}', {
     params: { path: { id: existing.id } },
     body: { name: c.name, data: c.data, ...(c.labels !== undefined ? { labels: c.labels } : {}) },
-  }));
+  });
   if (!updated.response.ok) {
     const f = failureOf(updated);
     io.err(formatHttpFailure(`Failed to update config '${c.name}'`, f));
@@ -90,7 +137,7 @@ async function applyConfig(s: ApplyTarget, c: ConfigDef, io: ApplyIo): Promise<n
 
 /**
  * Applies a manifest; `target` undefined = dry run (nothing is sent). A connection failure throws
- * (CliError from `send`); every HTTP failure is reported and counted, and the rest still goes out.
+ * (the client's CliError); every HTTP failure is reported and counted, and the rest still goes out.
  */
 export async function applyManifest(
   target: ApplyTarget | undefined,
@@ -104,12 +151,13 @@ export async function applyManifest(
     result.firstFailure ??= code;
   };
 
+  const sendsOnlyDeployments = opts.dryRunServer === true;
   for (const ns of manifest.namespaces) {
-    if (!target) {
+    if (!target || sendsOnlyDeployments) {
       io.out(`Namespace '${ns.name}' would be created (dry run)`);
       continue;
     }
-    const r = await send(target, target.client.POST('/namespaces', { body: { name: ns.name } }));
+    const r = await target.client.POST('/namespaces', { body: { name: ns.name } });
     if (r.response.ok) io.out(`Namespace '${ns.name}' created`);
     else if (r.response.status === 409) io.out(`Namespace '${ns.name}' already exists, skipping`);
     else {
@@ -120,7 +168,7 @@ export async function applyManifest(
   }
 
   for (const c of manifest.configs) {
-    if (!target) {
+    if (!target || sendsOnlyDeployments) {
       io.out(`Config '${c.name}' would be created or updated in namespace '${c.namespace}' (dry run)`);
       continue;
     }
@@ -145,13 +193,18 @@ export async function applyManifest(
       result.successful++;
       continue;
     }
-    const r = await send(target, target.client.POST('/deployments', {
-      params: { query: opts.force ? { force: true } : {} },
-      body,
-    }));
+    const query: { force?: boolean; dry_run?: boolean } = {};
+    if (opts.force) query.force = true;
+    if (opts.dryRunServer) query.dry_run = true;
+    const r = await target.client.POST('/deployments', { params: { query }, body });
     if (r.response.ok && r.data) {
-      io.out(`Deployment '${r.data.name}' created${opts.verbose ? ` (id: ${r.data.id}, namespace: ${r.data.namespace})` : ''}`);
-      outcome.id = r.data.id;
+      const a = r.data;
+      const scaled = a.changes.find((c) => c.path === 'replicas');
+      io.out(`${outcomeLine(a.name, a.outcome, { dryRun: opts.dryRunServer, from: scaled?.from, to: scaled?.to })}${opts.verbose && a.id ? ` (id: ${a.id}, namespace: ${a.namespace})` : ''}`);
+      if (a.id) outcome.id = a.id;
+      outcome.outcome = a.outcome;
+      outcome.changes = a.changes;
+      if (a.replaced_ids?.length) outcome.replacedIds = a.replaced_ids;
       result.successful++;
     } else {
       const f = failureOf(r);
