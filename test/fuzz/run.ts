@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { loadSpec, type Spec } from './spec.js';
-import { materialize, planArbitrary, type Mutation, type WireRequest } from './arbitraries.js';
+import { HUGE_NUMBERS, NEVER_ACCEPTED, materialize, planArbitrary, type Mutation, type WireRequest } from './arbitraries.js';
 
 export interface FuzzTarget {
   url: string;
@@ -79,6 +79,13 @@ export function changes(before: Snapshot, after: Snapshot): string | null {
 function describe(r: WireRequest): string {
   const body = r.body === undefined ? '' : ` body(${r.body.length}B)=${String(r.body).slice(0, 160)}`;
   return `${r.method} ${r.url.slice(0, 200)} [${r.operationId}, ${r.mutation}, ${r.headers['content-type'] ?? 'no content-type'}]${body}`;
+}
+
+/** Whether a body carries something no write may accept (see NEVER_ACCEPTED). */
+function acceptedHostile(r: WireRequest): boolean {
+  if (NEVER_ACCEPTED.includes(r.mutation)) return true;
+  const text = String(r.body);
+  return r.mutation === 'big_number' && HUGE_NUMBERS.some((n) => text.includes(`:${n}`) || text === n);
 }
 
 /** One request over node:http (fetch refuses a GET with a body, and drops a response that arrives while it still uploads). */
@@ -160,6 +167,9 @@ export async function fuzz(target: FuzzTarget, opts: FuzzOptions, spec: Spec = l
             return;
           }
           stats.byStatus[a.status] = (stats.byStatus[a.status] ?? 0) + 1;
+          if (a.status < 300 && r.method !== 'GET' && r.body !== undefined && acceptedHostile(r)) {
+            stats.failures.push({ request: describe(r), status: a.status, why: `hostile body accepted (${r.mutation})`, body: a.text.slice(0, 300) });
+          }
           if (a.status >= 500) {
             stats.serverErrors++;
             stats.failures.push({ request: describe(r), status: a.status, why: '5xx', body: a.text.slice(0, 300) });
