@@ -180,7 +180,8 @@ export function normalizeQuery(query: Record<string, unknown>): Record<string, u
  * fields, so that one 422 lists every violation (the handler would otherwise never see the body).
  */
 const DOMAIN_RULES: Record<string, (body: unknown) => Violation[]> = {
-  createDeployment: (body) => validateDeployment(applyDeploymentDefaults(body as DeploymentInput)),
+  // Defaults filled in, unknown top-level keys kept (applyDeploymentDefaults drops them) so the domain names them too.
+  createDeployment: (body) => validateDeployment({ ...(body as object), ...applyDeploymentDefaults(body as DeploymentInput) }),
 };
 
 /** The problem for a body the schema refused: 422 for limits and unknown fields (with the domain's own findings), else 400. */

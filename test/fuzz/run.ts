@@ -92,7 +92,10 @@ function acceptedHostile(r: WireRequest): boolean {
 function send(base: string, r: WireRequest): Promise<{ status: number; type: string; text: string } | { error: string }> {
   return new Promise((resolve) => {
     const u = new URL(base + r.url);
-    const req = httpRequest({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: r.method, headers: r.headers, agent }, (res) => {
+    // Node sends a DELETE body without Content-Length (the server would read none and take the bytes
+    // for the next request on the socket), so the length is always explicit.
+    const headers = r.body === undefined ? r.headers : { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) };
+    const req = httpRequest({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: r.method, headers, agent }, (res) => {
       const type = String(res.headers['content-type'] ?? '');
       // Streams (follow=true logs) never end: the status and content type are all we need.
       if (type.startsWith('text/event-stream')) {
