@@ -67,6 +67,9 @@ export const routes = [
       "properties": {
         "force": {
           "type": "boolean"
+        },
+        "dry_run": {
+          "type": "boolean"
         }
       },
       "required": []
@@ -135,6 +138,30 @@ export const routes = [
             "type": "string",
             "writeOnly": true,
             "description": "At most 1 MiB of UTF-8 (422 secret.value.length)."
+          }
+        }
+      }
+    }
+  },
+  {
+    "operationId": "createStreamTicket",
+    "method": "POST",
+    "path": "/auth/stream-ticket",
+    "scope": "admin",
+    "streaming": false,
+    "params": null,
+    "query": null,
+    "body": {
+      "required": true,
+      "schema": {
+        "type": "object",
+        "required": [
+          "scope"
+        ],
+        "properties": {
+          "scope": {
+            "type": "string",
+            "description": "`deployment:logs:<deployment id>`"
           }
         }
       }
@@ -511,6 +538,9 @@ export const routes = [
         },
         "follow": {
           "type": "boolean"
+        },
+        "ticket": {
+          "type": "string"
         }
       },
       "required": []
@@ -819,6 +849,38 @@ export const routes = [
     "body": null
   },
   {
+    "operationId": "listNamespaceAudit",
+    "method": "GET",
+    "path": "/namespaces/{name}/audit",
+    "scope": "namespaces:read",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "name": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "name"
+      ]
+    },
+    "query": {
+      "type": "object",
+      "properties": {
+        "limit": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000,
+          "default": 100
+        }
+      },
+      "required": []
+    },
+    "body": null
+  },
+  {
     "operationId": "listNamespaces",
     "method": "GET",
     "path": "/namespaces",
@@ -967,6 +1029,27 @@ export const routes = [
     "body": null
   },
   {
+    "operationId": "restartDeployment",
+    "method": "POST",
+    "path": "/deployments/{id}/restart",
+    "scope": "deployments:write",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
+    "query": null,
+    "body": null
+  },
+  {
     "operationId": "revokeToken",
     "method": "DELETE",
     "path": "/tokens/{id}",
@@ -1094,6 +1177,39 @@ export const routes = [
         }
       }
     }
+  },
+  {
+    "operationId": "watchDeployments",
+    "method": "GET",
+    "path": "/deployments/events",
+    "scope": "deployments:read",
+    "streaming": true,
+    "params": null,
+    "query": {
+      "type": "object",
+      "properties": {
+        "namespace": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "id": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "follow": {
+          "type": "boolean"
+        },
+        "events": {
+          "type": "boolean"
+        }
+      },
+      "required": []
+    },
+    "body": null
   }
 ] as const satisfies readonly RouteDef[];
 
@@ -1187,6 +1303,62 @@ export const componentSchemas: Record<string, unknown> = {
           "string",
           "null"
         ]
+      }
+    }
+  },
+  "AuditEntry": {
+    "type": "object",
+    "required": [
+      "id",
+      "timestamp",
+      "user_id",
+      "username",
+      "action",
+      "target_type",
+      "target_name",
+      "namespace"
+    ],
+    "properties": {
+      "id": {
+        "type": "string"
+      },
+      "timestamp": {
+        "type": "string",
+        "description": "RFC 3339"
+      },
+      "user_id": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "The acting user (null if unknown)."
+      },
+      "username": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "The acting user's name when the entry was written."
+      },
+      "action": {
+        "type": "string",
+        "description": "create, update, delete, revoke or rotate"
+      },
+      "target_type": {
+        "type": "string",
+        "description": "deployment, namespace, secret, config, volume, webhook, token or user"
+      },
+      "target_name": {
+        "type": "string"
+      },
+      "namespace": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "null for objects outside namespaces (tokens",
+        "users": null,
+        "webhooks).": null
       }
     }
   },
@@ -1966,6 +2138,98 @@ export const componentSchemas: Record<string, unknown> = {
             ]
           }
         }
+      },
+      "readiness": {
+        "description": "Read-only, present when a worker declares readiness checks: how long every readiness check\nmust stay green before the gate opens, and when a deployment still gated fails\n(created_at + the largest start_period + RING_ROLLOUT_DEADLINE). Clients such as `ring tui`\nshow the gate from this and the health-check history.\n",
+        "type": "object",
+        "required": [
+          "min_healthy_ms",
+          "checks"
+        ],
+        "properties": {
+          "min_healthy_ms": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "checks": {
+            "description": "Indices into health_checks of the checks that gate readiness.",
+            "type": "array",
+            "items": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "deadline_at": {
+            "type": "string",
+            "description": "RFC 3339"
+          }
+        }
+      }
+    }
+  },
+  "AppliedDeployment": {
+    "description": "A deployment as an apply left it, with what the apply did.",
+    "allOf": [
+      {
+        "$ref": "#/components/schemas/Deployment"
+      },
+      {
+        "type": "object",
+        "required": [
+          "outcome",
+          "changes"
+        ],
+        "properties": {
+          "outcome": {
+            "$ref": "#/components/schemas/ApplyOutcome"
+          },
+          "changes": {
+            "description": "Fields that differ from the newest active deployment of that name (empty for created).",
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/FieldChange"
+            }
+          },
+          "replaced_ids": {
+            "description": "Deployments this apply marked deleted (replaced) or superseded (an earlier rolling child).",
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "dry_run": {
+            "type": "boolean",
+            "description": "true when nothing was written (`dry_run=true`)."
+          }
+        }
+      }
+    ]
+  },
+  "ApplyOutcome": {
+    "type": "string",
+    "enum": [
+      "created",
+      "unchanged",
+      "scaled",
+      "rolling",
+      "replaced"
+    ]
+  },
+  "FieldChange": {
+    "type": "object",
+    "required": [
+      "path"
+    ],
+    "properties": {
+      "path": {
+        "type": "string",
+        "description": "Dotted path, e.g. `image`, `health_checks[0].url`."
+      },
+      "from": {
+        "description": "Value before (absent = not set)."
+      },
+      "to": {
+        "description": "Value after (absent = not set)."
       }
     }
   },

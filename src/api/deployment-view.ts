@@ -1,8 +1,27 @@
 // The wire shape of a deployment (RING.md §3.4): optional members are omitted when empty.
 import type { Deployment } from '../domain/deployment.js';
 import type { Instance } from '../runtime/runtime.js';
+import { gateWindowMs, readinessDeadline, readinessIndices } from '../reconciler/readiness.js';
 
-export function deploymentView(d: Deployment, instances: Instance[]) {
+export interface ViewOptions {
+  /** RING_ROLLOUT_DEADLINE; without it `readiness.deadline_at` is left out. */
+  rolloutDeadlineMs?: number;
+}
+
+/** The readiness gate's parameters, for clients that show it (RING §5.7); undefined without readiness checks. */
+function readinessView(d: Deployment, opts: ViewOptions) {
+  const checks = readinessIndices(d);
+  if (checks.length === 0) return undefined;
+  const deadline = opts.rolloutDeadlineMs === undefined ? Number.NaN : readinessDeadline(d, opts.rolloutDeadlineMs);
+  return {
+    min_healthy_ms: gateWindowMs(d),
+    checks,
+    ...(Number.isFinite(deadline) && deadline > 0 ? { deadline_at: new Date(deadline).toISOString() } : {}),
+  };
+}
+
+export function deploymentView(d: Deployment, instances: Instance[], opts: ViewOptions = {}) {
+  const readiness = readinessView(d, opts);
   return {
     id: d.id,
     created_at: d.created_at,
@@ -30,6 +49,7 @@ export function deploymentView(d: Deployment, instances: Instance[]) {
     ...(d.image_digest ? { image_digest: d.image_digest } : {}),
     ...(d.parent_id ? { parent_id: d.parent_id } : {}),
     ...(d.network ? { network: d.network } : {}),
+    ...(readiness ? { readiness } : {}),
   };
 }
 
