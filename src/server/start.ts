@@ -20,6 +20,7 @@ import { WebhookDispatcher, type DispatcherOptions } from '../webhooks/dispatche
 import { reconcilerWebhookHooks } from '../webhooks/reconciler-hooks.js';
 import { RuntimeStatsCache } from '../metrics/runtime-stats.js';
 import { createSwarmBackend } from './swarm.js';
+import { Autoscaler } from '../autoscaler/autoscaler.js';
 
 export const VERSION = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')).version as string;
 
@@ -94,6 +95,8 @@ export async function startServer(
   runtimeStats.start();
   reconciler.start();
   swarm?.controller.start();
+  const autoscaler = new Autoscaler({ store, stats: runtimeStats, wake: services.wake, intervalMs: config.schedulerIntervalMs, logger: log });
+  autoscaler.start();
   const url = `${config.current.scheme}://${config.current.host}:${api.info.port}`;
   log.info({ url, runtimes: [...runtimes.keys()].sort(), db: config.databasePath, interval_s: config.schedulerIntervalMs / 1000 }, 'ring server started');
 
@@ -102,6 +105,7 @@ export async function startServer(
     async stop() {
       await api.stop({ timeout: 5000 });
       log.info('API server shut down gracefully');
+      autoscaler.stop();
       await reconciler.stop();
       await swarm?.controller.stop();
       await webhooks.stop();
