@@ -5,8 +5,9 @@ import { routes, type RouteDef, type OperationId } from '../../generated/routes.
 import type { Handlers, Services, Reply, Caller } from './context.js';
 import { Problem, badRequest, conflictProblem, problemTitle } from './problem.js';
 import { ConflictError } from '../store/conflict.js';
+import { storageFault } from '../store/storage-fault.js';
 import { authenticate } from './authenticate.js';
-import { bodyProblem, compileRoute, normalizeQuery, parseJsonBody, toViolations, type RouteValidators } from './request-validation.js';
+import { assertNoBody, bodyProblem, compileRoute, normalizeQuery, parseJsonBody, toViolations, type RouteValidators } from './request-validation.js';
 
 export const HANDLER_TIMEOUT_MS = 10_000;
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -73,6 +74,8 @@ export async function createApiServer(opts: {
         } else if (validators.body && !validators.body(body)) {
           throw bodyProblem(def.operationId, body, validators.body.errors);
         }
+      } else {
+        assertNoBody(request.payload);
       }
       // Handlers log through services.log: a child carrying the request id ties their lines to the request's.
       const log = services.log.child({ reqId: request.info.id });
@@ -93,7 +96,8 @@ export async function createApiServer(opts: {
         timeout: { server: false, socket: false },
         // JSON only: any other media type is a 415, never silently parsed as a form. hapi hands over
         // the (decompressed) bytes; parseJsonBody bounds their nesting before anything parses them.
-        ...(def.body ? { payload: { allow: ['application/json'], parse: 'gunzip' as const, output: 'data' as const } } : {}),
+        // Operations without a body get the bytes too, so that one sent anyway is refused unparsed.
+        ...(def.method !== 'GET' ? { payload: { parse: 'gunzip' as const, output: 'data' as const, ...(def.body ? { allow: ['application/json'] } : {}) } } : {}),
       },
     });
   }
@@ -103,6 +107,12 @@ export async function createApiServer(opts: {
     if (res instanceof Problem) return problemResponse(h, res);
     // A unique constraint no handler translated (a racing write): the state conflicts, the server is fine.
     if (res instanceof ConflictError) return problemResponse(h, conflictProblem(res));
+    // ring.db's disk is full or read-only: say so (507/503), the write was rolled back and the server is fine.
+    const storage = res instanceof Error ? storageFault(res, services.config.databasePath) : null;
+    if (storage) {
+      services.log.error({ reqId: request.info.id, fault: storage.kind, err: storage.message }, 'request refused: database storage fault');
+      return problemResponse(h, new Problem(storage.status, storage.message));
+    }
     if (res && 'isBoom' in res && res.isBoom) {
       const status = res.output.statusCode;
       if (status >= 500) services.log.error({ reqId: request.info.id, err: res }, 'request failed');

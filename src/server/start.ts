@@ -5,6 +5,8 @@ import { loadConfig, type RingConfig } from '../config.js';
 import { parseSecretKey } from '../domain/secret-key.js';
 import { createLogger, type Logger } from '../logger.js';
 import { openDatabase, createStore } from '../store/index.js';
+import type { Db } from '../store/db.js';
+import { storageFault } from '../store/storage-fault.js';
 import { createApiServer } from '../api/server.js';
 import { handlers } from '../api/routes.js';
 import type { Services } from '../api/context.js';
@@ -17,6 +19,8 @@ import { storeResolvers } from './resolvers.js';
 import { WebhookDispatcher, type DispatcherOptions } from '../webhooks/dispatcher.js';
 import { reconcilerWebhookHooks } from '../webhooks/reconciler-hooks.js';
 import { RuntimeStatsCache } from '../metrics/runtime-stats.js';
+import { createSwarmBackend } from './swarm.js';
+import { Autoscaler } from '../autoscaler/autoscaler.js';
 
 export const VERSION = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')).version as string;
 
@@ -39,18 +43,14 @@ export async function startServer(
   const key = parseSecretKey(env.RING_SECRET_KEY);
   if (!key.ok) throw new StartupError(key.reason);
 
-  const db = openDatabase(config.databasePath);
-  const store = createStore(db);
+  const { db, store } = await openStore(config.databasePath, log);
   const secretBox = new SecretBox(key.key);
-  const { seedAdmin } = await import('./seed.js');
-  await seedAdmin(store, log);
-  // A row this version cannot handle (hand-edited, or written before today's limits) must not take the server down.
-  const unloadable = store.deployments.quarantineUnloadable();
-  if (unloadable > 0) log.warn({ deployments: unloadable }, 'stored deployments that cannot be loaded were marked error (see their events)');
 
   const runtimeSet = await createRuntimeSet(config, log, env);
   const runtimes: Map<string, Runtime> = runtimeSet.available;
-  if (runtimes.size === 0) {
+  const resolvers = storeResolvers(store, secretBox);
+  const swarm = await createSwarmBackend({ config, store, log, ...resolvers, hooks: reconcilerWebhookHooks(store, log) });
+  if (runtimes.size === 0 && !swarm) {
     const why = [...runtimeSet.unavailable].map(([name, reason]) => `${name}: ${reason}`).join('; ');
     throw new StartupError(`no runtime is available (${why}); try \`ring doctor\``);
   }
@@ -78,10 +78,11 @@ export async function startServer(
     store, config, log, runtimes,
     specText: readFileSync(fileURLToPath(new URL('../../../openapi.yaml', import.meta.url)), 'utf8'),
     secretBox,
-    wake: (id) => { cache.invalidate(); reconciler.wake(id); },
+    wake: (id) => { cache.invalidate(); reconciler.wake(id); swarm?.controller.wake(); },
     instancesOf: (id) => cache.of(id),
     startedAt: Date.now(),
     runtimeStats,
+    ...(swarm ? { swarm } : {}),
   };
   const api = await createApiServer({ host: config.current.host, port: config.current.port, services, handlers });
   try {
@@ -93,6 +94,9 @@ export async function startServer(
   webhooks.start();
   runtimeStats.start();
   reconciler.start();
+  swarm?.controller.start();
+  const autoscaler = new Autoscaler({ store, stats: runtimeStats, wake: services.wake, intervalMs: config.schedulerIntervalMs, logger: log });
+  autoscaler.start();
   const url = `${config.current.scheme}://${config.current.host}:${api.info.port}`;
   log.info({ url, runtimes: [...runtimes.keys()].sort(), db: config.databasePath, interval_s: config.schedulerIntervalMs / 1000 }, 'ring server started');
 
@@ -101,7 +105,9 @@ export async function startServer(
     async stop() {
       await api.stop({ timeout: 5000 });
       log.info('API server shut down gracefully');
+      autoscaler.stop();
       await reconciler.stop();
+      await swarm?.controller.stop();
       await webhooks.stop();
       await runtimeStats.stop();
       stopRuntimes(runtimes);
@@ -109,6 +115,28 @@ export async function startServer(
       log.info('ring server stopped');
     },
   };
+}
+
+/**
+ * ring.db opened, migrated and seeded, or one StartupError that says what is wrong with it (a
+ * read-only or full directory, a damaged file) instead of a stack trace.
+ */
+async function openStore(path: string, log: Logger): Promise<{ db: Db; store: ReturnType<typeof createStore> }> {
+  let db: Db | undefined;
+  try {
+    db = openDatabase(path);
+    const store = createStore(db);
+    const { seedAdmin } = await import('./seed.js');
+    await seedAdmin(store, log);
+    // A row this version cannot handle (hand-edited, or written before today's limits) must not take the server down.
+    const unloadable = store.deployments.quarantineUnloadable();
+    if (unloadable > 0) log.warn({ deployments: unloadable }, 'stored deployments that cannot be loaded were marked error (see their events)');
+    return { db, store };
+  } catch (e) {
+    try { db?.close(); } catch { /* closing a broken handle */ }
+    const fault = storageFault(e, path);
+    throw new StartupError(fault ? fault.message : `cannot open the database ${path}: ${(e as Error).message ?? String(e)}`);
+  }
 }
 
 export class StartupError extends Error {
