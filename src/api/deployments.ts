@@ -14,6 +14,7 @@ import { publishStatusChanged } from '../webhooks/publish.js';
 import { rolloutEndedBy } from '../reconciler/rollout.js';
 import { outcomeOf, planApply, specChanges, specOf, type ApplyOptions, type ApplyPlan } from '../domain/apply-plan.js';
 import type { Store } from '../store/index.js';
+import { audit } from './audit.js';
 import type { NewEvent } from '../store/events.js';
 
 export function loadDeployment(ctx: Ctx<'getDeployment'> | { params: { id: string }; services: Ctx<'getDeployment'>['services']; caller: Ctx<'getDeployment'>['caller'] }): Deployment {
@@ -82,7 +83,10 @@ async function applySpec(
   }
   const toWake: string[] = [];
   const result = onConflict(() => store.tx((): { row: Deployment; plan: ApplyPlan; changes: ReturnType<typeof specChanges> } => {
-      if (!nsExists) store.namespaces.ensure(spec.namespace);
+      if (!nsExists) {
+        store.namespaces.ensure(spec.namespace);
+        audit(store, caller, 'create', 'namespace', spec.namespace, spec.namespace);
+      }
       const active = store.deployments.active(spec.namespace, spec.name);
       const plan = planApply(active, spec, opts);
       const newest = active[active.length - 1];
@@ -90,6 +94,7 @@ async function applySpec(
       if (plan.kind === 'unchanged') return { row: plan.deployment, plan, changes };
       if (plan.kind === 'scale') {
         store.deployments.setReplicas(plan.deployment.id, plan.to);
+        audit(store, caller, 'update', 'deployment', spec.name, spec.namespace);
         store.events.insert(plan.deployment.id, { level: 'info', component: 'api', reason: 'replicas_changed',
           message: `Replicas changed from ${plan.from} to ${plan.to} by an apply; running instances are kept` });
         toWake.push(plan.deployment.id);
@@ -105,6 +110,7 @@ async function applySpec(
       const parentId = plan.kind === 'rolling' ? plan.parent.id : null;
       const row = store.deployments.insert(spec, { status: 'creating', parentId });
       registerMountedVolumes(store, spec);
+      audit(store, caller, 'create', 'deployment', spec.name, spec.namespace);
       store.events.insert(row.id, { level: 'info', component: 'api', reason: 'deployment_created',
         message: `Deployment '${spec.name}' created successfully` });
       for (const e of runtimeEvents) store.events.insert(row.id, e);
@@ -152,7 +158,10 @@ export const deleteDeployment: Handler<'deleteDeployment'> = (ctx) => {
   const d = loadDeployment(ctx);
   const { store } = ctx.services;
   if (d.status !== 'deleted') {
-    store.tx(() => markDeleted(store, d, `Status changed from ${d.status} to deleted (delete requested)`));
+    store.tx(() => {
+      markDeleted(store, d, `Status changed from ${d.status} to deleted (delete requested)`);
+      audit(store, ctx.caller, 'delete', 'deployment', d.name, d.namespace);
+    });
   }
   ctx.services.wake(d.id);
   return noContent();

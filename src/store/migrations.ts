@@ -167,4 +167,24 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX webhook_delivery_webhook ON webhook_delivery(webhook_id, seq);
     `,
   },
+  {
+    version: 4,
+    name: 'audit log',
+    // Who created, changed or deleted what. user_id is not a foreign key: the trail outlives the user,
+    // and username keeps the name they had when they acted.
+    sql: `
+      CREATE TABLE audit_log (
+        id TEXT PRIMARY KEY,
+        timestamp TEXT NOT NULL,
+        user_id TEXT,
+        username TEXT,
+        action TEXT NOT NULL,
+        target_type TEXT NOT NULL,
+        target_name TEXT NOT NULL,
+        namespace TEXT,
+        seq INTEGER NOT NULL
+      );
+      CREATE INDEX audit_log_namespace ON audit_log(namespace, seq);
+    `,
+  },
 ];
