@@ -36,7 +36,7 @@ export function deploymentView(d: Deployment, instances: Instance[], opts: ViewO
     command: d.command,
     config: d.config,
     replicas: d.replicas,
-    ...(d.autoscale ? { autoscale: d.autoscale } : {}),
+    ...(d.autoscale ? { autoscale: d.autoscale, desired_replicas: d.desired_replicas ?? d.replicas } : {}),
     ports: d.ports,
     labels: d.labels,
     instances: instances

@@ -13,7 +13,7 @@ export const UNLOADABLE_REASON = 'invalid_stored_spec';
 interface RawDeployment {
   id: string; created_at: string; updated_at: string; status: Status; namespace: string; name: string;
   runtime: string; kind: string; image: string; replicas: number; restart_count: number; spec: string;
-  parent_id: string | null; image_digest: string | null; seq: number;
+  parent_id: string | null; image_digest: string | null; seq: number; desired_replicas: number | null;
 }
 
 /** Never throws: a row the server cannot handle decodes to an inert spec carrying `unloadable`. */
@@ -24,6 +24,7 @@ function decode(r: RawDeployment): Deployment {
     ...spec, id: r.id, created_at: r.created_at, updated_at: r.updated_at, status: r.status,
     restart_count: r.restart_count, parent_id: r.parent_id, image_digest: r.image_digest,
     replicas,
+    ...(spec.autoscale && Number.isSafeInteger(r.desired_replicas) ? { desired_replicas: r.desired_replicas as number } : {}),
     ...(problem !== null ? { unloadable: problem }
       : replicas !== r.replicas ? { unloadable: `the stored replica count ${String(r.replicas)} is outside 0–${LIMITS.deployment.replicas}` } : {}),
   };
@@ -92,6 +93,10 @@ export function deploymentsRepo(db: Db) {
         VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, NULL, ?)`).run(
         id, nowIso(), opts.status, spec.namespace, spec.name, spec.runtime, spec.kind, spec.image, spec.replicas,
         JSON.stringify(spec), opts.parentId ?? null, nextSeq());
+      // A rolling child inherits the autoscaler's target (RING §5.8): the new version starts at the load's size.
+      if (opts.parentId && spec.autoscale) {
+        db.prepare('UPDATE deployment SET desired_replicas = (SELECT desired_replicas FROM deployment WHERE id = ?) WHERE id = ?').run(opts.parentId, id);
+      }
       return this.get(id)!;
     },
     setStatus: (id: string, status: Status): void =>
@@ -103,6 +108,9 @@ export function deploymentsRepo(db: Db) {
     /** A rolling child becomes the active deployment by losing its parent (RING §5.8). */
     setParent: (id: string, parentId: string | null): void =>
       void db.prepare('UPDATE deployment SET parent_id = ?, updated_at = ? WHERE id = ?').run(parentId, nowIso(), id),
+    /** The autoscaler's decision; the reconciler then converges on it instead of replicas. */
+    setDesiredReplicas: (id: string, n: number): void =>
+      void db.prepare('UPDATE deployment SET desired_replicas = ?, updated_at = ? WHERE id = ?').run(n, nowIso(), id),
     setReplicas: (id: string, n: number): void =>
       void db.prepare('UPDATE deployment SET replicas = ?, updated_at = ? WHERE id = ?').run(n, nowIso(), id),
     /**

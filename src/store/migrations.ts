@@ -187,4 +187,10 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX audit_log_namespace ON audit_log(namespace, seq);
     `,
   },
+  {
+    version: 5,
+    name: 'autoscaler target',
+    // The autoscaler's replica target (RING §5.10): NULL until it first decides; replicas stays the spec's.
+    sql: `ALTER TABLE deployment ADD COLUMN desired_replicas INTEGER;`,
+  },
 ];
