@@ -33,8 +33,9 @@ async function load(url: string, headers: Record<string, string>, rounds: number
   for (let i = 0; i < rounds; i++) {
     const r = await cannon({ url, headers, duration: seconds });
     rps.push(r.requests.average);
-    p50.push(r.latency.p50);
-    p99.push(r.latency.p99);
+    // No completed request in the round: its latency is unknown, not 0.
+    p50.push(r.requests.total > 0 ? r.latency.p50 : NaN);
+    p99.push(r.requests.total > 0 ? r.latency.p99 : NaN);
     errors += r.errors + r.non2xx + r.timeouts;
     bytes = r.throughput.total / Math.max(1, r.requests.total);
   }
@@ -73,7 +74,7 @@ async function startCeiling(bodyFile: string): Promise<{ url: string; stop(): Pr
 
 export async function api(ctx: BenchContext): Promise<void> {
   const rounds = 5;
-  const seconds = ctx.quick ? 1 : 3;
+  const seconds = ctx.quick ? 2 : 3;
   const S = `5. API (autocannon, ${CONNECTIONS} connections, ${rounds} rounds × ${seconds} s)`;
   const ns = `${ctx.prefix}-api`;
   const ring = await RingProcess.start({ intervalS: 10 });
@@ -109,7 +110,7 @@ export async function api(ctx: BenchContext): Promise<void> {
           row({ scenario: S, what: `GET /deployments, ${rowsAt}: p99`, unit: 'ms', ring: list.p99, anchorName: 'ceiling p99', anchor: ceil.p99,
             ...(n === 1000 ? { target: '≤ 50 ms', holds: list.p99.median <= 50 } : {}) }),
         );
-        if (tiny) ctx.rows.push(row({ scenario: S, what: 'hapi constant `{status:"ok"}` (context: the framework alone)', unit: 'req/s', ring: null, anchorName: 'tiny constant', anchor: tiny.rps }));
+        if (tiny) ctx.rows.push(row({ scenario: S, what: 'hapi constant `{status:"ok"}` (context: the framework alone)', unit: 'req/s', ring: undefined, anchorName: 'tiny constant', anchor: tiny.rps }));
         ctx.rows.push(row({ scenario: S, what: `POST /deployments while storing ${n === 100 ? 100 : 900} (8 in flight)`, unit: 'req/s', ring: postRate, ratio: null }));
 
         // Is the event loop free while lists are served? /healthz from one more connection meanwhile.

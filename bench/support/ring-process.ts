@@ -38,7 +38,9 @@ export class RingProcess {
       RING_BENCH_LOG: join(dir, 'server.log'),
       ...(opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : {}),
     };
-    const args = [...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []), MAIN];
+    // RING_BENCH_CPU_PROF=<dir>: every server of the run writes a V8 CPU profile there (profiling, not measuring).
+    const profDir = opts.cpuProfDir ?? process.env.RING_BENCH_CPU_PROF;
+    const args = [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), MAIN];
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });

@@ -48,7 +48,8 @@ export class DockerCli {
 
 export interface Summary { median: number; min: number; max: number; n: number }
 
-export function summarize(xs: number[]): Summary {
+export function summarize(all: number[]): Summary {
+  const xs = all.filter((x) => Number.isFinite(x));
   if (xs.length === 0) return { median: NaN, min: NaN, max: NaN, n: 0 };
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);

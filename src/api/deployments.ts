@@ -7,7 +7,7 @@ import { Problem, conflict, forbidden, notFound } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
 import { hasScope } from './tokens.js';
 import { assertHostAccess } from './host-access.js';
-import { deploymentView, matchesLabels } from './deployment-view.js';
+import { deploymentListJson, deploymentView, matchesLabels } from './deployment-view.js';
 import { registerMountedVolumes } from './volumes.js';
 import { publishStatusChanged } from '../webhooks/publish.js';
 import { planApply, rolloutEndedBy } from '../reconciler/rollout.js';
@@ -24,8 +24,9 @@ export const listDeployments: Handler<'listDeployments'> = async ({ query, servi
   const rows = services.store.deployments
     .list({ namespace: query.namespace, status: query.status, kind: query.kind })
     .filter((d) => namespaceVisible(caller, d.namespace) && matchesLabels(d.labels, query.label ?? []));
-  const views = await Promise.all(rows.map(async (d) => deploymentView(d, await services.instancesOf(d.id))));
-  return json(200, views);
+  // Observed instances first (one cached runtime list serves them all), then one synchronous render.
+  const instances = new Map(await Promise.all(rows.map(async (d) => [d.id, await services.instancesOf(d.id)] as const)));
+  return { status: 200, body: deploymentListJson(rows, (id) => instances.get(id) ?? []), contentType: 'application/json; charset=utf-8' };
 };
 
 export const getDeployment: Handler<'getDeployment'> = async (ctx) => {

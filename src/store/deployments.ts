@@ -1,28 +1,66 @@
 import { randomUUID } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import { nextSeq, nowIso } from './db.js';
 import type { Deployment, DeploymentSpec } from '../domain/deployment.js';
 import type { Status } from '../domain/status.js';
 
+/** The columns that change after insert; `spec` never does (no UPDATE touches it), so it is read once. */
 interface RawDeployment {
-  id: string; created_at: string; updated_at: string; status: Status; namespace: string; name: string;
-  runtime: string; kind: string; image: string; replicas: number; restart_count: number; spec: string;
-  parent_id: string | null; image_digest: string | null; seq: number;
+  id: string; created_at: string; updated_at: string; status: Status;
+  replicas: number; restart_count: number; parent_id: string | null; image_digest: string | null;
 }
 
-function decode(r: RawDeployment): Deployment {
-  const spec = JSON.parse(r.spec) as DeploymentSpec;
-  return {
-    ...spec, id: r.id, created_at: r.created_at, updated_at: r.updated_at, status: r.status,
-    restart_count: r.restart_count, parent_id: r.parent_id, image_digest: r.image_digest,
-    replicas: r.replicas,
-  };
+const ROW_COLUMNS = 'id, created_at, updated_at, status, replicas, restart_count, parent_id, image_digest';
+
+/** Freezes the cached spec all the way down: every reader shares it, so none may change it. */
+function deepFreeze<T>(x: T): T {
+  if (x && typeof x === 'object' && !Object.isFrozen(x)) {
+    Object.freeze(x);
+    for (const v of Object.values(x)) deepFreeze(v);
+  }
+  return x;
 }
 
 export interface DeploymentFilter { namespace?: string[]; status?: string[]; kind?: string[] }
 
 export function deploymentsRepo(db: Db) {
-  const getStmt = db.prepare('SELECT * FROM deployment WHERE id = ?');
+  const getStmt = db.prepare(`SELECT ${ROW_COLUMNS} FROM deployment WHERE id = ?`);
+  const specStmt = db.prepare('SELECT spec FROM deployment WHERE id = ?').pluck();
+  /**
+   * Parsed specs by deployment id. A spec is immutable once inserted and ids are never reused, so
+   * an entry can only go stale by its row being purged; list() and get() then parse each spec once
+   * in the row's lifetime instead of on every read (the reconciler lists every row each pass).
+   */
+  const specs = new Map<string, DeploymentSpec>();
+  const specOf = (id: string): DeploymentSpec | undefined => {
+    let spec = specs.get(id);
+    if (!spec) {
+      const text = specStmt.get(id) as string | undefined;
+      if (text === undefined) return undefined;
+      spec = deepFreeze(JSON.parse(text) as DeploymentSpec);
+      specs.set(id, spec);
+    }
+    return spec;
+  };
+  const decode = (r: RawDeployment): Deployment | undefined => {
+    const spec = specOf(r.id);
+    if (!spec) return undefined; // purged between the two reads
+    return {
+      ...spec, id: r.id, created_at: r.created_at, updated_at: r.updated_at, status: r.status,
+      restart_count: r.restart_count, parent_id: r.parent_id, image_digest: r.image_digest,
+      replicas: r.replicas,
+    };
+  };
+  const decodeAll = (rows: RawDeployment[]): Deployment[] => {
+    const out: Deployment[] = [];
+    for (const r of rows) {
+      const d = decode(r);
+      if (d) out.push(d);
+    }
+    return out;
+  };
+  const listStmts = new Map<string, Statement<unknown[]>>();
   return {
     get(id: string): Deployment | undefined {
       const r = getStmt.get(id) as RawDeployment | undefined;
@@ -38,13 +76,18 @@ export function deploymentsRepo(db: Db) {
           args.push(...values);
         }
       }
-      const sql = `SELECT * FROM deployment ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq`;
-      return (db.prepare(sql).all(...args) as RawDeployment[]).map(decode);
+      const sql = `SELECT ${ROW_COLUMNS} FROM deployment ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq`;
+      let stmt = listStmts.get(sql);
+      if (!stmt) {
+        stmt = db.prepare(sql);
+        if (listStmts.size < 256) listStmts.set(sql, stmt);
+      }
+      return decodeAll(stmt.all(...args) as RawDeployment[]);
     },
     /** Active (not deleted) deployments with this namespace and name. */
     active(namespace: string, name: string): Deployment[] {
-      return (db.prepare("SELECT * FROM deployment WHERE namespace = ? AND name = ? AND status <> 'deleted' ORDER BY seq")
-        .all(namespace, name) as RawDeployment[]).map(decode);
+      return decodeAll(db.prepare(`SELECT ${ROW_COLUMNS} FROM deployment WHERE namespace = ? AND name = ? AND status <> 'deleted' ORDER BY seq`)
+        .all(namespace, name) as RawDeployment[]);
     },
     insert(spec: DeploymentSpec, opts: { status: Status; parentId?: string | null }): Deployment {
       const id = randomUUID();
@@ -75,6 +118,7 @@ export function deploymentsRepo(db: Db) {
       db.prepare('DELETE FROM deployment_event WHERE deployment_id = ?').run(id);
       db.prepare('DELETE FROM health_check WHERE deployment_id = ?').run(id);
       db.prepare('DELETE FROM deployment WHERE id = ?').run(id);
+      specs.delete(id);
     },
   };
 }
