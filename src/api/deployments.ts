@@ -7,7 +7,8 @@ import { Problem, conflict, forbidden, notFound } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
 import { hasScope } from './tokens.js';
 import { assertHostAccess } from './host-access.js';
-import { deploymentListJson, deploymentView, matchesLabels } from './deployment-view.js';
+import { deploymentView, matchesLabels } from './deployment-view.js';
+import { listDeploymentsBody } from './deployment-list.js';
 import { registerMountedVolumes } from './volumes.js';
 import { publishStatusChanged } from '../webhooks/publish.js';
 import { planApply, rolloutEndedBy } from '../reconciler/rollout.js';
@@ -21,12 +22,15 @@ export function loadDeployment(ctx: Ctx<'getDeployment'> | { params: { id: strin
 }
 
 export const listDeployments: Handler<'listDeployments'> = async ({ query, services, caller }) => {
-  const rows = services.store.deployments
-    .list({ namespace: query.namespace, status: query.status, kind: query.kind })
-    .filter((d) => namespaceVisible(caller, d.namespace) && matchesLabels(d.labels, query.label ?? []));
-  // Observed instances first (one cached runtime list serves them all), then one synchronous render.
-  const instances = new Map(await Promise.all(rows.map(async (d) => [d.id, await services.instancesOf(d.id)] as const)));
-  return { status: 200, body: deploymentListJson(rows, (id) => instances.get(id) ?? []), contentType: 'application/json; charset=utf-8' };
+  const labels = query.label ?? [];
+  const body = await listDeploymentsBody({
+    store: services.store,
+    filter: { namespace: query.namespace, status: query.status, kind: query.kind },
+    keep: (d) => namespaceVisible(caller, d.namespace) && matchesLabels(d.labels, labels),
+    keepKey: JSON.stringify([caller?.namespaces ?? [], labels]),
+    instancesOf: services.instancesOf,
+  });
+  return { status: 200, body, contentType: 'application/json; charset=utf-8' };
 };
 
 export const getDeployment: Handler<'getDeployment'> = async (ctx) => {

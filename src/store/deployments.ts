@@ -24,7 +24,14 @@ function deepFreeze<T>(x: T): T {
 
 export interface DeploymentFilter { namespace?: string[]; status?: string[]; kind?: string[] }
 
+/** Writes to the deployment table through any repository on this connection (see version()). */
+const writes = new WeakMap<Db, { n: number }>();
+
 export function deploymentsRepo(db: Db) {
+  const counter = writes.get(db) ?? { n: 0 };
+  writes.set(db, counter);
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  const wrote = (): void => void counter.n++;
   const getStmt = db.prepare(`SELECT ${ROW_COLUMNS} FROM deployment WHERE id = ?`);
   const specStmt = db.prepare('SELECT spec FROM deployment WHERE id = ?').pluck();
   /**
@@ -96,19 +103,38 @@ export function deploymentsRepo(db: Db) {
         VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, NULL, ?)`).run(
         id, nowIso(), opts.status, spec.namespace, spec.name, spec.runtime, spec.kind, spec.image, spec.replicas,
         JSON.stringify(spec), opts.parentId ?? null, nextSeq());
+      wrote();
       return this.get(id)!;
     },
-    setStatus: (id: string, status: Status): void =>
-      void db.prepare('UPDATE deployment SET status = ?, updated_at = ? WHERE id = ?').run(status, nowIso(), id),
-    setRestartCount: (id: string, n: number): void =>
-      void db.prepare('UPDATE deployment SET restart_count = ?, updated_at = ? WHERE id = ?').run(n, nowIso(), id),
-    setImageDigest: (id: string, digest: string | null): void =>
-      void db.prepare('UPDATE deployment SET image_digest = ? WHERE id = ?').run(digest, id),
+    /**
+     * Changes whenever a deployment row may have changed: a write through any repository on this
+     * connection, or a commit by another connection (SQLite's data_version). Equal versions mean
+     * every read since returned the same rows, so a reader may reuse what it derived from them.
+     */
+    version(): string {
+      return `${counter.n}:${dataVersion.get() as number}`;
+    },
+    setStatus: (id: string, status: Status): void => {
+      db.prepare('UPDATE deployment SET status = ?, updated_at = ? WHERE id = ?').run(status, nowIso(), id);
+      wrote();
+    },
+    setRestartCount: (id: string, n: number): void => {
+      db.prepare('UPDATE deployment SET restart_count = ?, updated_at = ? WHERE id = ?').run(n, nowIso(), id);
+      wrote();
+    },
+    setImageDigest: (id: string, digest: string | null): void => {
+      db.prepare('UPDATE deployment SET image_digest = ? WHERE id = ?').run(digest, id);
+      wrote();
+    },
     /** A rolling child becomes the active deployment by losing its parent (RING §5.8). */
-    setParent: (id: string, parentId: string | null): void =>
-      void db.prepare('UPDATE deployment SET parent_id = ?, updated_at = ? WHERE id = ?').run(parentId, nowIso(), id),
-    setReplicas: (id: string, n: number): void =>
-      void db.prepare('UPDATE deployment SET replicas = ?, updated_at = ? WHERE id = ?').run(n, nowIso(), id),
+    setParent: (id: string, parentId: string | null): void => {
+      db.prepare('UPDATE deployment SET parent_id = ?, updated_at = ? WHERE id = ?').run(parentId, nowIso(), id);
+      wrote();
+    },
+    setReplicas: (id: string, n: number): void => {
+      db.prepare('UPDATE deployment SET replicas = ?, updated_at = ? WHERE id = ?').run(n, nowIso(), id);
+      wrote();
+    },
     /**
      * Removes the row with its events and probe history. A child still pointing at it (its rolling
      * update ended another way) becomes a deployment of its own, so a later apply finds it.
@@ -119,6 +145,7 @@ export function deploymentsRepo(db: Db) {
       db.prepare('DELETE FROM health_check WHERE deployment_id = ?').run(id);
       db.prepare('DELETE FROM deployment WHERE id = ?').run(id);
       specs.delete(id);
+      wrote();
     },
   };
 }
