@@ -574,6 +574,7 @@ export interface components {
             updated_at: string;
         };
         TokenInput: {
+            /** @description 2–63 characters (422 token.name.length). */
             name: string;
             /** @description `<resource>:read|write` or `admin`. */
             scopes: string[];
@@ -621,7 +622,9 @@ export interface components {
         /** @enum {string} */
         Kind: "worker" | "job";
         Port: {
+            /** @description 1–65535 (422 deployment.ports.published.out_of_range). */
             published: number;
+            /** @description 1–65535 (422 deployment.ports.target.out_of_range). */
             target: number;
             host_ip?: string;
             /** @enum {string} */
@@ -630,8 +633,11 @@ export interface components {
         Volume: {
             /** @enum {string} */
             type: "bind" | "volume" | "config" | "secret";
+            /** @description bind: an absolute host path; volume, config, secret: a name (at most 253 characters, no `/`). */
             source?: string;
+            /** @description config volumes: the key of the config (no `/`). */
             key?: string;
+            /** @description An absolute path in the container. */
             destination: string;
             /** @enum {string} */
             driver: "local" | "nfs";
@@ -647,24 +653,29 @@ export interface components {
             port?: number;
             url?: string;
             command?: string;
+            /** @description A duration, more than 0 and at most 1h. */
             interval: string;
+            /** @description A duration, more than 0 and at most 1h. */
             timeout: string;
+            /** @description 1–100 consecutive failures. */
             threshold?: number;
             /** @enum {string} */
             on_failure?: "restart" | "stop" | "alert";
             readiness?: boolean;
+            /** @description A duration of at most 24h. */
             min_healthy_time?: string;
+            /** @description A duration of at most 24h. */
             start_period?: string;
         };
         Resources: {
-            limits?: {
-                cpu?: string;
-                memory?: string;
-            };
-            requests?: {
-                cpu?: string;
-                memory?: string;
-            };
+            limits?: components["schemas"]["ResourceQuantities"];
+            requests?: components["schemas"]["ResourceQuantities"];
+        };
+        ResourceQuantities: {
+            /** @description Cores ("0.5") or milli-CPUs ("500m"); at most 1024 cores. */
+            cpu?: string;
+            /** @description Bytes or a Ki/Mi/Gi/Ti/K/M/G/T quantity; at most 16Ti. */
+            memory?: string;
         };
         DeploymentConfig: {
             image_pull_policy?: string;
@@ -682,16 +693,25 @@ export interface components {
         Autoscale: {
             min: number;
             max: number;
+            /** @description More than 0, less than 100. */
             target_cpu: number;
         };
+        /**
+         * @description Unknown fields are refused (422) at every level. The documented limits (README "Limits") are
+         *     checked here and again by the domain rules; a violation of either is a 422 listing every one.
+         */
         DeploymentInput: {
+            /** @description 1–63 characters (422 deployment.name.length). */
             name: string;
+            /** @description 2–63 characters (422 deployment.namespace.length). */
             namespace: string;
             runtime: string;
             kind?: components["schemas"]["Kind"];
             image: string;
+            /** @description 0–1000 (the per-deployment maximum). */
             replicas?: number;
             command?: string[];
+            /** @description At most 512 variables; names up to 256 characters, values up to 32 KiB. */
             environment?: {
                 [key: string]: components["schemas"]["EnvValue"];
             };
@@ -1133,7 +1153,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description 2–50 characters (a domain rule, 422 user.username.length). */
                     username: string;
+                    /** @description 8–128 characters (a domain rule, 422 user.password.length). */
                     password: string;
                 };
             };
@@ -1268,6 +1290,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description 2–63 characters (a domain rule, 422 namespace.name.length). */
                     name: string;
                 };
             };
@@ -1751,6 +1774,7 @@ export interface operations {
                 "application/json": {
                     namespace: string;
                     name: string;
+                    /** @description At most 1 MiB of UTF-8 (422 secret.value.length). */
                     value: string;
                 };
             };
@@ -1863,8 +1887,9 @@ export interface operations {
                 "application/json": {
                     namespace: string;
                     name: string;
-                    /** @description A JSON object as text; each key is mountable as one file. */
+                    /** @description A JSON object as text; each key is mountable as one file. At most 1 MiB (422 config.data.length). */
                     data: string;
+                    /** @description At most 1000 characters (422 config.labels.length). */
                     labels?: string | null;
                 };
             };

@@ -30,22 +30,26 @@ export const routes = [
           "name",
           "data"
         ],
+        "additionalProperties": false,
         "properties": {
           "namespace": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           },
           "name": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           },
           "data": {
             "type": "string",
-            "description": "A JSON object as text; each key is mountable as one file."
+            "description": "A JSON object as text; each key is mountable as one file. At most 1 MiB (422 config.data.length)."
           },
           "labels": {
             "type": [
               "string",
               "null"
-            ]
+            ],
+            "description": "At most 1000 characters (422 config.labels.length)."
           }
         }
       }
@@ -89,9 +93,12 @@ export const routes = [
         "required": [
           "name"
         ],
+        "additionalProperties": false,
         "properties": {
           "name": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024,
+            "description": "2–63 characters (a domain rule, 422 namespace.name.length)."
           }
         }
       }
@@ -114,16 +121,20 @@ export const routes = [
           "name",
           "value"
         ],
+        "additionalProperties": false,
         "properties": {
           "namespace": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           },
           "name": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           },
           "value": {
             "type": "string",
-            "writeOnly": true
+            "writeOnly": true,
+            "description": "At most 1 MiB of UTF-8 (422 secret.value.length)."
           }
         }
       }
@@ -160,12 +171,17 @@ export const routes = [
           "username",
           "password"
         ],
+        "additionalProperties": false,
         "properties": {
           "username": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 256,
+            "description": "2–50 characters (a domain rule, 422 user.username.length)."
           },
           "password": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024,
+            "description": "8–128 characters (a domain rule, 422 user.password.length)."
           }
         }
       }
@@ -187,18 +203,22 @@ export const routes = [
           "namespace",
           "name"
         ],
+        "additionalProperties": false,
         "properties": {
           "namespace": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           },
           "name": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           },
           "size": {
             "type": [
               "string",
               "null"
             ],
+            "maxLength": 64,
             "description": "A quantity such as 512Mi or 10Gi."
           },
           "backend_type": {
@@ -206,6 +226,7 @@ export const routes = [
               "string",
               "null"
             ],
+            "maxLength": 64,
             "description": "`local` (default) or `directory`."
           },
           "labels": {
@@ -213,8 +234,13 @@ export const routes = [
               "object",
               "null"
             ],
+            "maxProperties": 64,
+            "propertyNames": {
+              "maxLength": 253
+            },
             "additionalProperties": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 1024
             }
           }
         }
@@ -916,12 +942,15 @@ export const routes = [
           "username",
           "password"
         ],
+        "additionalProperties": false,
         "properties": {
           "username": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 256
           },
           "password": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           }
         }
       }
@@ -1006,9 +1035,11 @@ export const routes = [
           "name",
           "data"
         ],
+        "additionalProperties": false,
         "properties": {
           "name": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           },
           "data": {
             "type": "string"
@@ -1046,15 +1077,19 @@ export const routes = [
       "required": true,
       "schema": {
         "type": "object",
+        "additionalProperties": false,
         "properties": {
           "username": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 256
           },
           "password": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 1024
           },
           "role": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 64
           }
         }
       }
@@ -1185,21 +1220,28 @@ export const componentSchemas: Record<string, unknown> = {
       "name",
       "scopes"
     ],
+    "additionalProperties": false,
     "properties": {
       "name": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 1024,
+        "description": "2–63 characters (422 token.name.length)."
       },
       "scopes": {
         "type": "array",
+        "maxItems": 64,
         "items": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 64
         },
         "description": "`<resource>:read|write` or `admin`."
       },
       "namespaces": {
         "type": "array",
+        "maxItems": 256,
         "items": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 1024
         },
         "description": "Empty or absent = every namespace."
       },
@@ -1208,6 +1250,7 @@ export const componentSchemas: Record<string, unknown> = {
           "string",
           "null"
         ],
+        "maxLength": 64,
         "description": "RFC 3339; absent = never expires."
       }
     }
@@ -1399,15 +1442,19 @@ export const componentSchemas: Record<string, unknown> = {
       "published",
       "target"
     ],
+    "additionalProperties": false,
     "properties": {
       "published": {
-        "type": "integer"
+        "type": "integer",
+        "description": "1–65535 (422 deployment.ports.published.out_of_range)."
       },
       "target": {
-        "type": "integer"
+        "type": "integer",
+        "description": "1–65535 (422 deployment.ports.target.out_of_range)."
       },
       "host_ip": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 64
       },
       "protocol": {
         "type": "string",
@@ -1426,6 +1473,7 @@ export const componentSchemas: Record<string, unknown> = {
       "driver",
       "permission"
     ],
+    "additionalProperties": false,
     "properties": {
       "type": {
         "type": "string",
@@ -1437,13 +1485,19 @@ export const componentSchemas: Record<string, unknown> = {
         ]
       },
       "source": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 4096,
+        "description": "bind: an absolute host path; volume, config, secret: a name (at most 253 characters, no `/`)."
       },
       "key": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 253,
+        "description": "config volumes: the key of the config (no `/`)."
       },
       "destination": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 4096,
+        "description": "An absolute path in the container."
       },
       "driver": {
         "type": "string",
@@ -1464,7 +1518,8 @@ export const componentSchemas: Record<string, unknown> = {
   "EnvValue": {
     "oneOf": [
       {
-        "type": "string"
+        "type": "string",
+        "maxLength": 32768
       },
       {
         "type": "object",
@@ -1473,7 +1528,8 @@ export const componentSchemas: Record<string, unknown> = {
         ],
         "properties": {
           "secretRef": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 253
           }
         },
         "additionalProperties": false
@@ -1487,6 +1543,7 @@ export const componentSchemas: Record<string, unknown> = {
       "interval",
       "timeout"
     ],
+    "additionalProperties": false,
     "properties": {
       "type": {
         "type": "string",
@@ -1500,19 +1557,27 @@ export const componentSchemas: Record<string, unknown> = {
         "type": "integer"
       },
       "url": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 2048
       },
       "command": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 4096
       },
       "interval": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 64,
+        "description": "A duration, more than 0 and at most 1h."
       },
       "timeout": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 64,
+        "description": "A duration, more than 0 and at most 1h."
       },
       "threshold": {
-        "type": "integer"
+        "type": "integer",
+        "maximum": 100,
+        "description": "1–100 consecutive failures."
       },
       "on_failure": {
         "type": "string",
@@ -1526,75 +1591,93 @@ export const componentSchemas: Record<string, unknown> = {
         "type": "boolean"
       },
       "min_healthy_time": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 64,
+        "description": "A duration of at most 24h."
       },
       "start_period": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 64,
+        "description": "A duration of at most 24h."
       }
     }
   },
   "Resources": {
     "type": "object",
+    "additionalProperties": false,
     "properties": {
       "limits": {
-        "type": "object",
-        "properties": {
-          "cpu": {
-            "type": "string"
-          },
-          "memory": {
-            "type": "string"
-          }
-        }
+        "$ref": "#/components/schemas/ResourceQuantities"
       },
       "requests": {
-        "type": "object",
-        "properties": {
-          "cpu": {
-            "type": "string"
-          },
-          "memory": {
-            "type": "string"
-          }
-        }
+        "$ref": "#/components/schemas/ResourceQuantities"
+      }
+    }
+  },
+  "ResourceQuantities": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+      "cpu": {
+        "type": "string",
+        "maxLength": 64,
+        "description": "Cores (\"0.5\") or milli-CPUs (\"500m\"); at most 1024 cores."
+      },
+      "memory": {
+        "type": "string",
+        "maxLength": 64,
+        "description": "Bytes or a Ki/Mi/Gi/Ti/K/M/G/T quantity; at most 16Ti."
       }
     }
   },
   "DeploymentConfig": {
     "type": "object",
+    "additionalProperties": false,
     "properties": {
       "image_pull_policy": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 64
       },
       "server": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 4096
       },
       "username": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 4096
       },
       "password": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 4096
       },
       "use_host_auth": {
         "type": "boolean"
       },
       "image_pull_secret": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 4096
       },
       "user": {
         "type": "object",
+        "additionalProperties": false,
         "properties": {
           "id": {
             "type": [
               "integer",
               "string"
-            ]
+            ],
+            "maxLength": 256,
+            "minimum": 0,
+            "maximum": 4294967295
           },
           "group": {
             "type": [
               "integer",
               "string"
-            ]
+            ],
+            "maxLength": 256,
+            "minimum": 0,
+            "maximum": 4294967295
           },
           "privileged": {
             "type": "boolean"
@@ -1610,71 +1693,97 @@ export const componentSchemas: Record<string, unknown> = {
       "max",
       "target_cpu"
     ],
+    "additionalProperties": false,
     "properties": {
       "min": {
-        "type": "integer"
+        "type": "integer",
+        "maximum": 1000
       },
       "max": {
-        "type": "integer"
+        "type": "integer",
+        "maximum": 1000
       },
       "target_cpu": {
-        "type": "number"
+        "type": "number",
+        "description": "More than 0, less than 100."
       }
     }
   },
   "DeploymentInput": {
     "type": "object",
+    "description": "Unknown fields are refused (422) at every level. The documented limits (README \"Limits\") are\nchecked here and again by the domain rules; a violation of either is a 422 listing every one.\n",
     "required": [
       "name",
       "runtime",
       "namespace",
       "image"
     ],
+    "additionalProperties": false,
     "properties": {
       "name": {
-        "type": "string"
+        "type": "string",
+        "description": "1–63 characters (422 deployment.name.length)."
       },
       "namespace": {
-        "type": "string"
+        "type": "string",
+        "description": "2–63 characters (422 deployment.namespace.length)."
       },
       "runtime": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 64
       },
       "kind": {
         "$ref": "#/components/schemas/Kind"
       },
       "image": {
-        "type": "string"
+        "type": "string",
+        "maxLength": 1024
       },
       "replicas": {
-        "type": "integer"
+        "type": "integer",
+        "maximum": 1000,
+        "description": "0–1000 (the per-deployment maximum)."
       },
       "command": {
         "type": "array",
+        "maxItems": 256,
         "items": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 8192
         }
       },
       "environment": {
         "type": "object",
+        "maxProperties": 512,
+        "propertyNames": {
+          "maxLength": 256
+        },
         "additionalProperties": {
           "$ref": "#/components/schemas/EnvValue"
-        }
+        },
+        "description": "At most 512 variables; names up to 256 characters, values up to 32 KiB."
       },
       "labels": {
         "type": "object",
+        "maxProperties": 64,
+        "propertyNames": {
+          "maxLength": 253
+        },
         "additionalProperties": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 1024
         }
       },
       "ports": {
         "type": "array",
+        "maxItems": 64,
         "items": {
           "$ref": "#/components/schemas/Port"
         }
       },
       "volumes": {
         "type": "array",
+        "maxItems": 64,
         "items": {
           "$ref": "#/components/schemas/Volume"
         }
@@ -1684,6 +1793,7 @@ export const componentSchemas: Record<string, unknown> = {
       },
       "health_checks": {
         "type": "array",
+        "maxItems": 16,
         "items": {
           "$ref": "#/components/schemas/HealthCheck"
         }
@@ -1696,6 +1806,7 @@ export const componentSchemas: Record<string, unknown> = {
         "required": [
           "mode"
         ],
+        "additionalProperties": false,
         "properties": {
           "mode": {
             "type": "string",
@@ -2290,15 +2401,19 @@ export const componentSchemas: Record<string, unknown> = {
     "required": [
       "url"
     ],
+    "additionalProperties": false,
     "properties": {
       "url": {
         "type": "string",
+        "maxLength": 2048,
         "description": "http(s); loopback, link-local and unspecified addresses are refused."
       },
       "events": {
         "type": "array",
+        "maxItems": 64,
         "items": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 128
         },
         "description": "`*`, `deployment.*` or exact kinds; empty or absent = every kind."
       },
@@ -2307,6 +2422,7 @@ export const componentSchemas: Record<string, unknown> = {
           "string",
           "null"
         ],
+        "maxLength": 1024,
         "description": "HMAC key; absent, null or empty = generated."
       }
     }

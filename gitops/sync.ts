@@ -1,7 +1,7 @@
 // One sync pass: list what this repository deployed, apply what changed, prune what was removed.
-import { applyManifest, type ApplyIo, type ApplyTarget } from '../src/cli/apply-manifest.js';
-import { EXIT, exitCodeForStatus, formatHttpFailure, listError } from '../src/cli/errors.js';
-import { failureOf, send } from '../src/cli/context.js';
+import { applyManifest, type ApplyIo, type ApplyTarget } from '../src/client/apply-manifest.js';
+import { EXIT, exitCodeForStatus, formatHttpFailure, listError } from '../src/client/errors.js';
+import { failureOf, send } from '../src/client/session.js';
 import type { DesiredState } from './desired.js';
 import { LABEL_REPO, LABEL_SOURCE } from './labels.js';
 import { planSync, type LiveDeployment } from './plan.js';

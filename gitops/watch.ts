@@ -4,7 +4,7 @@
 // without replacing anything that already does.
 import { join } from 'node:path';
 import { watch as watchFiles, type FSWatcher } from 'chokidar';
-import type { ApplyIo, ApplyTarget } from '../src/cli/apply-manifest.js';
+import type { ApplyIo, ApplyTarget } from '../src/client/apply-manifest.js';
 import { loadDesired, type DesiredState } from './desired.js';
 import type { GitSource } from './repo.js';
 import { syncOnce } from './sync.js';

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { parseDuration } from './domain/durations.js';
 
 export interface ContextConfig {
   name: string;
@@ -23,6 +24,8 @@ export interface RingConfig {
   rolloutDeadlineMs: number;
   databasePath: string;
   docker: { enabled: boolean; host: string };
+  /** `[server.runtime.cloud_hypervisor]` (CLOUD-HYPERVISOR.md §1.14, plus guest_subnet, manage_nat, virtiofsd_path). */
+  cloudHypervisor: CloudHypervisorConfig;
   logLevel: string;
   /** Host access by non-admin tokens (src/domain/host-access.ts). */
   security: { bindMountAllow: string[] };
@@ -32,7 +35,92 @@ export interface RingConfig {
   warnings: string[];
 }
 
+export interface CloudHypervisorConfig {
+  enabled: boolean;
+  /** `cloud-hypervisor` (looked up on PATH) or a path. */
+  binaryPath: string;
+  firmwarePath: string;
+  socketDir: string;
+  /** Passed as `--seccomp <v>` when set: true, false, log (and errno, which CH v53 accepts too). */
+  seccomp: 'true' | 'false' | 'log' | 'errno' | null;
+  maxConsoleLogBytes: number;
+  maxConsoleLogBackups: number;
+  /** The /16 guests' /30 links are carved from; tests use 127.42.0.0/16 (all loopback). */
+  guestSubnet: string;
+  /** Install the MASQUERADE/FORWARD rules and ip_forward once; tests turn it off. */
+  manageNat: boolean;
+  /** virtiofsd to run; null = RING_VIRTIOFSD, PATH, /usr/libexec/virtiofsd, /usr/lib/qemu/virtiofsd. */
+  virtiofsdPath: string | null;
+  consoleLogRotateIntervalMs: number;
+}
+
 export const DEFAULT_PORT = 3030;
+
+const SECCOMP_VALUES = ['true', 'false', 'log', 'errno'] as const;
+
+/** Reads `[server.runtime.cloud_hypervisor]`; a wrong value is reported and its default used (never silently). */
+export function cloudHypervisorConfig(raw: Table, dir: string, warnings: string[]): CloudHypervisorConfig {
+  const key = (k: string) => `[server.runtime.cloud_hypervisor] ${k}`;
+  const expand = (p: string) => p.replace(/\$RING_CONFIG_DIR|\$\{RING_CONFIG_DIR\}/g, dir);
+  const str = (k: string, fallback: string): string => {
+    const v = raw[k];
+    if (v === undefined) return fallback;
+    if (typeof v === 'string' && v.trim() !== '') return expand(v.trim());
+    warnings.push(`${key(k)} must be a non-empty string; using ${fallback}`);
+    return fallback;
+  };
+  const bool = (k: string, fallback: boolean): boolean => {
+    const v = raw[k];
+    if (v === undefined) return fallback;
+    if (typeof v === 'boolean') return v;
+    warnings.push(`${key(k)} must be true or false; using ${fallback}`);
+    return fallback;
+  };
+  const count = (k: string, fallback: number): number => {
+    const v = raw[k];
+    if (v === undefined) return fallback;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+    warnings.push(`${key(k)} must be a whole number ≥ 0; using ${fallback}`);
+    return fallback;
+  };
+  let seccomp: CloudHypervisorConfig['seccomp'] = null;
+  if (raw.seccomp !== undefined) {
+    const v = String(raw.seccomp);
+    if ((SECCOMP_VALUES as readonly string[]).includes(v)) seccomp = v as CloudHypervisorConfig['seccomp'];
+    else warnings.push(`${key('seccomp')} must be one of ${SECCOMP_VALUES.join(', ')}; not passing --seccomp`);
+  }
+  let rotateMs = 60_000;
+  const ri = raw.console_log_rotate_interval;
+  if (ri !== undefined) {
+    const ms = typeof ri === 'number' ? ri * 1000 : typeof ri === 'string' ? parseDurationText(ri) : null;
+    if (ms !== null && ms > 0) rotateMs = ms;
+    else warnings.push(`${key('console_log_rotate_interval')} must be a duration ("60s") or seconds; using 60s`);
+  }
+  let subnet = str('guest_subnet', '10.42.0.0/16');
+  if (!/^(\d{1,3})\.(\d{1,3})\.0\.0\/16$/.test(subnet) || subnet.split(/[./]/).slice(0, 2).some((o) => Number(o) > 255)) {
+    warnings.push(`${key('guest_subnet')} must be an IPv4 /16 such as 10.42.0.0/16; using 10.42.0.0/16`);
+    subnet = '10.42.0.0/16';
+  }
+  const virtiofsd = raw.virtiofsd_path === undefined ? null : str('virtiofsd_path', '') || null;
+  return {
+    enabled: bool('enabled', false),
+    binaryPath: str('binary_path', 'cloud-hypervisor'),
+    firmwarePath: str('firmware_path', join(dir, 'cloud-hypervisor', 'vmlinux')),
+    socketDir: str('socket_dir', join(dir, 'cloud-hypervisor', 'sockets')),
+    seccomp,
+    maxConsoleLogBytes: count('max_console_log_bytes', 10 * 1024 * 1024),
+    maxConsoleLogBackups: count('max_console_log_backups', 3),
+    guestSubnet: subnet,
+    manageNat: bool('manage_nat', true),
+    virtiofsdPath: virtiofsd,
+    consoleLogRotateIntervalMs: rotateMs,
+  };
+}
+
+/** "60s", "1m", "500ms" (the API's duration grammar) → ms; null when it does not parse. */
+function parseDurationText(s: string): number | null {
+  return parseDuration(s);
+}
 
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.RING_CONFIG_DIR || join(homedir(), '.config', 'ring');
@@ -110,6 +198,7 @@ export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS
   const server = table(doc.server);
   const scheduler = table(server.scheduler);
   const docker = table(table(server.runtime).docker);
+  const cloudHypervisor = cloudHypervisorConfig(table(table(server.runtime).cloud_hypervisor), configDir(env), warnings);
   const tomlInterval = typeof scheduler.interval === 'number' && scheduler.interval > 0 ? scheduler.interval * 1000 : 10_000;
 
   return {
@@ -126,6 +215,7 @@ export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS
       enabled: docker.enabled !== false,
       host: typeof docker.host === 'string' ? docker.host : env.DOCKER_HOST || 'unix:///var/run/docker.sock',
     },
+    cloudHypervisor,
     logLevel: env.RING_LOG_LEVEL || env.RUST_LOG || (typeof server.log_level === 'string' ? server.log_level : '') || 'info',
     security: { bindMountAllow: bindMountAllow(table(server.security).bind_mount_allow, env.RING_BIND_MOUNT_ALLOW, warnings) },
     webhooks: {

@@ -1,7 +1,7 @@
 // Where the TUI gets its data: three calls of the typed client, behind an interface so that the
 // view can be driven by a fake in tests.
-import { failureOf, send, type Session } from '../src/cli/context.js';
-import { listError, resourceError } from '../src/cli/errors.js';
+import { failureOf, send, type Session } from '../src/client/session.js';
+import { listError, resourceError } from '../src/client/errors.js';
 import type { Deployment, DeploymentEvent } from './format.js';
 
 export interface TuiSource {

@@ -2,7 +2,7 @@
 import type { ConfigRow } from '../store/configs.js';
 import { validateConfig } from '../domain/validate-stored-objects.js';
 import { json, noContent, type Ctx, type Handler } from './context.js';
-import { Problem, conflict, notFound } from './problem.js';
+import { Problem, conflict, notFound, onConflict } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
 
 const view = (c: ConfigRow) => ({
@@ -17,10 +17,6 @@ function loadConfig(ctx: Ctx<'getConfig'> | Ctx<'updateConfig'> | Ctx<'deleteCon
 }
 
 const duplicate = (name: string, namespace: string) => conflict(`configuration '${name}' already exists in namespace '${namespace}'`);
-
-function isUniqueViolation(e: unknown): boolean {
-  return e instanceof Error && /UNIQUE constraint failed/.test(e.message);
-}
 
 export const listConfigs: Handler<'listConfigs'> = ({ query, services, caller }) =>
   json(200, services.store.configs.list({ namespace: query.namespace, name: query.name })
@@ -39,13 +35,8 @@ export const createConfig: Handler<'createConfig'> = ({ body, services, caller }
   assertNamespace(caller, body.namespace);
   const { store } = services;
   if (store.configs.byName(body.namespace, body.name)) throw duplicate(body.name, body.namespace);
-  let row: ConfigRow;
-  try {
-    row = store.configs.insert({ namespace: body.namespace, name: body.name, data: body.data, labels: body.labels ?? '' });
-  } catch (e) {
-    if (isUniqueViolation(e)) throw duplicate(body.name, body.namespace);
-    throw e;
-  }
+  const row = onConflict(() => store.configs.insert({ namespace: body.namespace, name: body.name, data: body.data, labels: body.labels ?? '' }),
+    () => duplicate(body.name, body.namespace));
   services.wake();
   return json(201, view(row));
 };
@@ -58,13 +49,8 @@ export const updateConfig: Handler<'updateConfig'> = (ctx) => {
   const { store } = services;
   const other = store.configs.byName(current.namespace, body.name);
   if (other && other.id !== current.id) throw duplicate(body.name, current.namespace);
-  let row: ConfigRow | undefined;
-  try {
-    row = store.configs.replace(current.id, { name: body.name, data: body.data, labels: body.labels ?? '' });
-  } catch (e) {
-    if (isUniqueViolation(e)) throw duplicate(body.name, current.namespace);
-    throw e;
-  }
+  const row = onConflict(() => store.configs.replace(current.id, { name: body.name, data: body.data, labels: body.labels ?? '' }),
+    () => duplicate(body.name, current.namespace));
   if (!row) throw notFound(`configuration '${current.id}' does not exist`);
   services.wake();
   return json(200, view(row));

@@ -41,7 +41,7 @@ export interface ListRequest {
 export async function listDeploymentsBody(req: ListRequest): Promise<Buffer> {
   let cache = caches.get(req.store);
   if (!cache) caches.set(req.store, (cache = new Map()));
-  const key = JSON.stringify([req.filter.namespace ?? null, req.filter.status ?? null, req.filter.kind ?? null, req.keepKey]);
+  const key = JSON.stringify([req.filter.namespace ?? null, req.filter.status ?? null, req.filter.kind ?? null, req.filter.children ?? false, req.keepKey]);
   const version = req.store.deployments.version();
   const hit = cache.get(key);
   const rows = hit && hit.version === version ? hit.rows : req.store.deployments.list(req.filter).filter(req.keep);

@@ -2,8 +2,9 @@
 // every lifecycle decision is the reconciler's.
 import type { Deployment, DeploymentSpec } from '../domain/deployment.js';
 import { applyDeploymentDefaults, validateDeployment, type DeploymentInput } from '../domain/validate-deployment.js';
+import { admitRuntime } from '../domain/runtime-admission.js';
 import { callerOf, json, noContent, type Ctx, type Handler } from './context.js';
-import { Problem, conflict, forbidden, notFound } from './problem.js';
+import { Problem, conflict, forbidden, notFound, onConflict } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
 import { hasScope } from './tokens.js';
 import { assertHostAccess } from './host-access.js';
@@ -51,7 +52,8 @@ export const createDeployment: Handler<'createDeployment'> = (ctx) => {
   const { store } = ctx.services;
   const caller = callerOf(ctx);
   const spec = applyDeploymentDefaults(ctx.body as DeploymentInput);
-  const violations = validateDeployment(spec);
+  const runtime = admitRuntime(spec, [...ctx.services.runtimes.keys()]);
+  const violations = [...validateDeployment(spec), ...runtime.violations];
   if (violations.length) throw Problem.validation(violations);
   assertNamespace(caller, spec.namespace);
   assertHostAccess(caller, spec, ctx.services.config);
@@ -60,10 +62,8 @@ export const createDeployment: Handler<'createDeployment'> = (ctx) => {
     throw forbidden(`namespace '${spec.namespace}' does not exist and the token lacks 'namespaces:write' to create it`);
   }
   const force = ctx.query.force === true;
-  let created: Deployment;
   const toWake: string[] = [];
-  try {
-    created = store.tx(() => {
+  const created = onConflict(() => store.tx(() => {
       if (!nsExists) store.namespaces.ensure(spec.namespace);
       const active = store.deployments.active(spec.namespace, spec.name);
       // Rolling update or immediate replacement, decided here once (RING §5.8).
@@ -80,6 +80,7 @@ export const createDeployment: Handler<'createDeployment'> = (ctx) => {
       registerMountedVolumes(store, spec);
       store.events.insert(row.id, { level: 'info', component: 'api', reason: 'deployment_created',
         message: `Deployment '${spec.name}' created successfully` });
+      for (const e of runtime.events) store.events.insert(row.id, e);
       if (decision.kind === 'rolling') {
         store.events.insert(row.id, { level: 'info', component: 'api', reason: 'rolling_update_started',
           message: `Rolling update of deployment ${decision.parent.id}: its instances are drained one by one once this deployment is ready` });
@@ -89,13 +90,7 @@ export const createDeployment: Handler<'createDeployment'> = (ctx) => {
           message: `Replaced deployment ${decision.replaced.map((a) => a.id).join(', ')} immediately because ${decision.reason} — expect a brief downtime` });
       }
       return row;
-    });
-  } catch (e) {
-    if (e instanceof Error && /UNIQUE constraint failed/.test(e.message)) {
-      throw conflict(`A deployment with name '${spec.name}' already exists in namespace '${spec.namespace}'`);
-    }
-    throw e;
-  }
+  }), () => conflict(`A deployment with name '${spec.name}' already exists in namespace '${spec.namespace}'`));
   for (const id of toWake) ctx.services.wake(id);
   ctx.services.wake(created.id);
   return json(201, deploymentView(created, []));

@@ -2,7 +2,7 @@
 import type { NamespaceRow } from '../store/namespaces.js';
 import { validateNamespaceName } from '../domain/validate-deployment.js';
 import { json, noContent, type Handler } from './context.js';
-import { Problem, conflict, notFound } from './problem.js';
+import { Problem, conflict, notFound, onConflict } from './problem.js';
 import { assertNamespace } from './authenticate.js';
 
 const view = (n: NamespaceRow) => ({ id: n.id, name: n.name, created_at: n.created_at, updated_at: n.updated_at });
@@ -22,8 +22,9 @@ export const createNamespace: Handler<'createNamespace'> = ({ body, services, ca
   const violations = validateNamespaceName(body.name, 'namespace');
   if (violations.length) throw Problem.validation(violations);
   assertNamespace(caller, body.name);
-  if (services.store.namespaces.byName(body.name)) throw conflict(`namespace '${body.name}' already exists`);
-  return json(201, view(services.store.namespaces.insert(body.name)));
+  const taken = () => conflict(`namespace '${body.name}' already exists`);
+  if (services.store.namespaces.byName(body.name)) throw taken();
+  return json(201, view(onConflict(() => services.store.namespaces.insert(body.name), taken)));
 };
 
 export const deleteNamespace: Handler<'deleteNamespace'> = ({ params, services, caller }) => {

@@ -1,5 +1,6 @@
 // RFC 7807 problems: every error the API answers is one of these, rendered as application/problem+json.
 import type { Violation } from '../domain/deployment.js';
+import { ConflictError } from '../store/conflict.js';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
@@ -51,4 +52,23 @@ export const badRequest = (what: string, violations: Violation[] = []) => new Pr
 
 export function problemTitle(status: number): string {
   return TITLES[status] ?? 'Error';
+}
+
+/**
+ * Runs a store write; a unique constraint it hits (a concurrent request took the name between the
+ * handler's "already exists?" check and its write) becomes the handler's own 409 problem.
+ */
+export function onConflict<T>(write: () => T, problem: (e: ConflictError) => Problem): T {
+  try {
+    return write();
+  } catch (e) {
+    if (e instanceof ConflictError) throw problem(e);
+    throw e;
+  }
+}
+
+/** The 409 for a ConflictError no handler translated: still a conflict, never a 500. */
+export function conflictProblem(e: ConflictError): Problem {
+  const what = e.columns.length ? `${e.table} ${e.columns.join(' and ')}` : e.table;
+  return new Problem(409, `conflicts with an existing ${what} (unique constraint)`, [], { table: e.table, columns: e.columns });
 }

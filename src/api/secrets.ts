@@ -4,7 +4,7 @@ import type { SecretRow } from '../store/secrets.js';
 import { validateSecret } from '../domain/validate-stored-objects.js';
 import { referencingDeployments, usesSecret } from '../domain/references.js';
 import { json, noContent, type Ctx, type Handler } from './context.js';
-import { Problem, conflict, notFound } from './problem.js';
+import { Problem, conflict, notFound, onConflict } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
 
 const view = (s: SecretRow) => ({ id: s.id, created_at: s.created_at, updated_at: s.updated_at, namespace: s.namespace, name: s.name });
@@ -29,13 +29,7 @@ export const createSecret: Handler<'createSecret'> = ({ body, services, caller }
   if (!store.namespaces.byName(body.namespace)) throw notFound(`namespace '${body.namespace}' does not exist`);
   const duplicate = () => conflict(`secret '${body.name}' already exists in namespace '${body.namespace}'`);
   if (store.secrets.byName(body.namespace, body.name)) throw duplicate();
-  let row: SecretRow;
-  try {
-    row = store.secrets.insert(body.namespace, body.name, services.secretBox.seal(body.value, body.namespace, body.name));
-  } catch (e) {
-    if (e instanceof Error && /UNIQUE constraint failed/.test(e.message)) throw duplicate();
-    throw e;
-  }
+  const row = onConflict(() => store.secrets.insert(body.namespace, body.name, services.secretBox.seal(body.value, body.namespace, body.name)), duplicate);
   // Deployments waiting for this secret are retried on the next pass; make it now.
   services.wake();
   return json(201, { id: row.id, created_at: row.created_at, namespace: row.namespace, name: row.name });

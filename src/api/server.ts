@@ -3,9 +3,10 @@
 import Hapi, { type Request, type ResponseToolkit, type ResponseObject, type Lifecycle } from '@hapi/hapi';
 import { routes, type RouteDef, type OperationId } from '../../generated/routes.js';
 import type { Handlers, Services, Reply, Caller } from './context.js';
-import { Problem, badRequest, problemTitle } from './problem.js';
+import { Problem, badRequest, conflictProblem, problemTitle } from './problem.js';
+import { ConflictError } from '../store/conflict.js';
 import { authenticate } from './authenticate.js';
-import { compileRoute, normalizeQuery, toViolations, type RouteValidators } from './request-validation.js';
+import { bodyProblem, compileRoute, normalizeQuery, parseJsonBody, toViolations, type RouteValidators } from './request-validation.js';
 
 export const HANDLER_TIMEOUT_MS = 10_000;
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -63,13 +64,14 @@ export async function createApiServer(opts: {
       if (validators.query && !validators.query(query)) {
         throw badRequest('invalid query parameters', toViolations('query', validators.query.errors));
       }
-      let body = request.payload as unknown;
+      let body: unknown;
       if (def.body) {
-        if (body === null || body === undefined || (Buffer.isBuffer(body) && body.length === 0)) {
+        // Raw bytes in: depth and size are checked before JSON.parse (see parseJsonBody).
+        body = parseJsonBody(request.payload as Buffer | null | undefined);
+        if (body === undefined) {
           if (def.body.required) throw badRequest('a JSON request body is required');
-          body = undefined;
         } else if (validators.body && !validators.body(body)) {
-          throw badRequest('the request body does not match the API schema', toViolations('body', validators.body.errors));
+          throw bodyProblem(def.operationId, body, validators.body.errors);
         }
       }
       // Handlers log through services.log: a child carrying the request id ties their lines to the request's.
@@ -89,8 +91,9 @@ export async function createApiServer(opts: {
         app: { def, validators } satisfies RouteApp,
         handler: run,
         timeout: { server: false, socket: false },
-        // JSON only: any other media type is a 415, never silently parsed as a form.
-        ...(def.body ? { payload: { allow: ['application/json'] } } : {}),
+        // JSON only: any other media type is a 415, never silently parsed as a form. hapi hands over
+        // the (decompressed) bytes; parseJsonBody bounds their nesting before anything parses them.
+        ...(def.body ? { payload: { allow: ['application/json'], parse: 'gunzip' as const, output: 'data' as const } } : {}),
       },
     });
   }
@@ -98,6 +101,8 @@ export async function createApiServer(opts: {
   server.ext('onPreResponse', (request: Request, h: ResponseToolkit) => {
     const res = request.response;
     if (res instanceof Problem) return problemResponse(h, res);
+    // A unique constraint no handler translated (a racing write): the state conflicts, the server is fine.
+    if (res instanceof ConflictError) return problemResponse(h, conflictProblem(res));
     if (res && 'isBoom' in res && res.isBoom) {
       const status = res.output.statusCode;
       if (status >= 500) services.log.error({ reqId: request.info.id, err: res }, 'request failed');

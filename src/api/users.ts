@@ -2,7 +2,7 @@
 import type { UserRow, Role } from '../store/users.js';
 import type { Violation } from '../domain/deployment.js';
 import { callerOf, json, noContent, type Handler } from './context.js';
-import { Problem, conflict, forbidden, notFound, badRequest } from './problem.js';
+import { Problem, conflict, forbidden, notFound, badRequest, onConflict } from './problem.js';
 import { hashPassword } from './passwords.js';
 import { hasScope } from './tokens.js';
 import { assertUnconfined } from './authenticate.js';
@@ -37,8 +37,11 @@ export const createUser: Handler<'createUser'> = async ({ body, services: { stor
   assertUnconfined(caller, 'create users');
   const violations = validateUser(body);
   if (violations.length) throw Problem.validation(violations);
-  if (store.users.byUsername(body.username)) throw conflict(`user '${body.username}' already exists`);
-  const row = store.users.insert({ username: body.username, passwordHash: await hashPassword(body.password), role: 'viewer' });
+  const taken = () => conflict(`user '${body.username}' already exists`);
+  if (store.users.byUsername(body.username)) throw taken();
+  const passwordHash = await hashPassword(body.password);
+  // Another request may have taken the name while the hash was computed.
+  const row = onConflict(() => store.users.insert({ username: body.username, passwordHash, role: 'viewer' }), taken);
   return json(201, userView(row));
 };
 
@@ -62,13 +65,14 @@ export const updateUser: Handler<'updateUser'> = async (ctx) => {
   }
   const violations = validateUser({ username, password });
   if (violations.length) throw Problem.validation(violations);
-  if (username && username !== target.username && store.users.byUsername(username)) throw conflict(`user '${username}' already exists`);
+  const taken = () => conflict(`user '${username}' already exists`);
+  if (username && username !== target.username && store.users.byUsername(username)) throw taken();
   if (target.role === 'admin' && role && role !== 'admin' && store.users.countAdmins() <= 1) throw conflict('Cannot demote the last admin');
   const passwordHash = password ? await hashPassword(password) : undefined;
-  store.tx(() => {
+  onConflict(() => store.tx(() => {
     store.users.update(target.id, { username, passwordHash, role: role as Role | undefined });
     if (role && role !== target.role) store.tokens.revokeAllOfUser(target.id);
-  });
+  }), taken);
   return json(200, userView(store.users.get(target.id)!));
 };
 

@@ -6,7 +6,7 @@ import type { DeploymentSpec } from '../domain/deployment.js';
 import { validateVolume } from '../domain/validate-stored-objects.js';
 import { referencingDeployments, usesVolume } from '../domain/references.js';
 import { json, noContent, type Ctx, type Handler } from './context.js';
-import { Problem, conflict, notFound } from './problem.js';
+import { Problem, conflict, notFound, onConflict } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
 
 const view = (v: VolumeRow) => ({
@@ -34,15 +34,9 @@ export const createVolume: Handler<'createVolume'> = ({ body, services, caller }
   if (!store.namespaces.byName(body.namespace)) throw notFound(`namespace '${body.namespace}' does not exist`);
   const duplicate = () => conflict(`volume '${body.name}' already exists in namespace '${body.namespace}'`);
   if (store.volumes.byName(body.namespace, body.name)) throw duplicate();
-  let row: VolumeRow;
-  try {
-    row = store.volumes.insert({
-      namespace: body.namespace, name: body.name, size: body.size ?? null, backend_type: body.backend_type ?? 'local', labels: body.labels ?? {},
-    });
-  } catch (e) {
-    if (e instanceof Error && /UNIQUE constraint failed/.test(e.message)) throw duplicate();
-    throw e;
-  }
+  const row = onConflict(() => store.volumes.insert({
+    namespace: body.namespace, name: body.name, size: body.size ?? null, backend_type: body.backend_type ?? 'local', labels: body.labels ?? {},
+  }), duplicate);
   return json(201, { id: row.id, created_at: row.created_at, namespace: row.namespace, name: row.name, backend_type: row.backend_type });
 };
 

@@ -1,6 +1,6 @@
 // Small helpers shared by the command modules.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { GlobalOptions } from './context.js';
+import type { GlobalOptions } from '../client/session.js';
 
 /** --context / --config as given anywhere on the command line (the nearest command wins). */
 export function globalsOf(cmd: Command): GlobalOptions {

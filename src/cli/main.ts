@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { CliError, EXIT } from './errors.js';
+import { CliError, EXIT } from '../client/errors.js';
 import { registerApply } from './commands/apply.js';
 import { registerDeployment } from './commands/deployment.js';
 import { registerDoctor } from './commands/doctor.js';

@@ -1,5 +1,5 @@
 // Terminal output: bordered tables, colours (TTY without NO_COLOR only), timestamps, `--output json`.
-import { CliError, EXIT } from './errors.js';
+import { CliError, EXIT } from '../client/errors.js';
 
 export type OutputFormat = 'table' | 'json';
 

@@ -15,17 +15,29 @@ export interface Classification {
   terminal: boolean;
   /** One failed attempt toward MAX_RESTART_COUNT, armed with backoff. */
   countsAsRestart: boolean;
-  /** Event reason (component `docker`), Ring's Docker reason of §5.5. */
+  /** Event reason: Ring's Docker reason of §5.5, or the runtime's own (RuntimeError.event). */
   reason: string;
   /** Event message: the runtime's own words. */
   eventMessage: string;
+  /** Event component: `docker`, or the runtime's own (RuntimeError.event). */
+  component: string;
 }
 
 function retried(status: Status, reason: string, err: RuntimeError): Classification {
-  return { status, terminal: false, countsAsRestart: true, reason, eventMessage: err.message };
+  return { status, terminal: false, countsAsRestart: true, reason, eventMessage: err.message, component: 'docker' };
 }
 
+function terminal(status: Status, reason: string, err: RuntimeError): Classification {
+  return { status, terminal: true, countsAsRestart: false, reason, eventMessage: err.message, component: 'docker' };
+}
+
+/** The status decision is the reason's; the event's names are the runtime's when it gives them (CH: PascalCase). */
 export function classify(err: RuntimeError): Classification {
+  const c = classifyReason(err);
+  return err.event ? { ...c, component: err.event.component, reason: err.event.reason } : c;
+}
+
+function classifyReason(err: RuntimeError): Classification {
   const reason: RuntimeErrorReason = err.reason;
   switch (reason) {
     case 'image_not_found':
@@ -39,13 +51,21 @@ export function classify(err: RuntimeError): Classification {
     case 'config_error':
       return retried('config_error', 'config_error', err);
     case 'insufficient_resources':
-      return { status: 'insufficient_resources', terminal: true, countsAsRestart: false, reason: 'insufficient_resources', eventMessage: err.message };
+      return terminal('insufficient_resources', 'insufficient_resources', err);
     case 'port_allocation_failed':
       return retried('error', 'port_allocation_failed', err);
     case 'file_system_error':
       return retried('file_system_error', 'file_system_error', err);
     case 'runtime_error':
       return retried('error', 'runtime_error', err);
+    case 'firmware_not_found':
+      return terminal('failed', 'firmware_not_found', err);
+    case 'disk_image_not_found':
+      // Never counted (t11: restart_count 0). image_pull_back_off stays a reconciled status, so
+      // each tick looks again (without backoff or count) and a disk image copied in later is booted.
+      return terminal('image_pull_back_off', 'disk_image_not_found', err);
+    case 'vm_start_failed':
+      return retried('error', 'vm_start_failed', err);
     default:
       return assertNever(reason);
   }

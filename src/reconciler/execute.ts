@@ -8,8 +8,9 @@ import type { Store } from '../store/index.js';
 import type { NewEvent } from '../store/events.js';
 import { classify } from './classify.js';
 import { buildInstanceSpec, type SpecResolvers } from './instance-spec.js';
-import { FRESH_MEMORY, backoffMs, plan, shortId, transitionEvent, type Action, type DeploymentMemory, type RolloutRole } from './plan.js';
+import { FRESH_MEMORY, backoffMs, endedChildNeedsPlan, plan, shortId, transitionEvent, type Action, type DeploymentMemory, type RolloutRole } from './plan.js';
 import { rolloutEndedBy } from './rollout.js';
+import { planUnavailable } from './unavailable.js';
 import { publishRollingUpdate } from '../webhooks/publish.js';
 
 /** pino's calling convention (fields first, then the message), so the server's logger fits as is. */
@@ -140,6 +141,9 @@ export interface ReconcileOutcome {
 }
 
 const SETTLED_TTL_MS = 60_000;
+
+/** Stands in for a runtime that is not there: planUnavailable() never emits an action that needs one. */
+const NO_RUNTIME: Runtime = new Proxy({} as Runtime, { get: (_t, p) => { throw new Error(`runtime unavailable (${String(p)})`); } });
 /** An unresolvable secret/config is reported at most this often (it is retried every pass). */
 const UNRESOLVED_REPEAT_MS = 60_000;
 
@@ -164,6 +168,17 @@ export class Executor {
 
   memoryOf(deploymentId: string): DeploymentMemory {
     return this.memory.get(deploymentId) ?? FRESH_MEMORY;
+  }
+
+  /** A deployment whose runtime is missing: applies planUnavailable() (status and purge only, no runtime call). */
+  runtimeUnavailable(d: Deployment, cause: string): Promise<ReconcileOutcome> {
+    return this.serialize(d.id, async () => {
+      const actions = planUnavailable(d, cause);
+      const outcome: ReconcileOutcome = { actions: actions.length, timedOut: false, purged: false };
+      const none = new AbortController().signal;
+      for (const a of actions) if (!(await this.applyOne(d, a, NO_RUNTIME, none, outcome))) break;
+      return outcome;
+    });
   }
 
   /** Plans and applies one deployment against a fresh observation, after any earlier work for it. */
@@ -264,6 +279,17 @@ export class Executor {
         return purged;
       }
       case 'recordEvent':
+        this.write(d.id, { events: [a.event] });
+        return true;
+      case 'stopInstance':
+        // Our own stop: its exit is never reported as a death.
+        this.settled.add(a.instanceId);
+        try {
+          await (runtime.stop ? runtime.stop(a.instanceId) : runtime.remove(a.instanceId));
+        } catch (err) {
+          this.logger.warn({ deployment: d.id, instance: a.instanceId, error: errorText(err) }, 'failed to stop instance');
+          return false;
+        }
         this.write(d.id, { events: [a.event] });
         return true;
       case 'drainInstance':
@@ -375,16 +401,21 @@ export class Executor {
       const to: Status = c.terminal
         ? c.status
         : n >= MAX_RESTART_COUNT ? (cur.kind === 'job' ? 'failed' : 'crash_loop_back_off') : c.status;
-      const events: NewEvent[] = [event ?? { level: 'error', component: 'docker', reason: c.reason, message: c.eventMessage }];
+      const events: NewEvent[] = [event ?? { level: 'error', component: c.component, reason: c.reason, message: c.eventMessage }];
       if (to !== cur.status) events.push(transitionEvent(cur.status, to));
-      this.write(d.id, { expect: { status: cur.status, restartCount: cur.restart_count }, status: to, restartCount: n, events });
-      return n;
+      const written = this.write(d.id, { expect: { status: cur.status, restartCount: cur.restart_count }, status: to, restartCount: n, events });
+      return { n, endedChild: written && endedChildNeedsPlan({ ...cur, status: to }) };
     });
+    if (count?.endedChild) {
+      // A failed rolling child's instances are stopped by the next pass (planEnded).
+      outcome.requeueAfterMs = 0;
+      return;
+    }
     if (count === null || !c.countsAsRestart) {
       delete outcome.requeueAfterMs;
       return;
     }
-    const wait = backoffMs(count);
+    const wait = backoffMs(count.n);
     this.memory.set(d.id, { nextAttemptAt: this.clock() + wait, healthySince: null });
     outcome.requeueAfterMs = wait;
   }

@@ -14,7 +14,8 @@ import type { NewEvent } from '../store/events.js';
 import { Executor, SILENT_LOGGER, errorText, recordEvent, type Logger, type ReconcileOutcome, type StatusChangeHook,
   type DeploymentEventHook } from './execute.js';
 import type { ConfigResolver, SecretResolver } from './instance-spec.js';
-import { RECONCILED_STATUSES, shortId, type RolloutRole } from './plan.js';
+import { RECONCILED_STATUSES, endedChildNeedsPlan, isReconciled, shortId, type RolloutRole } from './plan.js';
+import { TERMINAL_STATUSES } from '../domain/status.js';
 import { HealthProber } from './health.js';
 
 export interface ReconcilerDeps {
@@ -47,6 +48,8 @@ export interface ReconcilerDeps {
   isReady?: (deployment: Deployment, instances: readonly Instance[]) => boolean;
   /** RING_ROLLOUT_DEADLINE: how long a readiness gate may stay shut before the deployment fails. */
   rolloutDeadlineMs?: number;
+  /** Why each known runtime that is not in `runtimes` is missing; its deployments show it (status error). */
+  unavailableRuntimes?: Map<string, string>;
   /** Probes in flight at once (default 32). */
   probeConcurrency?: number;
 }
@@ -184,7 +187,7 @@ export class Reconciler {
   }
 
   private async passOnce(): Promise<void> {
-    const wanted = this.store.deployments.list({ status: [...RECONCILED_STATUSES] });
+    const wanted = this.planned();
     if (wanted.length === 0) return;
 
     // One list() per runtime in use, for all its deployments.
@@ -212,8 +215,10 @@ export class Reconciler {
     }
     if (!this.running) return;
 
-    // Fresh rows: they may have changed while list() ran.
-    const deployments = this.store.deployments.list({ status: [...RECONCILED_STATUSES] });
+    // Fresh rows: they may have changed while list() ran. Ended children are planned (their
+    // instances stop) but take no part in rollouts or probes.
+    const all = this.planned();
+    const deployments = all.filter((d) => isReconciled(d.status));
     const byRuntime = new Map<string, Map<string, Instance[]>>();
     for (const [name, instances] of observed) {
       const m = new Map<string, Instance[]>();
@@ -224,7 +229,7 @@ export class Reconciler {
       }
       byRuntime.set(name, m);
     }
-    const runtimeOf = new Map(deployments.map((d) => [d.id, d.runtime]));
+    const runtimeOf = new Map(all.map((d) => [d.id, d.runtime]));
     const instancesOf = (id: string): Instance[] => byRuntime.get(runtimeOf.get(id) ?? '')?.get(id) ?? [];
     try {
       this.health.observe(deployments, instancesOf);
@@ -233,26 +238,39 @@ export class Reconciler {
     }
 
     // Deletes first, so their removals start before anything they may block.
-    const ordered = [...deployments].sort((a, b) => Number(b.status === 'deleted') - Number(a.status === 'deleted'));
+    const ordered = [...all].sort((a, b) => Number(b.status === 'deleted') - Number(a.status === 'deleted'));
     for (const d of ordered) {
       const rt = this.deps.runtimes.get(d.runtime);
-      if (!rt) {
+      const instances = byRuntime.get(d.runtime);
+      // A runtime that answered at startup but not now may still hold a deleted one's instances: wait for it.
+      if (rt && !instances && d.status === 'deleted') continue;
+      if (!rt || !instances) {
+        // Not run here (off, binary gone) or its list() failed (daemon down): shown on the deployment.
+        const cause = !rt
+          ? this.deps.unavailableRuntimes?.get(d.runtime) ?? `no '${d.runtime}' runtime is implemented by this server`
+          : `its runtime does not answer: ${this.listErrors.get(d.runtime) ?? 'list() failed'}`;
         if (!this.warnedRuntime.has(d.id)) {
           this.warnedRuntime.add(d.id);
-          this.logger.warn({ deployment: d.id, runtime: d.runtime }, `runtime '${d.runtime}' is not registered; deployment skipped`);
+          this.logger.warn({ deployment: d.id, runtime: d.runtime, cause }, `runtime '${d.runtime}' is not available`);
         }
+        if (!this.executor.isBusy(d.id)) this.track(this.executor.runtimeUnavailable(d, cause).then((o) => this.settle(d.id, o)));
         continue;
       }
-      const instances = byRuntime.get(d.runtime);
-      if (!instances) continue; // its list() failed
+      this.warnedRuntime.delete(d.id);
       if (this.executor.isBusy(d.id) || (this.finishedAt.get(d.id) ?? 0) > listEpoch) {
         this.deferred.add(d.id);
         continue;
       }
       if (waitsForDeletedTwin(d, deployments)) continue;
-      const rollout = rolloutRole(d, deployments, instancesOf, this.isReady);
+      const rollout = isReconciled(d.status) ? rolloutRole(d, deployments, instancesOf, this.isReady) : undefined;
       this.dispatch(d, instancesOf(d.id), rt, rollout);
     }
+  }
+
+  /** The rows a pass plans: every reconciled one, and rolling children that ended with instances to stop. */
+  private planned(): Deployment[] {
+    const ended = this.store.deployments.list({ status: [...TERMINAL_STATUSES], children: true }).filter(endedChildNeedsPlan);
+    return [...this.store.deployments.list({ status: [...RECONCILED_STATUSES] }), ...ended];
   }
 
   /** Removes an instance on purpose (health-check restart): its end is never counted; the next pass replaces it. */
@@ -276,7 +294,11 @@ export class Reconciler {
         this.settle(d.id, { actions: 0, timedOut: false, purged: false, requeueAfterMs: 1000 });
       },
     );
-    const tracked = work.finally(() => this.inflight.delete(tracked));
+    this.track(work);
+  }
+
+  private track(work: Promise<unknown>): void {
+    const tracked: Promise<void> = work.then(() => undefined, (err: unknown) => this.logger.error({ error: errorText(err) }, 'reconcile failed')).finally(() => this.inflight.delete(tracked));
     this.inflight.add(tracked);
   }
 

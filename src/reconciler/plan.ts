@@ -93,6 +93,8 @@ export type Action =
   | { type: 'drainInstance'; instanceId: string; childId: string; remaining: number }
   /** Rolling update done: parent → deleted and the child becomes the active deployment, in one transaction. */
   | { type: 'completeRollout'; parentId: string; childId: string; reason: 'parent_drained' | 'parent_gone' }
+  /** Stop (not remove: its logs stay readable) one instance of a rolling child whose rollout failed. */
+  | { type: 'stopInstance'; instanceId: string; reason: 'rollout_failed'; event: NewEvent }
   | { type: 'recordEvent'; reason: string; event: NewEvent };
 
 export type RemoveReason = 'deployment_deleted' | 'never_started' | 'already_settled' | 'crashed' | 'exited' | 'scale_down';
@@ -145,8 +147,16 @@ export const RECONCILED_STATUSES: readonly Status[] = RECONCILED;
 export function plan(input: PlanInput): PlanResult {
   const d = input.deployment;
   if (d.status === 'deleted') return planDeleted(input);
-  if (isTerminal(d.status)) return { actions: [], memory: input.memory };
+  if (isTerminal(d.status)) return planEnded(input);
   return d.kind === 'job' ? planJob(input) : planWorker(input);
+}
+
+/**
+ * Whether a row in a terminal status still needs plan(): a rolling child whose rollout ended
+ * without completing may still have instances serving the broken version next to its parent.
+ */
+export function endedChildNeedsPlan(d: Pick<Deployment, 'status' | 'parent_id' | 'kind'>): boolean {
+  return d.kind === 'worker' && d.parent_id !== null && isTerminal(d.status) && d.status !== 'completed';
 }
 
 /** Builds the action list while tracking the status and count the row will have after each action. */
@@ -248,6 +258,29 @@ function planDeleted(input: PlanInput): PlanResult {
   return p.result();
 }
 
+// ---- ended -----------------------------------------------------------------------------------
+
+/**
+ * A terminal deployment is left alone, except a rolling child whose rollout failed: its parent
+ * keeps serving, so the child's instances, on the same network and DNS alias, must stop serving
+ * the broken version (RING §5.8 "the parent stays running and the child is marked failed"). They
+ * are stopped, not removed, so `ring deployment logs` still shows why they failed; a later apply
+ * supersedes the child and its purge removes them.
+ */
+function planEnded(input: PlanInput): PlanResult {
+  const p = new Plan(input);
+  const d = input.deployment;
+  if (!endedChildNeedsPlan(d)) return p.result();
+  for (const i of group(input.instances).active) {
+    p.actions.push({
+      type: 'stopInstance', instanceId: i.id, reason: 'rollout_failed',
+      event: event('warning', SCHEDULER, 'rollout_instance_stopped',
+        `Stopped instance ${shortId(i.id)}: the rolling update failed (deployment is ${d.status}); deployment ${d.parent_id} keeps serving`),
+    });
+  }
+  return p.result();
+}
+
 // ---- worker ----------------------------------------------------------------------------------
 
 function planWorker(input: PlanInput): PlanResult {
@@ -300,6 +333,8 @@ function planWorker(input: PlanInput): PlanResult {
       cause: event('error', SCHEDULER, 'crash_loop_back_off', `Restart count reached ${p.count} (max ${MAX_RESTART_COUNT}); giving up`),
     });
     p.memory = { nextAttemptAt: 0, healthySince: null };
+    // A rolling child's surviving instances are stopped by the next pass (planEnded).
+    if (d.parent_id) p.requeueAfter(0);
     return p.result();
   }
   if (crashes > 0) p.armBackoff();
@@ -427,6 +462,8 @@ function pastReadinessDeadline(p: Plan): boolean {
     : event('error', SCHEDULER, 'readiness_deadline_exceeded',
       `Readiness checks were not green within the ${secs} rollout deadline; deployment failed`);
   p.setStatus('failed', d.parent_id ? 'rolling_update_failed' : 'readiness_deadline_exceeded', { cause });
+  // A failed child's instances are stopped by the next pass (planEnded): come straight back.
+  if (d.parent_id) p.requeueAfter(0);
   return true;
 }
 
@@ -479,7 +516,12 @@ function planJob(input: PlanInput): PlanResult {
   const ended = g.ended.filter((i) => !input.settled.has(i.id));
   const last = ended[ended.length - 1];
   if (last) {
-    if (last.exitCode === 0 && !last.oomKilled) {
+    if (last.cleanShutdown) {
+      // A VM job ends by powering its guest off: there is no exit code, the clean end is the success.
+      p.setStatus('completed', 'job_completed', {
+        cause: event('info', SCHEDULER, 'job_completed', `Instance ${shortId(last.id)} shut down cleanly; job completed`),
+      });
+    } else if (last.exitCode === 0 && !last.oomKilled) {
       p.setStatus('completed', 'container_completed', {
         cause: event('info', DOCKER, 'container_completed', `Container ${shortId(last.id)} exited with code 0; job completed`),
       });

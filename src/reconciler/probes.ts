@@ -138,7 +138,7 @@ async function probeCommand(command: string, target: ProbeTarget, timeoutMs: num
   const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
   try {
     // The runtime bounds exec itself; the race only guards a runtime that does not.
-    const run = target.runtime.exec(target.instance.id, argv, timeoutMs);
+    const run = target.runtime.exec(target.instance.id, argv, timeoutMs, { command });
     run.catch(() => undefined);
     const r = await Promise.race([run, timeout]);
     if (r === 'timeout') return { status: 'timeout', message: TIMED_OUT_MESSAGE };

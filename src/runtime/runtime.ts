@@ -11,12 +11,25 @@ export type RuntimeErrorReason =
   | 'insufficient_resources'
   | 'port_allocation_failed'
   | 'file_system_error'
-  | 'runtime_error';
+  | 'runtime_error'
+  // Cloud Hypervisor (CLOUD-HYPERVISOR.md §1.11): a missing firmware cannot fix itself (terminal
+  // `failed`); a missing disk image is terminal `image_pull_back_off` with the count left at 0
+  // (there is no registry to pull from); anything else going wrong while booting is retried.
+  | 'firmware_not_found'
+  | 'disk_image_not_found'
+  | 'vm_start_failed';
+
+/** How a runtime names its failure events (component, reason) when Ring's Docker names don't fit. */
+export interface RuntimeEventName { component: string; reason: string }
 
 export class RuntimeError extends Error {
-  constructor(readonly reason: RuntimeErrorReason, message: string, options?: { cause?: unknown }) {
+  /** Set by runtimes whose events carry their own names (cloud-hypervisor: PascalCase reasons). */
+  event?: RuntimeEventName;
+
+  constructor(readonly reason: RuntimeErrorReason, message: string, options?: { cause?: unknown; event?: RuntimeEventName }) {
     super(message, options);
     this.name = 'RuntimeError';
+    if (options?.event) this.event = options.event;
   }
 }
 
@@ -34,6 +47,11 @@ export interface Instance {
   startedAt: number | null;
   finishedAt: number | null;
   address: string | null; // runtime-private IP
+  /**
+   * The instance ended on its own accord without an exit code (a VM whose guest powered off):
+   * a job is completed by it, a worker counts it as a restart like any other end.
+   */
+  cleanShutdown?: boolean;
 }
 
 export interface MountSpec {
@@ -77,7 +95,9 @@ export interface InstanceSpec {
 export interface CreatedInstance { instance: Instance; imageDigest: string | null }
 
 export interface LogOptions { tail?: number; sinceSeconds?: number; follow?: boolean; signal?: AbortSignal }
-export interface LogLine { instance: string; message: string; level: 'info' | 'error'; timestamp: string | null }
+/** Docker knows only its two streams (info = stdout, error = stderr); a serial console is classified line by line. */
+export type LogLevel = 'error' | 'warning' | 'info' | 'debug' | 'unknown';
+export interface LogLine { instance: string; message: string; level: LogLevel; timestamp: string | null }
 
 export interface InstanceStats {
   instanceId: string;
@@ -101,9 +121,16 @@ export interface Runtime {
   list(): Promise<Instance[]>;
   /** Pull (per policy), admit, create and start one instance; on failure nothing is left behind. */
   create(spec: InstanceSpec, signal?: AbortSignal): Promise<CreatedInstance>;
-  /** Stop and remove an instance (and its anonymous volumes). Missing instances are not an error. */
+  /** Stop and remove an instance (and its anonymous volumes). Missing instances are not an error.
+   * A VM runtime shuts the guest down cleanly first (the VMM itself must exit: nothing left behind). */
   remove(instanceId: string): Promise<void>;
-  exec(instanceId: string, argv: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
+  /**
+   * Stop an instance but keep it (its logs stay readable until it is removed). Missing or already
+   * stopped instances are not an error. A runtime without it has its instances removed instead.
+   */
+  stop?(instanceId: string): Promise<void>;
+  /** `command` is the check's text as written: a runtime whose agent runs `/bin/sh -c <string>` needs it verbatim. */
+  exec(instanceId: string, argv: string[], timeoutMs: number, opts?: { command?: string }): Promise<{ exitCode: number; output: string }>;
   logs(instanceId: string, opts: LogOptions): AsyncIterable<LogLine>;
   stats(instanceId: string): Promise<InstanceStats>;
   /** Live lifecycle events; the iterable ends when the stream breaks (the caller re-subscribes). */

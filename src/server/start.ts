@@ -9,7 +9,7 @@ import { createApiServer } from '../api/server.js';
 import { handlers } from '../api/routes.js';
 import type { Services } from '../api/context.js';
 import type { Instance, Runtime } from '../runtime/runtime.js';
-import { createRuntimes } from '../runtime/index.js';
+import { createRuntimeSet, stopRuntimes } from '../runtime/index.js';
 import { Reconciler } from '../reconciler/loop.js';
 import { InstanceCache } from './instance-cache.js';
 import { SecretBox } from '../domain/secret-box.js';
@@ -45,8 +45,12 @@ export async function startServer(
   const { seedAdmin } = await import('./seed.js');
   await seedAdmin(store, log);
 
-  const runtimes: Map<string, Runtime> = await createRuntimes(config, log);
-  if (runtimes.size === 0) throw new StartupError('no container runtime is reachable (is the Docker daemon running? try `ring doctor`)');
+  const runtimeSet = await createRuntimeSet(config, log, env);
+  const runtimes: Map<string, Runtime> = runtimeSet.available;
+  if (runtimes.size === 0) {
+    const why = [...runtimeSet.unavailable].map(([name, reason]) => `${name}: ${reason}`).join('; ');
+    throw new StartupError(`no runtime is available (${why}); try \`ring doctor\``);
+  }
 
   const cache = new InstanceCache(runtimes, 300);
   const reconciler = new Reconciler({
@@ -55,6 +59,7 @@ export async function startServer(
     intervalMs: config.schedulerIntervalMs,
     applyTimeoutMs: config.applyTimeoutMs,
     rolloutDeadlineMs: config.rolloutDeadlineMs,
+    unavailableRuntimes: runtimeSet.unavailable,
     logger: log,
     ...storeResolvers(store, secretBox),
     onObserved: (instances: Instance[]) => cache.prime(instances),
@@ -96,6 +101,7 @@ export async function startServer(
       await reconciler.stop();
       await webhooks.stop();
       await runtimeStats.stop();
+      stopRuntimes(runtimes);
       db.close();
       log.info('ring server stopped');
     },

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import { nextSeq, nowIso } from './db.js';
 import type { Deployment, DeploymentSpec } from '../domain/deployment.js';
@@ -22,7 +21,11 @@ function deepFreeze<T>(x: T): T {
   return x;
 }
 
-export interface DeploymentFilter { namespace?: string[]; status?: string[]; kind?: string[] }
+export interface DeploymentFilter {
+  namespace?: string[]; status?: string[]; kind?: string[];
+  /** Only rolling children (rows with a parent). */
+  children?: boolean;
+}
 
 /** Writes to the deployment table through any repository on this connection (see version()). */
 const writes = new WeakMap<Db, { n: number }>();
@@ -67,7 +70,6 @@ export function deploymentsRepo(db: Db) {
     }
     return out;
   };
-  const listStmts = new Map<string, Statement<unknown[]>>();
   return {
     get(id: string): Deployment | undefined {
       const r = getStmt.get(id) as RawDeployment | undefined;
@@ -83,13 +85,10 @@ export function deploymentsRepo(db: Db) {
           args.push(...values);
         }
       }
+      if (f.children) where.push('parent_id IS NOT NULL');
       const sql = `SELECT ${ROW_COLUMNS} FROM deployment ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq`;
-      let stmt = listStmts.get(sql);
-      if (!stmt) {
-        stmt = db.prepare(sql);
-        if (listStmts.size < 256) listStmts.set(sql, stmt);
-      }
-      return decodeAll(stmt.all(...args) as RawDeployment[]);
+      // db.prepare() reuses compiled statements (db.ts), so building the SQL per call costs a lookup.
+      return decodeAll(db.prepare(sql).all(...args) as RawDeployment[]);
     },
     /** Active (not deleted) deployments with this namespace and name. */
     active(namespace: string, name: string): Deployment[] {

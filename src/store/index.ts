@@ -12,8 +12,11 @@ import { volumesRepo } from './volumes.js';
 import { webhooksRepo } from './webhooks.js';
 import { outboxRepo } from './outbox.js';
 import { inventoryRepo } from './inventory.js';
+import { guardConflicts } from './conflict.js';
 
 export function createStore(db: Db) {
+  // Before any repository prepares a statement: each one then throws ConflictError, not SQLite's text.
+  guardConflicts(db);
   return {
     db,
     users: usersRepo(db),
@@ -36,3 +39,4 @@ export function createStore(db: Db) {
 }
 export type Store = ReturnType<typeof createStore>;
 export { openDatabase, migrate } from './db.js';
+export { ConflictError, conflictOf } from './conflict.js';

@@ -71,6 +71,17 @@ export class FakeRuntime implements Runtime {
     this.instances.delete(instanceId);
   }
 
+  /** Every id stop() was called with, in order. */
+  readonly stopped: string[] = [];
+
+  async stop(instanceId: string): Promise<void> {
+    this.stopped.push(instanceId);
+    const inst = this.instances.get(instanceId);
+    if (!inst || inst.state !== 'running') return;
+    this.emit('kill', inst, null);
+    this.exit(instanceId, 143);
+  }
+
   /** Adds an instance as if something (another server, a crash mid-create) had left it there. */
   add(partial: Partial<Instance> & { deploymentId: string }): Instance {
     const n = ++this.seq;

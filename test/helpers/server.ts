@@ -36,7 +36,7 @@ export async function startTestServer(extraEnv: NodeJS.ProcessEnv = {}, dir = mk
   const sink = new PassThrough();
   let captured = '';
   sink.on('data', (c: Buffer) => (captured += c.toString()));
-  const server = await startServer({ config, env, log: createLogger('info', sink) });
+  const server = await startServer({ config, env, log: createLogger('info', sink, 'json') });
   const request: TestServer['request'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { envFileUnreadableWarning, parseEnvFile, parseManifest } from '../../domain/manifest.js';
-import { applyManifest } from '../apply-manifest.js';
-import { CliError, EXIT, NO_ACCOUNT } from '../errors.js';
+import { applyManifest } from '../../client/apply-manifest.js';
+import { CliError, EXIT, NO_ACCOUNT } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
-import { openSession, tokenFor, resolveConfig } from '../context.js';
+import { openSession, tokenFor, resolveConfig } from '../../client/session.js';
 import { err, out } from '../output.js';
 
 interface ApplyOptions {

@@ -1,9 +1,9 @@
 // `ring config list|inspect|delete` (RING.md §11.4). Configs are created by `ring apply`.
 import { Command } from 'commander';
 import type { components } from '../../client/index.js';
-import { listError, resourceError } from '../errors.js';
+import { listError, resourceError } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
-import { failureOf, openSession, send } from '../context.js';
+import { openSession } from '../../client/session.js';
 import { formatTime, out, printTable, renderFields, truncate } from '../output.js';
 
 type Config = components['schemas']['Config'];
@@ -39,8 +39,8 @@ export function registerConfig(program: Command): void {
     .option('-n, --namespace <namespace>', 'only this namespace')
     .action(async (opts: { namespace?: string }, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.GET('/configs', { params: { query: opts.namespace ? { namespace: opts.namespace } : {} } }));
-      if (!r.response.ok || !r.data) throw listError('configs', failureOf(r), s.baseUrl, opts.namespace ?? null);
+      const r = await s.client.GET('/configs', { params: { query: opts.namespace ? { namespace: opts.namespace } : {} } });
+      if (!r.response.ok || !r.data) throw listError('configs', r, s.baseUrl, opts.namespace ?? null);
       printTable(['Id', 'Name', 'Created at (UTC)', 'Updated at (UTC)', 'Namespace', 'Data'],
         r.data.map((c) => [c.id, c.name, formatTime(c.created_at), formatTime(c.updated_at), c.namespace, truncate(c.data, 60)]));
     });
@@ -50,8 +50,8 @@ export function registerConfig(program: Command): void {
     .description('show one config with its data')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.GET('/configs/{id}', { params: { path: { id } } }));
-      if (!r.response.ok || !r.data) throw resourceError('config', id, failureOf(r), s.baseUrl);
+      const r = await s.client.GET('/configs/{id}', { params: { path: { id } } });
+      if (!r.response.ok || !r.data) throw resourceError('config', id, r, s.baseUrl);
       printConfig(r.data);
     });
 
@@ -60,8 +60,8 @@ export function registerConfig(program: Command): void {
     .description('delete a config')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.DELETE('/configs/{id}', { params: { path: { id } } }));
-      if (!r.response.ok) throw resourceError('config', id, failureOf(r), s.baseUrl);
+      const r = await s.client.DELETE('/configs/{id}', { params: { path: { id } } });
+      if (!r.response.ok) throw resourceError('config', id, r, s.baseUrl);
       out(`Config ${id} deleted`);
     });
 }

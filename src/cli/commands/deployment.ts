@@ -1,9 +1,9 @@
 // `ring deployment list|inspect|delete|logs|events|metrics|health-checks`.
 import { Command, Option } from 'commander';
 import type { components } from '../../client/index.js';
-import { CliError, EXIT, listError, resourceError } from '../errors.js';
+import { CliError, EXIT, listError, resourceError } from '../../client/errors.js';
 import { collect, globalsOf, outputOption, positiveInt } from '../kit.js';
-import { failureOf, openSession, send, type Session } from '../context.js';
+import { openSession, type Session } from '../../client/session.js';
 import {
   err, formatBytes, formatPercent, formatTime, out, paint, paintLevel, paintStatus, parseOutputFormat, printRaw, printTable,
   renderFields, renderTable,
@@ -99,13 +99,13 @@ function logLine(l: LogLine): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function followLogs(s: Session, id: string, query: { tail?: number; since?: string; container?: string }): Promise<void> {
-  const r = await send(s, s.client.GET('/deployments/{id}/logs', {
+  const r = await s.client.GET('/deployments/{id}/logs', {
     params: { path: { id }, query: { ...query, follow: true } },
     // identity: a gzip-compressed event stream would sit in the server's compressor instead of arriving line by line.
     headers: { Accept: 'text/event-stream', 'Accept-Encoding': 'identity' },
     parseAs: 'stream',
-  }));
-  if (!r.response.ok || !r.data) throw resourceError('deployment', id, failureOf(r), s.baseUrl);
+  });
+  if (!r.response.ok || !r.data) throw resourceError('deployment', id, r, s.baseUrl);
   const reader = (r.data as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let buffer = '';
@@ -154,9 +154,9 @@ export function registerDeployment(program: Command): void {
       if (opts.status?.length) query.status = opts.status as Status[];
       if (opts.type) query.kind = [opts.type as Kind];
       if (opts.label?.length) query.label = opts.label;
-      const r = await send(s, s.client.GET('/deployments', { params: { query }, parseAs: 'text' }));
+      const r = await s.client.GET('/deployments', { params: { query }, parseAs: 'text' });
       if (!r.response.ok) {
-        throw listError('deployments', failureOf(r), s.baseUrl, opts.namespace?.length ? opts.namespace.join(',') : null);
+        throw listError('deployments', r, s.baseUrl, opts.namespace?.length ? opts.namespace.join(',') : null);
       }
       if (format === 'json') return printRaw(r.data ?? '[]');
       const list = parseJson<Deployment[]>(r.data, s);
@@ -174,8 +174,8 @@ export function registerDeployment(program: Command): void {
     .action(async (id: string, opts: { output: string }, cmd: Command) => {
       const format = parseOutputFormat(opts.output);
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.GET('/deployments/{id}', { params: { path: { id } }, parseAs: 'text' }));
-      if (!r.response.ok) throw resourceError('deployment', id, failureOf(r), s.baseUrl);
+      const r = await s.client.GET('/deployments/{id}', { params: { path: { id } }, parseAs: 'text' });
+      if (!r.response.ok) throw resourceError('deployment', id, r, s.baseUrl);
       if (format === 'json') return printRaw(r.data ?? '');
       printDeployment(parseJson<Deployment>(r.data, s));
     });
@@ -187,11 +187,11 @@ export function registerDeployment(program: Command): void {
       const s = openSession(globalsOf(cmd));
       let failures = 0;
       for (const id of ids) {
-        const r = await send(s, s.client.DELETE('/deployments/{id}', { params: { path: { id } } }));
+        const r = await s.client.DELETE('/deployments/{id}', { params: { path: { id } } });
         if (r.response.ok) out(`Deployment ${id} deleted`);
         else {
           failures++;
-          err(resourceError('deployment', id, failureOf(r), s.baseUrl).message);
+          err(resourceError('deployment', id, r, s.baseUrl).message);
         }
       }
       if (failures > 0) throw new CliError('', EXIT.GENERAL);
@@ -216,8 +216,8 @@ export function registerDeployment(program: Command): void {
         return;
       }
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.GET('/deployments/{id}/logs', { params: { path: { id }, query } }));
-      if (!r.response.ok || !r.data) throw resourceError('deployment', id, failureOf(r), s.baseUrl);
+      const r = await s.client.GET('/deployments/{id}/logs', { params: { path: { id }, query } });
+      if (!r.response.ok || !r.data) throw resourceError('deployment', id, r, s.baseUrl);
       for (const l of r.data as LogLine[]) out(logLine(l));
     });
 
@@ -234,8 +234,8 @@ export function registerDeployment(program: Command): void {
       const query: { level?: 'info' | 'warning' | 'error'; limit?: number } = { limit: opts.limit };
       if (opts.level) query.level = opts.level;
       const fetchEvents = async () => {
-        const r = await send(s, s.client.GET('/deployments/{id}/events', { params: { path: { id }, query }, parseAs: 'text' }));
-        if (!r.response.ok) throw resourceError('deployment', id, failureOf(r), s.baseUrl);
+        const r = await s.client.GET('/deployments/{id}/events', { params: { path: { id }, query }, parseAs: 'text' });
+        if (!r.response.ok) throw resourceError('deployment', id, r, s.baseUrl);
         return { text: r.data ?? '[]', events: parseJson<DeploymentEvent[]>(r.data, s) };
       };
       const first = await fetchEvents();
@@ -268,8 +268,8 @@ export function registerDeployment(program: Command): void {
     .action(async (id: string, opts: { output: string }, cmd: Command) => {
       const format = parseOutputFormat(opts.output);
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.GET('/deployments/{id}/metrics', { params: { path: { id } }, parseAs: 'text' }));
-      if (!r.response.ok) throw resourceError('deployment', id, failureOf(r), s.baseUrl);
+      const r = await s.client.GET('/deployments/{id}/metrics', { params: { path: { id } }, parseAs: 'text' });
+      if (!r.response.ok) throw resourceError('deployment', id, r, s.baseUrl);
       if (format === 'json') return printRaw(r.data ?? '');
       const m = parseJson<components['schemas']['DeploymentMetrics']>(r.data, s);
       const mem = m.total_memory ?? {};
@@ -309,8 +309,8 @@ export function registerDeployment(program: Command): void {
       const query: { latest?: boolean; limit?: number } = {};
       if (opts.latest) query.latest = true;
       if (opts.limit !== undefined) query.limit = opts.limit;
-      const r = await send(s, s.client.GET('/deployments/{id}/health-checks', { params: { path: { id }, query }, parseAs: 'text' }));
-      if (!r.response.ok) throw resourceError('deployment', id, failureOf(r), s.baseUrl);
+      const r = await s.client.GET('/deployments/{id}/health-checks', { params: { path: { id }, query }, parseAs: 'text' });
+      if (!r.response.ok) throw resourceError('deployment', id, r, s.baseUrl);
       if (format === 'json') return printRaw(r.data ?? '[]');
       const list = parseJson<HealthCheckResult[]>(r.data, s);
       printTable(['Type', 'Status', 'Started', 'Finished', 'Message'],

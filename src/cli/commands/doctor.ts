@@ -7,10 +7,10 @@ import { Command } from 'commander';
 import { parse as parseToml } from 'smol-toml';
 import { configDir, configFilePath, loadConfig } from '../../config.js';
 import { parseSecretKey } from '../../domain/secret-key.js';
-import { CliError, EXIT } from '../errors.js';
+import { CliError, EXIT } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
 import { out, paint } from '../output.js';
-import type { GlobalOptions } from '../context.js';
+import type { GlobalOptions } from '../../client/session.js';
 
 interface Check { name: string; ok: boolean; detail: string }
 

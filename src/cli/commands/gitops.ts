@@ -2,10 +2,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { GitSource } from '../../../gitops/repo.js';
 import { parseDuration } from '../../domain/durations.js';
-import { stdio } from '../apply-manifest.js';
-import { CliError, EXIT } from '../errors.js';
+import { stdio } from '../../client/apply-manifest.js';
+import { CliError, EXIT } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
-import { openSession } from '../context.js';
+import { openSession } from '../../client/session.js';
 import { out } from '../output.js';
 
 interface SourceOptions {

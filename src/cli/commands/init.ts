@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { configDir, configFilePath, DEFAULT_PORT } from '../../config.js';
-import { CliError, EXIT } from '../errors.js';
+import { CliError, EXIT } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
 import { out } from '../output.js';
 import { ask, interactive } from '../prompt.js';

@@ -1,8 +1,8 @@
 // `ring login` / `ring logout`: session tokens kept per context in auth.json (mode 0600).
 import { Command } from 'commander';
-import { CliError, EXIT, httpError, connectionError } from '../errors.js';
+import { CliError, EXIT, httpError, connectionError } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
-import { authFilePath, dropToken, failureOf, openSession, send, storeToken } from '../context.js';
+import { authFilePath, dropToken, openSession, storeToken } from '../../client/session.js';
 import { err, out } from '../output.js';
 import { ask, interactive } from '../prompt.js';
 
@@ -23,8 +23,8 @@ export function registerLogin(program: Command): void {
         password ??= await ask('Password', { hidden: true });
       }
       out(`Logging in as ${username}`);
-      const r = await send(session, session.client.POST('/login', { body: { username, password } }));
-      if (!r.response.ok || !r.data) throw httpError('Login failed', failureOf(r));
+      const r = await session.client.POST('/login', { body: { username, password } });
+      if (!r.response.ok || !r.data) throw httpError('Login failed', r);
       const file = storeToken(session.context, r.data.token);
       out(`Logged in to ${session.baseUrl} (context '${session.context}'); token saved in ${file}`);
       if (process.env.RING_TOKEN?.trim()) err('Note: RING_TOKEN is set and takes precedence over the saved token.');
@@ -43,7 +43,7 @@ export function registerLogin(program: Command): void {
       try {
         const r = await session.client.POST('/logout', {});
         // 401: the token was already revoked or expired; forgetting it is all that is left to do.
-        if (!r.response.ok && r.response.status !== 401) failure = httpError('Logout failed', failureOf(r));
+        if (!r.response.ok && r.response.status !== 401) failure = httpError('Logout failed', r);
       } catch (e) {
         failure = connectionError(session.baseUrl, e);
       }

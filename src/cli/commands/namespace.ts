@@ -1,8 +1,8 @@
 // `ring namespace create|list|delete|prune`.
 import { Command } from 'commander';
-import { CliError, EXIT, httpError, listError, resourceError } from '../errors.js';
+import { CliError, EXIT, httpError, listError, resourceError } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
-import { failureOf, openSession, send } from '../context.js';
+import { openSession } from '../../client/session.js';
 import { err, formatTime, out, printTable } from '../output.js';
 
 /** Deployment statuses `namespace prune` removes without --all: finished or failing ones. */
@@ -17,8 +17,8 @@ export function registerNamespace(program: Command): void {
     .description('create a namespace')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.POST('/namespaces', { body: { name } }));
-      if (!r.response.ok || !r.data) throw httpError(`Failed to create namespace '${name}'`, failureOf(r));
+      const r = await s.client.POST('/namespaces', { body: { name } });
+      if (!r.response.ok || !r.data) throw httpError(`Failed to create namespace '${name}'`, r);
       out(`Namespace '${r.data.name}' created (id: ${r.data.id})`);
     });
 
@@ -27,8 +27,8 @@ export function registerNamespace(program: Command): void {
     .description('list namespaces')
     .action(async (_opts: unknown, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.GET('/namespaces', {}));
-      if (!r.response.ok || !r.data) throw listError('namespaces', failureOf(r), s.baseUrl);
+      const r = await s.client.GET('/namespaces', {});
+      if (!r.response.ok || !r.data) throw listError('namespaces', r, s.baseUrl);
       printTable(['Id', 'Name', 'Created at (UTC)'], r.data.map((n) => [n.id, n.name, formatTime(n.created_at)]));
     });
 
@@ -37,8 +37,8 @@ export function registerNamespace(program: Command): void {
     .description('delete an empty namespace')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.DELETE('/namespaces/{id}', { params: { path: { id: name } } }));
-      if (!r.response.ok) throw resourceError('namespace', name, failureOf(r), s.baseUrl);
+      const r = await s.client.DELETE('/namespaces/{id}', { params: { path: { id: name } } });
+      if (!r.response.ok) throw resourceError('namespace', name, r, s.baseUrl);
       out(`Namespace '${name}' deleted`);
     });
 
@@ -48,8 +48,8 @@ export function registerNamespace(program: Command): void {
     .option('-a, --all', 'delete every deployment, running ones included')
     .action(async (namespace: string | undefined, opts: { all?: boolean }, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.GET('/deployments', { params: { query: namespace ? { namespace: [namespace] } : {} } }));
-      if (!r.response.ok || !r.data) throw listError('deployments', failureOf(r), s.baseUrl, namespace ?? null);
+      const r = await s.client.GET('/deployments', { params: { query: namespace ? { namespace: [namespace] } : {} } });
+      if (!r.response.ok || !r.data) throw listError('deployments', r, s.baseUrl, namespace ?? null);
       let deleted = 0;
       let skipped = 0;
       let failed = 0;
@@ -58,13 +58,13 @@ export function registerNamespace(program: Command): void {
           skipped++;
           continue;
         }
-        const del = await send(s, s.client.DELETE('/deployments/{id}', { params: { path: { id: d.id } } }));
+        const del = await s.client.DELETE('/deployments/{id}', { params: { path: { id: d.id } } });
         if (del.response.ok) {
           deleted++;
           out(`Deployment ${d.id} (${d.namespace}/${d.name}, ${d.status}) deleted`);
         } else {
           failed++;
-          err(resourceError('deployment', d.id, failureOf(del), s.baseUrl).message);
+          err(resourceError('deployment', d.id, del, s.baseUrl).message);
         }
       }
       out('Summary:');

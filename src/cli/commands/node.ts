@@ -1,8 +1,8 @@
 // `ring node get`: the host the server runs on.
 import { Command } from 'commander';
-import { resourceError } from '../errors.js';
+import { resourceError } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
-import { failureOf, openSession, send } from '../context.js';
+import { openSession } from '../../client/session.js';
 import { out, renderFields } from '../output.js';
 
 const gib = (n: number) => `${n.toFixed(2)} GiB`;
@@ -14,8 +14,8 @@ export function registerNode(program: Command): void {
     .description('show the host: hostname, OS, CPUs, memory, load')
     .action(async (_opts: unknown, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.GET('/node/get', {}));
-      if (!r.response.ok || !r.data) throw resourceError('node', 'get', failureOf(r), s.baseUrl);
+      const r = await s.client.GET('/node/get', {});
+      if (!r.response.ok || !r.data) throw resourceError('node', 'get', r, s.baseUrl);
       const n = r.data;
       out(renderFields([
         ['Hostname', n.hostname],

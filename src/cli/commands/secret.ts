@@ -1,8 +1,8 @@
 // `ring secret create|list|delete` (RING.md §11.4). Values go in and never come back out.
 import { Command } from 'commander';
-import { CliError, EXIT, httpError, listError, resourceError } from '../errors.js';
+import { CliError, EXIT, httpError, listError, resourceError } from '../../client/errors.js';
 import { globalsOf, isRecord } from '../kit.js';
-import { failureOf, openSession, send, type Session } from '../context.js';
+import { failureOf, openSession, type Session } from '../../client/session.js';
 import { ask, confirm, interactive } from '../prompt.js';
 import { err, formatTime, out, printTable } from '../output.js';
 
@@ -18,7 +18,7 @@ async function valueFrom(opts: { value?: string }): Promise<string> {
 }
 
 async function deleteSecret(s: Session, id: string, force: boolean): Promise<void> {
-  const r = await send(s, s.client.DELETE('/secrets/{id}', { params: { path: { id }, query: force ? { force: true } : {} } }));
+  const r = await s.client.DELETE('/secrets/{id}', { params: { path: { id }, query: force ? { force: true } : {} } });
   if (r.response.ok) {
     out(`Secret ${id} deleted`);
     return;
@@ -46,8 +46,8 @@ export function registerSecret(program: Command): void {
     .action(async (name: string, opts: { namespace: string; value?: string }, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
       const value = await valueFrom(opts);
-      const r = await send(s, s.client.POST('/secrets', { body: { namespace: opts.namespace, name, value } }));
-      if (!r.response.ok || !r.data) throw httpError(`Failed to create secret '${name}'`, failureOf(r));
+      const r = await s.client.POST('/secrets', { body: { namespace: opts.namespace, name, value } });
+      if (!r.response.ok || !r.data) throw httpError(`Failed to create secret '${name}'`, r);
       out(`Secret '${r.data.name}' created in namespace '${r.data.namespace}' (id: ${r.data.id})`);
     });
 
@@ -57,8 +57,8 @@ export function registerSecret(program: Command): void {
     .option('-n, --namespace <namespace>', 'only this namespace')
     .action(async (opts: { namespace?: string }, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.GET('/secrets', { params: { query: opts.namespace ? { namespace: opts.namespace } : {} } }));
-      if (!r.response.ok || !r.data) throw listError('secrets', failureOf(r), s.baseUrl, opts.namespace ?? null);
+      const r = await s.client.GET('/secrets', { params: { query: opts.namespace ? { namespace: opts.namespace } : {} } });
+      if (!r.response.ok || !r.data) throw listError('secrets', r, s.baseUrl, opts.namespace ?? null);
       printTable(['Id', 'Name', 'Namespace', 'Created at (UTC)', 'Updated at (UTC)'],
         r.data.map((x) => [x.id, x.name, x.namespace, formatTime(x.created_at), formatTime(x.updated_at)]));
     });

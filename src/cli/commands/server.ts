@@ -4,10 +4,11 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { configDir } from '../../config.js';
-import { CliError, EXIT } from '../errors.js';
+import { CliError, EXIT } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
-import { resolveConfig } from '../context.js';
+import { resolveConfig } from '../../client/session.js';
 import { out } from '../output.js';
+import { createLogger, logFormatOf } from '../../logger.js';
 
 /** RING_SECRET_KEY from the environment, else the content of `<configDir>/secret-key` (written by `ring init`). */
 function secretKey(env: NodeJS.ProcessEnv): string | undefined {
@@ -38,6 +39,15 @@ export function registerServer(program: Command): void {
     .option('--dashboard', 'serve the web dashboard (not available in this build)')
     .action(async (opts: { dashboard?: boolean }, cmd: Command) => {
       const config = resolveConfig(globalsOf(cmd));
+      // One logger from the first line on, so every start-up line (warnings, refusal, banner) follows
+      // RING_LOG_FORMAT.
+      const format = logFormatOf(process.env.RING_LOG_FORMAT);
+      const log = createLogger(config.logLevel, undefined, format);
+      const refuse = (reason: string): never => {
+        if (format === 'text') throw new CliError(`Refusing to start: ${reason}`, EXIT.GENERAL);
+        log.error(`Refusing to start: ${reason}`);
+        throw new CliError('', EXIT.GENERAL);
+      };
       const env: NodeJS.ProcessEnv = { ...process.env };
       const key = secretKey(env);
       if (key !== undefined) env.RING_SECRET_KEY = key;
@@ -47,14 +57,13 @@ export function registerServer(program: Command): void {
       try {
         mod = await import('../../server/start.js');
       } catch (e) {
-        throw new CliError(`Refusing to start: cannot load the server: ${(e as Error).message}`, EXIT.GENERAL);
+        return refuse(`cannot load the server: ${(e as Error).message}`);
       }
       let running: Awaited<ReturnType<typeof mod.startServer>>;
       try {
-        running = await mod.startServer({ config, env });
+        running = await mod.startServer({ config, env, log });
       } catch (e) {
-        const reason = e instanceof mod.StartupError ? e.message : (e as Error).message ?? String(e);
-        throw new CliError(`Refusing to start: ${reason}`, EXIT.GENERAL);
+        return refuse(e instanceof mod.StartupError ? e.message : (e as Error).message ?? String(e));
       }
 
       const host = config.current.host;
@@ -66,31 +75,40 @@ export function registerServer(program: Command): void {
         ? 'not available in this build'
         : 'disabled (enable with --dashboard)';
       const runtimes = config.docker.enabled ? ['docker'] : [];
-      out();
-      out(`  Ring ${mod.VERSION}  ready`);
-      out();
-      out(`  ➜  Local:     ${running.url}`);
-      out(`  ➜  Network:   ${network}`);
-      out(`  ➜  Dashboard: ${dashboard}`);
-      out(`  ➜  Runtimes:  ${runtimes.sort().join(', ') || 'none'}`);
-      out();
+      const banner = [
+        `Ring ${mod.VERSION}  ready`,
+        `➜  Local:     ${running.url}`,
+        `➜  Network:   ${network}`,
+        `➜  Dashboard: ${dashboard}`,
+        `➜  Runtimes:  ${runtimes.sort().join(', ') || 'none'}`,
+      ];
+      if (format === 'json') {
+        // A log collector reading JSON lines gets the banner as lines it can parse.
+        for (const line of banner) log.info(line);
+      } else {
+        out();
+        out(`  ${banner[0]}`);
+        out();
+        for (const line of banner.slice(1)) out(`  ${line}`);
+        out();
+      }
 
       let stopping = false;
       const shutdown = (signal: NodeJS.Signals) => {
         if (stopping) {
-          process.stderr.write(`received ${signal} again: exiting now\n`);
+          log.warn(`received ${signal} again: exiting now`);
           process.exit(1);
         }
         stopping = true;
         const force = setTimeout(() => {
-          process.stderr.write('shutdown took longer than 15 s: exiting\n');
+          log.error('shutdown took longer than 15 s: exiting');
           process.exit(1);
         }, 15_000);
         force.unref();
         running.stop().then(
           () => process.exit(0),
           (e: unknown) => {
-            process.stderr.write(`error during shutdown: ${(e as Error).message ?? String(e)}\n`);
+            log.error(`error during shutdown: ${(e as Error).message ?? String(e)}`);
             process.exit(1);
           },
         );

@@ -1,9 +1,9 @@
 // `ring token create|list|revoke|rotate`: personal access tokens. A new token goes alone to stdout
 // (`export RING_TOKEN=$(ring token create ci -s deployments:write)`); everything else to stderr.
 import { Command, InvalidArgumentError } from 'commander';
-import { CliError, EXIT, httpError, listError, resourceError, usageError } from '../errors.js';
+import { CliError, EXIT, httpError, listError, resourceError, usageError } from '../../client/errors.js';
 import { collect, globalsOf } from '../kit.js';
-import { failureOf, openSession, send } from '../context.js';
+import { failureOf, openSession } from '../../client/session.js';
 import { err, formatTime, out, paintStatus, printTable } from '../output.js';
 import { confirm, interactive } from '../prompt.js';
 
@@ -50,10 +50,10 @@ export function registerToken(program: Command): void {
     .action(async (name: string, opts: { scope?: string[]; namespace?: string[]; expires?: string }, cmd: Command) => {
       if (!opts.scope?.length) throw usageError('at least one --scope is required (e.g. -s deployments:read)');
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.POST('/tokens', {
+      const r = await s.client.POST('/tokens', {
         body: { name, scopes: opts.scope, namespaces: opts.namespace ?? [], ...(opts.expires ? { expire_at: opts.expires } : {}) },
-      }));
-      if (!r.response.ok || !r.data) throw httpError(`Failed to create token '${name}'`, failureOf(r));
+      });
+      if (!r.response.ok || !r.data) throw httpError(`Failed to create token '${name}'`, r);
       out(r.data.token);
       printSummary(`Token '${r.data.name}' created (id: ${r.data.id})`, r.data);
     });
@@ -63,8 +63,8 @@ export function registerToken(program: Command): void {
     .description('list your tokens (sessions from ring login are not shown)')
     .action(async (_opts: unknown, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.GET('/tokens', {}));
-      if (!r.response.ok || !r.data) throw listError('tokens', failureOf(r), s.baseUrl);
+      const r = await s.client.GET('/tokens', {});
+      if (!r.response.ok || !r.data) throw listError('tokens', r, s.baseUrl);
       printTable(
         ['Id', 'Name', 'Prefix', 'Scopes', 'Namespaces', 'Status', 'Created (UTC)', 'Last used (UTC)', 'Expires (UTC)'],
         r.data.map((t) => [t.id, t.name, t.token_prefix, t.scopes.join(','), t.namespaces.length ? t.namespaces.join(',') : 'all',
@@ -82,8 +82,8 @@ export function registerToken(program: Command): void {
         if (!interactive()) throw usageError(`refusing to revoke token '${id}' without confirmation: pass --yes`);
         if (!(await confirm(`Revoke token '${id}'? Whatever uses it will stop working`))) throw new CliError('Aborted.', EXIT.GENERAL);
       }
-      const r = await send(s, s.client.DELETE('/tokens/{id}', { params: { path: { id } } }));
-      if (!r.response.ok) throw resourceError('token', id, failureOf(r), s.baseUrl);
+      const r = await s.client.DELETE('/tokens/{id}', { params: { path: { id } } });
+      if (!r.response.ok) throw resourceError('token', id, r, s.baseUrl);
       out(`Token ${id} revoked`);
     });
 
@@ -92,7 +92,7 @@ export function registerToken(program: Command): void {
     .description('revoke a token and print its replacement (same name, scopes, namespaces, expiry) alone on stdout')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.POST('/tokens/{id}/rotate', { params: { path: { id } } }));
+      const r = await s.client.POST('/tokens/{id}/rotate', { params: { path: { id } } });
       if (!r.response.ok || !r.data) {
         const f = failureOf(r);
         // 409: revoked or expired; the server's reason says which.

@@ -1,9 +1,9 @@
 // `ring tui`: a live, keyboard-driven table of deployments (tui/, ink + react).
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../../domain/durations.js';
-import { CliError, EXIT } from '../errors.js';
+import { CliError, EXIT } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
-import { openSession } from '../context.js';
+import { openSession } from '../../client/session.js';
 
 function interval(raw: string): number {
   const ms = parseDuration(raw);

@@ -1,8 +1,8 @@
 // `ring user list|create|update|delete`.
 import { Command, Option } from 'commander';
-import { httpError, listError, resourceError, usageError } from '../errors.js';
+import { httpError, listError, resourceError, usageError } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
-import { failureOf, openSession, send } from '../context.js';
+import { failureOf, openSession } from '../../client/session.js';
 import { formatTime, out, paintStatus, printTable } from '../output.js';
 
 export function registerUser(program: Command): void {
@@ -13,8 +13,8 @@ export function registerUser(program: Command): void {
     .description('list users')
     .action(async (_opts: unknown, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.GET('/users', {}));
-      if (!r.response.ok || !r.data) throw listError('users', failureOf(r), s.baseUrl);
+      const r = await s.client.GET('/users', {});
+      if (!r.response.ok || !r.data) throw listError('users', r, s.baseUrl);
       printTable(
         ['ID', 'Created at (UTC)', 'Updated at (UTC)', 'Status', 'Username', 'Login at (UTC)'],
         r.data.map((u) => [u.id, formatTime(u.created_at), formatTime(u.updated_at), paintStatus(u.status), u.username, formatTime(u.login_at)]),
@@ -28,8 +28,8 @@ export function registerUser(program: Command): void {
     .requiredOption('-p, --password <password>', 'password (8–128 characters)')
     .action(async (opts: { username: string; password: string }, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.POST('/users', { body: { username: opts.username, password: opts.password } }));
-      if (!r.response.ok || !r.data) throw httpError(`Failed to create user '${opts.username}'`, failureOf(r));
+      const r = await s.client.POST('/users', { body: { username: opts.username, password: opts.password } });
+      if (!r.response.ok || !r.data) throw httpError(`Failed to create user '${opts.username}'`, r);
       out(`User '${r.data.username}' created (id: ${r.data.id})`);
     });
 
@@ -46,15 +46,15 @@ export function registerUser(program: Command): void {
       const s = openSession(globalsOf(cmd));
       let target = id;
       if (target === undefined) {
-        const me = await send(s, s.client.GET('/users/me', {}));
-        if (!me.response.ok || !me.data) throw resourceError('user', 'me', failureOf(me), s.baseUrl);
+        const me = await s.client.GET('/users/me', {});
+        if (!me.response.ok || !me.data) throw resourceError('user', 'me', me, s.baseUrl);
         target = me.data.id;
       }
       const body: { username?: string; password?: string; role?: string } = {};
       if (opts.username !== undefined) body.username = opts.username;
       if (opts.password !== undefined) body.password = opts.password;
       if (opts.role !== undefined) body.role = opts.role;
-      const r = await send(s, s.client.PUT('/users/{id}', { params: { path: { id: target } }, body }));
+      const r = await s.client.PUT('/users/{id}', { params: { path: { id: target } }, body });
       if (!r.response.ok) {
         const f = failureOf(r);
         if (f.status === 422 || f.status === 400) throw httpError(`Failed to update user '${target}'`, f);
@@ -68,8 +68,8 @@ export function registerUser(program: Command): void {
     .description('delete a user')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.DELETE('/users/{id}', { params: { path: { id } } }));
-      if (!r.response.ok) throw resourceError('user', id, failureOf(r), s.baseUrl);
+      const r = await s.client.DELETE('/users/{id}', { params: { path: { id } } });
+      if (!r.response.ok) throw resourceError('user', id, r, s.baseUrl);
       out(`User ${id} deleted`);
     });
 }

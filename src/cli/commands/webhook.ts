@@ -2,9 +2,9 @@
 // (`id=$(ring webhook create …)`); the summary and the secret, shown once, go to stderr.
 import { Command } from 'commander';
 import type { components } from '../../client/index.js';
-import { httpError, listError, resourceError } from '../errors.js';
+import { httpError, listError, resourceError } from '../../client/errors.js';
 import { collect, globalsOf } from '../kit.js';
-import { failureOf, openSession, send, type Session } from '../context.js';
+import { openSession, type Session } from '../../client/session.js';
 import { err, formatTime, out, paint, printTable, renderFields } from '../output.js';
 
 type Delivery = components['schemas']['WebhookDelivery'];
@@ -26,8 +26,8 @@ const deliveryRow = (d: Delivery) =>
 const DELIVERY_HEADERS = ['Id', 'Kind', 'Status', 'Attempts', 'Updated (UTC)', 'Last error'];
 
 async function deliveries(s: Session, id: string): Promise<Delivery[]> {
-  const r = await send(s, s.client.GET('/webhooks/{id}/events', { params: { path: { id }, query: { limit: 50 } } }));
-  if (!r.response.ok || !r.data) throw resourceError('webhook', id, failureOf(r), s.baseUrl);
+  const r = await s.client.GET('/webhooks/{id}/events', { params: { path: { id }, query: { limit: 50 } } });
+  if (!r.response.ok || !r.data) throw resourceError('webhook', id, r, s.baseUrl);
   return r.data;
 }
 
@@ -41,8 +41,8 @@ export function registerWebhook(program: Command): void {
     .option('-s, --secret <secret>', 'HMAC secret (default: generated)')
     .action(async (url: string, opts: { event?: string[]; secret?: string }, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.POST('/webhooks', { body: { url, events: opts.event ?? [], ...(opts.secret ? { secret: opts.secret } : {}) } }));
-      if (!r.response.ok || !r.data) throw httpError(`Failed to create webhook for '${url}'`, failureOf(r));
+      const r = await s.client.POST('/webhooks', { body: { url, events: opts.event ?? [], ...(opts.secret ? { secret: opts.secret } : {}) } });
+      if (!r.response.ok || !r.data) throw httpError(`Failed to create webhook for '${url}'`, r);
       err(`Webhook registered for ${r.data.url}`);
       err(`  events: ${eventsText(r.data.events)}`);
       err(`  secret: ${r.data.secret} (copy it now — not shown again)`);
@@ -54,8 +54,8 @@ export function registerWebhook(program: Command): void {
     .description('list webhook subscribers, newest first (revoked included)')
     .action(async (_opts: unknown, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.GET('/webhooks', {}));
-      if (!r.response.ok || !r.data) throw listError('webhooks', failureOf(r), s.baseUrl);
+      const r = await s.client.GET('/webhooks', {});
+      if (!r.response.ok || !r.data) throw listError('webhooks', r, s.baseUrl);
       printTable(['Id', 'URL', 'Events', 'Status', 'Created (UTC)'], r.data.map((w) => [
         w.id, w.url, eventsText(w.events, ','), w.revoked_at ? paint('revoked', 'red') : paint('active', 'green'), formatTime(w.created_at),
       ]));
@@ -67,8 +67,8 @@ export function registerWebhook(program: Command): void {
     .option('-f, --follow', `keep polling for new deliveries and status changes (every ${FOLLOW_EVERY_MS / 1000} s)`)
     .action(async (id: string, opts: { follow?: boolean }, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const w = await send(s, s.client.GET('/webhooks/{id}', { params: { path: { id } } }));
-      if (!w.response.ok || !w.data) throw resourceError('webhook', id, failureOf(w), s.baseUrl);
+      const w = await s.client.GET('/webhooks/{id}', { params: { path: { id } } });
+      if (!w.response.ok || !w.data) throw resourceError('webhook', id, w, s.baseUrl);
       out(renderFields([
         ['Id', w.data.id], ['URL', w.data.url], ['Events', eventsText(w.data.events)],
         ['Status', w.data.revoked_at ? `revoked ${formatTime(w.data.revoked_at)} UTC` : 'active'], ['Created (UTC)', formatTime(w.data.created_at)],
@@ -95,8 +95,8 @@ export function registerWebhook(program: Command): void {
     .description('revoke a subscriber (it is kept, marked revoked; pending deliveries are cancelled)')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await send(s, s.client.DELETE('/webhooks/{id}', { params: { path: { id } } }));
-      if (!r.response.ok) throw resourceError('webhook', id, failureOf(r), s.baseUrl);
+      const r = await s.client.DELETE('/webhooks/{id}', { params: { path: { id } } });
+      if (!r.response.ok) throw resourceError('webhook', id, r, s.baseUrl);
       out(`Webhook '${id}' deleted`);
     });
 }

@@ -3,7 +3,7 @@ import { RuntimeError, type CreatedInstance, type Instance, type InstanceSpec, t
 import { dockerMessage } from './errors.js';
 import { watchEvents } from './events.js';
 import { execInInstance } from './exec.js';
-import { InstanceLister, createInstance, removeInstance } from './instances.js';
+import { InstanceLister, createInstance, removeInstance, stopInstance } from './instances.js';
 import { readLogs } from './logs.js';
 import { NetworkProvisioner } from './network.js';
 import { readStats } from './stats.js';
@@ -50,6 +50,10 @@ export class DockerRuntime implements Runtime {
 
   remove(instanceId: string): Promise<void> {
     return removeInstance(this.docker, instanceId);
+  }
+
+  stop(instanceId: string): Promise<void> {
+    return stopInstance(this.docker, instanceId);
   }
 
   /** Throws ExecTimeoutError (a RuntimeError 'runtime_error' with message 'timeout') past timeoutMs. */

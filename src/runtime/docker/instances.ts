@@ -137,6 +137,19 @@ function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new RuntimeError('runtime_error', 'create aborted', { cause: signal.reason });
 }
 
+/** Stop (2 s grace) and keep the container, so its logs stay readable. Missing or already stopped is fine. */
+export async function stopInstance(docker: Docker, id: string): Promise<void> {
+  try {
+    await docker.getContainer(id).stop({ t: 2 });
+  } catch (err) {
+    const status = dockerStatus(err);
+    // 304 = already stopped, 404 = gone.
+    if (status !== 304 && status !== 404) {
+      throw new RuntimeError('runtime_error', `Failed to stop container ${id}: ${dockerMessage(err)}`, { cause: err });
+    }
+  }
+}
+
 /** Stop (2 s grace), then remove with anonymous volumes; named volumes stay. Missing is fine. */
 export async function removeInstance(docker: Docker, id: string): Promise<void> {
   const container = docker.getContainer(id);

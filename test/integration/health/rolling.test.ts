@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { HTTPD_IMAGE, HTTPD_V2_IMAGE, ensureTestImages } from '../../helpers/images.js';
 import { removeNamespaceArtifacts, uniqueNamespace } from '../../helpers/namespaces.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { DEPLOYMENT_LABEL } from '../../../src/runtime/docker/index.js';
 import { Api, docker, httpGet, ipOf, running, servedBodies, sleep, waitFor } from './support.js';
 
 const readiness = (path = '/health') => [{
@@ -147,36 +148,55 @@ describe('a rollout that fails', () => {
     await removeNamespaceArtifacts([ns], docker);
   });
 
-  test('a child that never becomes ready fails; the parent keeps every instance serving; a fixed apply rolls again', async () => {
+  // The h01 scenario: 2 replicas of v1 with an http readiness check, then v2 whose readiness URL
+  // answers 404, under a short RING_ROLLOUT_DEADLINE.
+  test('a child that never becomes ready fails and stops serving; the parent keeps every instance serving; a fixed apply rolls again', async () => {
     const base = { namespace: ns, name: 'web', replicas: 2 };
     const v1 = await api.deploy({ ...base, image: HTTPD_IMAGE, health_checks: readiness() });
     await api.waitStatus(v1.id, 'running');
     const before = (await running(v1.id)).map((c) => c.Id);
 
-    const bad = await api.deploy({ ...base, image: HTTPD_V2_IMAGE, health_checks: readiness('/missing') });
+    // -v: httpd logs every request, so the stopped instances have logs to read afterwards.
+    const bad = await api.deploy({ ...base, image: HTTPD_V2_IMAGE, command: ['/bin/httpd', '-f', '-v', '-p', '80', '-h', '/www'],
+      health_checks: readiness('/missing') });
     assert.equal(bad.parent_id, v1.id);
-    await api.waitStatus(bad.id, 'failed', 20_000);
+    await api.waitStatus(bad.id, 'failed', 60_000);
     const ev = (await api.events(bad.id)).find((e) => e.reason === 'rolling_update_failed');
     assert.ok(ev);
     assert.equal(ev.level, 'error');
     assert.match(ev.message, new RegExp(`^Rolling update failed: .*4s rollout deadline; deployment ${v1.id} keeps serving$`));
     assert.ok(!(await api.events(bad.id)).some((e) => e.reason === 'readiness_deadline_exceeded'), 'a child is exempt from the plain deadline');
-    await sleep(1000);
+
+    // The failed child stops serving v2 next to its parent: stopped (kept, for its logs), with an event each.
+    const badContainers = await docker.listContainers({ all: true, filters: { label: [`${DEPLOYMENT_LABEL}=${bad.id}`] } });
+    assert.equal(badContainers.length, 2);
+    await waitFor('the failed child\'s containers stopped', async () => (await running(bad.id)).length === 0, 30_000);
+    const stops = await api.waitEvent(bad.id, 'rollout_instance_stopped');
+    assert.equal(stops.level, 'warning');
+    assert.match(stops.message, new RegExp(`the rolling update failed \\(deployment is failed\\); deployment ${v1.id} keeps serving$`));
+    for (const c of badContainers) assert.equal((await docker.getContainer(c.Id).inspect()).State.Status, 'exited', 'stopped, not removed');
+    const logs = await api.call('GET', `/deployments/${bad.id}/logs`);
+    assert.equal(logs.status, 200, logs.text);
+    assert.ok(Array.isArray(logs.json) && logs.json.length > 0, 'the stopped instances\' logs stay readable');
+
     const parent = await api.get(v1.id);
     assert.equal(parent.status, 'running');
     assert.deepEqual((await running(v1.id)).map((c) => c.Id), before, 'no parent instance was drained');
     assert.deepEqual(await servedBodies(v1.id), ['200 v1', '200 v1']);
+    assert.equal((await api.get(bad.id)).status, 'failed');
 
-    // A fixed manifest supersedes the failed child and rolls from the same parent.
-    const good = await api.deploy({ ...base, image: HTTPD_V2_IMAGE, health_checks: readiness() });
+    // A fixed manifest supersedes the failed child and rolls from the same parent. Its start_period
+    // lifts its own deadline well past the 4 s one, so a busy machine cannot fail the fixed rollout.
+    const good = await api.deploy({ ...base, image: HTTPD_V2_IMAGE, health_checks: [{ ...readiness()[0], start_period: '120s' }] });
     assert.equal(good.parent_id, v1.id);
     const superseded = await api.get(bad.id);
     assert.ok(superseded === undefined || superseded.status === 'deleted');
-    await waitFor('the parent purged', async () => (await api.get(v1.id)) === undefined, 60_000);
+    await waitFor('the parent purged', async () => (await api.get(v1.id)) === undefined, 120_000);
     await api.waitStatus(good.id, 'running');
     assert.deepEqual(await servedBodies(good.id), ['200 v2', '200 v2']);
-    await waitFor('the failed child purged', async () => (await api.get(bad.id)) === undefined, 20_000);
-    assert.equal((await running(bad.id)).length, 0);
+    await waitFor('the failed child purged', async () => (await api.get(bad.id)) === undefined, 30_000);
+    const left = await docker.listContainers({ all: true, filters: { label: [`${DEPLOYMENT_LABEL}=${bad.id}`] } });
+    assert.equal(left.length, 0, 'the purge removed the stopped containers');
   });
 });
 

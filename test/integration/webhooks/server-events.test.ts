@@ -176,11 +176,11 @@ describe('webhooks through the server', () => {
   it('logs the request id on the handler lines of a request', async () => {
     const r = await post({ url: 'https://hooks.example.com/ring' });
     assert.equal(r.status, 201);
-    const entries = s.logs().trim().split('\n').map((l) => JSON.parse(l));
-    const created = entries.find((e) => e.msg === 'webhook created' && e.webhook === r.json.id);
+    const entries = s.logs().trim().split('\n').map((l) => JSON.parse(l).fields);
+    const created = entries.find((e) => e.message === 'webhook created' && e.webhook === r.json.id);
     assert.ok(created, 'the handler logged');
     assert.equal(typeof created.reqId, 'string');
-    const request = entries.find((e) => e.msg === 'request' && e.reqId === created.reqId);
+    const request = entries.find((e) => e.message === 'request' && e.reqId === created.reqId);
     assert.deepEqual([request?.method, request?.path, request?.status], ['POST', '/webhooks', 201]);
   });
 

@@ -76,6 +76,8 @@ test('the generator refuses an operation without a scope, or with a misspelt one
   try {
     mkdirSync(join(dir, 'scripts'));
     copyFileSync(join(root, 'scripts/generate.mjs'), join(dir, 'scripts/generate.mjs'));
+    mkdirSync(join(dir, 'spec'));
+    copyFileSync(join(root, 'spec/cloud-hypervisor-api.yaml'), join(dir, 'spec/cloud-hypervisor-api.yaml'));
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
     const run = (yaml: string) => {
       writeFileSync(join(dir, 'openapi.yaml'), yaml);

@@ -61,6 +61,7 @@ export function summarize(a: Action): string {
     case 'recordEvent': return `event ${a.event.reason}`;
     case 'drainInstance': return `drain ${a.instanceId} for ${a.childId}`;
     case 'completeRollout': return `complete rollout ${a.parentId}→${a.childId}`;
+    case 'stopInstance': return `stop ${a.instanceId}`;
   }
 }
 

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { classify, type Classification } from '../../../src/reconciler/classify.js';
 import { RuntimeError, type RuntimeErrorReason } from '../../../src/runtime/runtime.js';
 
-type Row = Omit<Classification, 'eventMessage'>;
+type Row = Omit<Classification, 'eventMessage' | 'component'>;
 
 // Every RuntimeErrorReason: the Record type makes a new reason without a row a compile error.
 const TABLE: Record<RuntimeErrorReason, Row> = {
@@ -16,13 +16,16 @@ const TABLE: Record<RuntimeErrorReason, Row> = {
   port_allocation_failed: { status: 'error', terminal: false, countsAsRestart: true, reason: 'port_allocation_failed' },
   file_system_error: { status: 'file_system_error', terminal: false, countsAsRestart: true, reason: 'file_system_error' },
   runtime_error: { status: 'error', terminal: false, countsAsRestart: true, reason: 'runtime_error' },
+  firmware_not_found: { status: 'failed', terminal: true, countsAsRestart: false, reason: 'firmware_not_found' },
+  disk_image_not_found: { status: 'image_pull_back_off', terminal: true, countsAsRestart: false, reason: 'disk_image_not_found' },
+  vm_start_failed: { status: 'error', terminal: false, countsAsRestart: true, reason: 'vm_start_failed' },
 };
 
 describe('classify', () => {
   for (const [reason, row] of Object.entries(TABLE) as [RuntimeErrorReason, Row][]) {
     test(`${reason} → ${row.status}${row.terminal ? ' (terminal)' : ' (retried, counted)'}`, () => {
       const c = classify(new RuntimeError(reason, `boom: ${reason}`));
-      assert.deepEqual(c, { ...row, eventMessage: `boom: ${reason}` });
+      assert.deepEqual(c, { ...row, component: 'docker', eventMessage: `boom: ${reason}` });
     });
   }
 
@@ -37,4 +40,25 @@ describe('classify', () => {
     const msg = "Image 'nope:1' not found: image 'nope:1' not in local cache and image_pull_policy=Never forbids pulling";
     assert.equal(classify(new RuntimeError('image_not_found', msg)).eventMessage, msg);
   });
+
+  // B23: the cloud-hypervisor runtime names its events (component + PascalCase reason, CLOUD-HYPERVISOR.md §1.11);
+  // the status decision stays the reason's.
+  const CH: [RuntimeErrorReason, string, Classification['status'], boolean][] = [
+    ['firmware_not_found', 'FirmwareNotFound', 'failed', true],
+    ['disk_image_not_found', 'ImageNotFound', 'image_pull_back_off', true],
+    ['port_allocation_failed', 'PortAllocationFailed', 'error', false],
+    ['insufficient_resources', 'insufficient_resources', 'insufficient_resources', true],
+    ['network_creation_failed', 'NetworkCreationFailed', 'network_error', false],
+    ['vm_start_failed', 'VmStartFailed', 'error', false],
+  ];
+  for (const [reason, chReason, status, isTerminal] of CH) {
+    test(`cloud-hypervisor ${reason} → event ${chReason} (component cloud-hypervisor), status ${status}`, () => {
+      const c = classify(new RuntimeError(reason, 'm', { event: { component: 'cloud-hypervisor', reason: chReason } }));
+      assert.equal(c.component, 'cloud-hypervisor');
+      assert.equal(c.reason, chReason);
+      assert.equal(c.status, status);
+      assert.equal(c.terminal, isTerminal);
+      assert.equal(c.countsAsRestart, !isTerminal);
+    });
+  }
 });

@@ -218,7 +218,7 @@ describe('rolling updates in the loop', () => {
     assert.equal(h.store.deployments.get(child.id)!.restart_count, 0);
   });
 
-  test('a child that is never ready fails at the deadline and the parent keeps serving', async () => {
+  test('a child that is never ready fails at the deadline, stops serving (kept for its logs), and the parent keeps serving', async () => {
     const h = harness({ rolloutDeadlineMs: 400 });
     const parent = h.store.deployments.insert(spec({ replicas: 2 }), { status: 'creating' });
     h.rec.start();
@@ -235,6 +235,29 @@ describe('rolling updates in the loop', () => {
     assert.equal(failed.length, 1);
     assert.match(failed[0]!.message, new RegExp(`deployment ${parent.id} keeps serving$`));
     assert.equal(h.store.deployments.get(child.id)!.parent_id, parent.id);
+    // The failed child serves nothing any more: its instances are stopped, not removed.
+    await until('child instances stopped', () => h.rt.of(child.id, 'running').length === 0);
+    await h.rec.whenIdle();
+    assert.equal(h.rt.of(child.id, 'exited').length, 2, 'kept, so their logs stay readable');
+    assert.equal(h.rt.removed.filter((id) => h.rt.stopped.includes(id)).length, 0);
+    const childReasons = h.store.events.list(child.id, { limit: 100 }).map((e) => e.reason);
+    assert.equal(childReasons.filter((x) => x === 'rollout_instance_stopped').length, 2);
+    assert.ok(!childReasons.includes('container_died'), 'our own stop is not reported as a death');
+    assert.equal(statusOf(h, child.id), 'failed');
+    assert.deepEqual(h.rt.of(parent.id, 'running').map((i) => i.id).sort(), before, 'the parent is untouched');
+    assert.equal(h.rt.stopped.length, 2);
+
+    // A fixed apply supersedes the failed child and rolls from the same parent (its start_period
+    // lifts its deadline far above the 400 ms one, so a busy machine cannot fail it).
+    h.answers.set('fixed', 0);
+    h.store.deployments.setStatus(child.id, 'deleted');
+    const fixed = h.store.deployments.insert(spec({ image: 'img:3', replicas: 2, health_checks: [cmd('fixed', { readiness: true, min_healthy_time: '10ms', start_period: '60s' })] }),
+      { status: 'creating', parentId: parent.id });
+    h.rec.wake();
+    await until('parent purged', () => h.store.deployments.get(parent.id) === undefined, 8000);
+    await until('failed child purged', () => h.store.deployments.get(child.id) === undefined);
+    assert.equal(statusOf(h, fixed.id), 'running');
+    assert.equal(h.rt.of(child.id).length, 0, 'the purge removed the stopped instances');
   });
 
   test('a parent with a crashed instance during the rollout does not replace it', async () => {

@@ -274,13 +274,29 @@ describe('Reconciler', () => {
     await until('a replacement', () => h.rt.of(d.id, 'running').some((i) => i.id !== old.id), 1000);
   });
 
-  test('a deployment on an unregistered runtime is skipped with one warning', async () => {
-    const h = harness();
+  test('a deployment on a runtime this server does not run shows the cause once, takes status error, and is purged once deleted', async () => {
+    const h = harness({ unavailableRuntimes: new Map([['cloud-hypervisor', "the cloud-hypervisor binary 'cloud-hypervisor' was not found"]]) });
     const d = h.store.deployments.insert(spec({ runtime: 'cloud-hypervisor' }), { status: 'creating' });
     h.rec.start();
     for (let i = 0; i < 3; i++) { h.rec.wake(); await h.rec.whenIdle(); }
-    assert.equal(statusOf(h, d.id), 'creating');
-    assert.equal(h.warnings.filter((w) => w.includes("runtime 'cloud-hypervisor' is not registered")).length, 1);
+    assert.equal(statusOf(h, d.id), 'error');
+    const events = h.store.events.list(d.id, { limit: 100 }).filter((e) => e.reason === 'runtime_unavailable');
+    assert.equal(events.length, 1, 'said once, not every pass');
+    assert.match(events[0]!.message, /Runtime 'cloud-hypervisor' is not available on this server: the cloud-hypervisor binary 'cloud-hypervisor' was not found/);
+    assert.equal(h.warnings.filter((w) => w.includes("runtime 'cloud-hypervisor' is not available")).length, 1);
+    assert.equal(h.rt.createCalls, 0);
+
+    h.store.deployments.setStatus(d.id, 'deleted');
+    h.rec.wake();
+    await until('purged', () => h.store.deployments.get(d.id) === undefined);
+  });
+
+  test('a runtime no server implements (podman) is named as such', async () => {
+    const h = harness();
+    const d = h.store.deployments.insert(spec({ runtime: 'podman' }), { status: 'creating' });
+    h.rec.start();
+    await until('error', () => statusOf(h, d.id) === 'error');
+    assert.ok(h.store.events.list(d.id, { limit: 100 }).some((e) => /no 'podman' runtime is implemented by this server/.test(e.message)));
   });
 
   test('every status change reaches the onStatusChange hook', async () => {

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { HealthCheckSpec } from '../../../src/domain/deployment.js';
-import { plan } from '../../../src/reconciler/plan.js';
-import { NOW, events, exited, input, running, summary, worker } from './builders.js';
+import { endedChildNeedsPlan, plan } from '../../../src/reconciler/plan.js';
+import { NOW, created, events, exited, input, running, summary, withState, worker } from './builders.js';
 
 const READY_CHECK: HealthCheckSpec = { type: 'http', url: 'http://localhost/health', interval: '1s', timeout: '1s', readiness: true };
 const DEADLINE = 60_000;
@@ -78,6 +78,50 @@ describe('plan: rolling update child', () => {
     const r = plan(input(d, [running('i1')], { ready: false, rolloutDeadlineMs: DEADLINE, rollout: { role: 'child', parentId: 'p1', parentActive: true } }));
     assert.deepEqual(summary(r), ['status creating→failed']);
     assert.match(events(r)[0]!, /^rolling_update_failed: Rolling update failed: .*60s rollout deadline; deployment p1 keeps serving$/);
+    assert.equal(r.requeueAfterMs, 0, 'the next pass stops its instances at once');
+  });
+
+  test('a child that runs out of restarts comes straight back so its surviving instances stop', () => {
+    const d = worker({ id: 'c1', status: 'running', parent_id: 'p1', replicas: 2, restart_count: 4 });
+    const r = plan(input(d, [running('i1'), exited('i2', 1)], { rollout: { role: 'child', parentId: 'p1', parentActive: true } }));
+    assert.deepEqual(summary(r), ['count 4→5', 'remove i2', 'status running→crash_loop_back_off']);
+    assert.equal(r.requeueAfterMs, 0);
+  });
+});
+
+describe('plan: a rolling child whose rollout failed', () => {
+  const failedChild = (over = {}) => worker({ id: 'c1', status: 'failed', parent_id: 'p1', replicas: 2, health_checks: [READY_CHECK], ...over });
+
+  // status, instances → expected actions
+  const cases: [string, ReturnType<typeof worker>, Parameters<typeof input>[1], string[]][] = [
+    ['failed child: every instance still serving is stopped', failedChild(), [running('i1'), running('i2')], ['stop i1', 'stop i2']],
+    ['crash_loop_back_off child: its survivor is stopped', failedChild({ status: 'crash_loop_back_off' }), [running('i1'), exited('i2', 1)], ['stop i1']],
+    ['insufficient_resources child: its survivor is stopped', failedChild({ status: 'insufficient_resources' }), [running('i1')], ['stop i1']],
+    ['a restarting or paused instance serves too', failedChild(), [withState(running('i1'), 'restarting'), withState(running('i2'), 'paused')], ['stop i1', 'stop i2']],
+    ['already stopped: nothing (kept for its logs, never removed here)', failedChild(), [exited('i1', 137), exited('i2', 0)], []],
+    ['a never-started leftover serves nothing: left for the purge', failedChild(), [created('i1')], []],
+    ['a completed child is done, not failed', failedChild({ status: 'completed' }), [running('i1')], []],
+    ['a failed deployment that is no rolling child is left alone', failedChild({ parent_id: null }), [running('i1')], []],
+    ['a failed job is left alone (its container is its result)', failedChild({ kind: 'job' }), [running('i1')], []],
+  ];
+  for (const [name, d, instances, expected] of cases) {
+    test(name, () => {
+      const r = plan(input(d, instances));
+      assert.deepEqual(summary(r), expected);
+      assert.equal(endedChildNeedsPlan(d), d.parent_id !== null && d.kind === 'worker' && d.status !== 'completed');
+    });
+  }
+
+  test('each stop says why, names the parent that keeps serving, and never touches the parent', () => {
+    const r = plan(input(failedChild(), [running('aaaaaaaaaaaa1234')]));
+    assert.deepEqual(events(r), [
+      'rollout_instance_stopped: Stopped instance aaaaaaaaaaaa: the rolling update failed (deployment is failed); deployment p1 keeps serving',
+    ]);
+    assert.ok(r.actions.every((a) => a.type === 'stopInstance' && a.instanceId === 'aaaaaaaaaaaa1234'));
+  });
+
+  test('a running deployment needs no ended-child pass', () => {
+    assert.equal(endedChildNeedsPlan(worker({ status: 'running', parent_id: 'p1' })), false);
   });
 });
 

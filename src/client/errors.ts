@@ -1,5 +1,6 @@
-// Exit codes and the error lines of the CLI (RING.md §11.2, §11.3).
-// Every command failure is a CliError: its message (one or more lines) goes to stderr, its code is the exit status.
+// Exit codes and error lines shared by every client (CLI, gitops, TUI, CI scripts; RING.md §11.2, §11.3).
+// Every failure is a CliError (alias RingError): its message (one or more lines) is what a terminal shows,
+// its code the exit status a CLI or CI script should end with.
 
 export const EXIT = {
   OK: 0,
@@ -11,6 +12,10 @@ export const EXIT = {
   CONNECTION: 3,
   NOT_FOUND: 4,
   CONFLICT: 5,
+  /** `--wait`: a deployment the apply touched failed its rollout (failed, crash loop, readiness deadline…). */
+  ROLLOUT_FAILED: 6,
+  /** `--wait`: `--timeout` passed before every deployment succeeded. */
+  TIMEOUT: 7,
 } as const;
 
 export class CliError extends Error {
@@ -19,6 +24,9 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/** The client-package name of the same class. */
+export { CliError as RingError };
 
 export const usageError = (message: string) => new CliError(`error: ${message}`, EXIT.AUTH);
 
@@ -39,6 +47,20 @@ export interface HttpFailure {
   body: unknown;
 }
 
+/** What an openapi-fetch call resolves to; every error helper takes it as well as an HttpFailure. */
+export interface FetchResult {
+  error?: unknown;
+  response: Response;
+}
+
+export type FailureSource = HttpFailure | FetchResult;
+
+/** The failure of a request that did not succeed, whether given as an openapi-fetch result or already taken apart. */
+export function failureOf(r: FailureSource): HttpFailure {
+  if (!('response' in r)) return r;
+  return { status: r.response.status, contentType: r.response.headers.get('content-type') ?? '', body: r.error === '' ? undefined : r.error };
+}
+
 interface ProblemLike {
   title?: unknown;
   status?: unknown;
@@ -51,8 +73,8 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 }
 
 /** The one-line reason the server gave, whatever the body shape (problem, `{error}`, `{message}`, `{errors}`, text). */
-export function reasonOf(f: HttpFailure): string | undefined {
-  const b = f.body;
+export function reasonOf(src: FailureSource): string | undefined {
+  const b = failureOf(src).body;
   if (typeof b === 'string') return b.trim() ? b.trim().slice(0, 2000) : undefined;
   if (!isRecord(b)) return undefined;
   if (typeof b.detail === 'string' && b.detail) return b.detail;
@@ -66,7 +88,8 @@ export function reasonOf(f: HttpFailure): string | undefined {
  * `<context>: <title> (<status>)` followed by `  * <property_path>: <message>` for each violation, or
  * `  <detail>` when there are none (problem+json); else `<context>: <status>` and the body (≤ 2000 chars).
  */
-export function formatHttpFailure(context: string, f: HttpFailure): string {
+export function formatHttpFailure(context: string, src: FailureSource): string {
+  const f = failureOf(src);
   const b = f.body;
   const isProblem = f.contentType.includes('application/problem+json') || (isRecord(b) && typeof b.title === 'string' && 'status' in b);
   if (isProblem && isRecord(b)) {
@@ -91,14 +114,16 @@ export function formatHttpFailure(context: string, f: HttpFailure): string {
 }
 
 /** A failure of a create/apply/login style request: the context line plus the server's reasons. */
-export function httpError(context: string, f: HttpFailure): CliError {
+export function httpError(context: string, src: FailureSource): CliError {
+  const f = failureOf(src);
   return new CliError(formatHttpFailure(context, f), exitCodeForStatus(f.status));
 }
 
 const AUTH_HINT = ' (invalid or expired token — run `ring login` or set RING_TOKEN)';
 
 /** A failure acting on one named resource (get, delete, update, …). */
-export function resourceError(kind: string, name: string, f: HttpFailure, baseUrl: string): CliError {
+export function resourceError(kind: string, name: string, src: FailureSource, baseUrl: string): CliError {
+  const f = failureOf(src);
   const code = exitCodeForStatus(f.status);
   switch (f.status) {
     case 404:
@@ -125,7 +150,8 @@ export function resourceError(kind: string, name: string, f: HttpFailure, baseUr
 }
 
 /** A failure listing a kind of resource; `namespace` undefined = a kind that has no namespace. */
-export function listError(kind: string, f: HttpFailure, baseUrl: string, namespace?: string | null): CliError {
+export function listError(kind: string, src: FailureSource, baseUrl: string, namespace?: string | null): CliError {
+  const f = failureOf(src);
   const code = exitCodeForStatus(f.status);
   if (f.status === 408) return timeoutError(baseUrl);
   if (namespace === undefined) {

@@ -1,9 +1,13 @@
-// Which server the CLI talks to (contexts of config.toml) and with which token (auth.json or RING_TOKEN).
+// Which server a client talks to (RING_URL, else the context of config.toml) and with which token
+// (RING_TOKEN, else auth.json). Used by the CLI, gitops and the TUI; not part of the published package
+// (a CI script passes baseUrl and token to createClient itself).
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, type RingClient } from '../client/index.js';
 import { configDir, loadConfig, type RingConfig } from '../config.js';
-import { CliError, EXIT, NO_ACCOUNT, connectionError, type HttpFailure } from './errors.js';
+import { CliError, EXIT, NO_ACCOUNT } from './errors.js';
+
+export { failureOf } from './errors.js';
 
 export interface GlobalOptions {
   context?: string;
@@ -73,7 +77,24 @@ export function resolveConfig(g: GlobalOptions, env: NodeJS.ProcessEnv = process
   return config;
 }
 
-export function baseUrlOf(config: RingConfig): string {
+/**
+ * RING_URL (non-empty, http or https) wins over the context of config.toml, so a CI job needs nothing but
+ * RING_URL and RING_TOKEN.
+ */
+export function baseUrlOf(config: RingConfig, env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.RING_URL?.trim();
+  if (fromEnv) {
+    let url: URL;
+    try {
+      url = new URL(fromEnv);
+    } catch {
+      throw new CliError(`error: RING_URL=${fromEnv} is not a URL (expected e.g. http://127.0.0.1:3030)`, EXIT.AUTH);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new CliError(`error: RING_URL=${fromEnv} must be an http:// or https:// URL`, EXIT.AUTH);
+    }
+    return fromEnv.replace(/\/+$/, '');
+  }
   const { scheme, host, port } = config.current;
   const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return `${scheme}://${h}:${port}`;
@@ -102,22 +123,10 @@ function clientTimeoutMs(): number {
   return Number.isFinite(raw) && raw > 0 ? raw * 1000 : DEFAULT_TIMEOUT_MS;
 }
 
-/** The result of an openapi-fetch call. */
-export interface FetchResult<D> {
-  data?: D;
-  error?: unknown;
-  response: Response;
-}
-
-/** Awaits a client call, turning a network failure into the one-line connection error. */
-export async function send<R extends { response: Response }>(session: Pick<Session, 'baseUrl'>, call: Promise<R>): Promise<R> {
-  try {
-    return await call;
-  } catch (e) {
-    throw connectionError(session.baseUrl, e);
-  }
-}
-
-export function failureOf(r: { error?: unknown; response: Response }): HttpFailure {
-  return { status: r.response.status, contentType: r.response.headers.get('content-type') ?? '', body: r.error === '' ? undefined : r.error };
+/**
+ * Kept for callers written before the connection middleware: the client itself now throws the one-line
+ * connection error, so this only awaits the call.
+ */
+export async function send<R>(_session: unknown, call: Promise<R>): Promise<R> {
+  return call;
 }

@@ -1,23 +1,43 @@
 // Sends a parsed manifest to the server: namespaces → configs → deployments, one request each
-// (RING.md §4, §11.4). Shared by `ring apply` and `ring gitops`; it reports line by line through
-// `io` and returns what happened, so each caller decides on summaries and exit codes.
-import type { components } from '../client/index.js';
-import type { ConfigDef, ParsedManifest } from '../domain/manifest.js';
-import { EXIT, exitCodeForStatus, formatHttpFailure } from './errors.js';
-import { failureOf, send, type Session } from './context.js';
-import { err, out } from './output.js';
+// (RING.md §4, §11.4). Shared by `ring apply`, `ring gitops` and CI scripts; it reports line by line
+// through `io` and returns what happened, so each caller decides on summaries and exit codes.
+import type { components, RingClient } from './index.js';
+import { EXIT, exitCodeForStatus, failureOf, formatHttpFailure } from './errors.js';
 
 type DeploymentInput = components['schemas']['DeploymentInput'];
 
-/** What applying needs of a session: the typed client and the URL its connection errors name. */
-export type ApplyTarget = Pick<Session, 'client' | 'baseUrl'>;
+/** What applying needs: the typed client and the URL its errors name. */
+export interface ApplyTarget {
+  client: RingClient;
+  baseUrl: string;
+}
 
 export interface ApplyIo {
   out(line?: string): void;
   err(line?: string): void;
 }
 
-export const stdio: ApplyIo = { out, err };
+/** Reports on the process's stdout / stderr. */
+export const stdio: ApplyIo = {
+  out: (line = '') => process.stdout.write(`${line}\n`),
+  err: (line = '') => process.stderr.write(`${line}\n`),
+};
+
+/** The parts of a manifest an apply sends (what parseManifest returns; a CI script may build it by hand). */
+export interface ConfigDef {
+  name: string;
+  namespace: string;
+  /** One JSON object as a string. */
+  data: string;
+  /** JSON object text, as the configs API takes it. */
+  labels?: string;
+}
+
+export interface ManifestParts {
+  namespaces: readonly { name: string }[];
+  configs: readonly ConfigDef[];
+  deployments: readonly { key: string; spec: { name: string; namespace: string }; error?: string }[];
+}
 
 export interface ApplyManifestOptions {
   /** Replace running deployments immediately (no rolling update). */
@@ -44,7 +64,6 @@ export interface ApplyResult {
   deployments: DeploymentOutcome[];
 }
 
-type ManifestParts = Pick<ParsedManifest, 'namespaces' | 'configs' | 'deployments'>;
 
 /**
  * POST, and on 409 look the config up and PUT it: a re-applied manifest updates its configs
@@ -52,7 +71,7 @@ type ManifestParts = Pick<ParsedManifest, 'namespaces' | 'configs' | 'deployment
  */
 async function applyConfig(s: ApplyTarget, c: ConfigDef, io: ApplyIo): Promise<number | undefined> {
   const body = { namespace: c.namespace, name: c.name, data: c.data, ...(c.labels !== undefined ? { labels: c.labels } : {}) };
-  const created = await send(s, s.client.POST('/configs', { body }));
+  const created = await s.client.POST('/configs', { body });
   if (created.response.ok) {
     io.out(`Config '${c.name}' created in namespace '${c.namespace}'`);
     return undefined;
@@ -63,7 +82,7 @@ async function applyConfig(s: ApplyTarget, c: ConfigDef, io: ApplyIo): Promise<n
     return exitCodeForStatus(f.status);
   }
   io.out(`Config '${c.name}' already exists`);
-  const found = await send(s, s.client.GET('/configs', { params: { query: { namespace: c.namespace, name: c.name } } }));
+  const found = await s.client.GET('/configs', { params: { query: { namespace: c.namespace, name: c.name } } });
   const existing = found.data?.find((x) => x.namespace === c.namespace && x.name === c.name);
   if (!found.response.ok) {
     const f = failureOf(found);
@@ -75,10 +94,10 @@ async function applyConfig(s: ApplyTarget, c: ConfigDef, io: ApplyIo): Promise<n
     io.err(`Failed to update config '${c.name}': it disappeared from namespace '${c.namespace}' while being applied`);
     return EXIT.NOT_FOUND;
   }
-  const updated = await send(s, s.client.PUT('/configs/{id}', {
+  const updated = await s.client.PUT('/configs/{id}', {
     params: { path: { id: existing.id } },
     body: { name: c.name, data: c.data, ...(c.labels !== undefined ? { labels: c.labels } : {}) },
-  }));
+  });
   if (!updated.response.ok) {
     const f = failureOf(updated);
     io.err(formatHttpFailure(`Failed to update config '${c.name}'`, f));
@@ -90,7 +109,7 @@ async function applyConfig(s: ApplyTarget, c: ConfigDef, io: ApplyIo): Promise<n
 
 /**
  * Applies a manifest; `target` undefined = dry run (nothing is sent). A connection failure throws
- * (CliError from `send`); every HTTP failure is reported and counted, and the rest still goes out.
+ * (the client's CliError); every HTTP failure is reported and counted, and the rest still goes out.
  */
 export async function applyManifest(
   target: ApplyTarget | undefined,
@@ -109,7 +128,7 @@ export async function applyManifest(
       io.out(`Namespace '${ns.name}' would be created (dry run)`);
       continue;
     }
-    const r = await send(target, target.client.POST('/namespaces', { body: { name: ns.name } }));
+    const r = await target.client.POST('/namespaces', { body: { name: ns.name } });
     if (r.response.ok) io.out(`Namespace '${ns.name}' created`);
     else if (r.response.status === 409) io.out(`Namespace '${ns.name}' already exists, skipping`);
     else {
@@ -145,10 +164,10 @@ export async function applyManifest(
       result.successful++;
       continue;
     }
-    const r = await send(target, target.client.POST('/deployments', {
+    const r = await target.client.POST('/deployments', {
       params: { query: opts.force ? { force: true } : {} },
       body,
-    }));
+    });
     if (r.response.ok && r.data) {
       io.out(`Deployment '${r.data.name}' created${opts.verbose ? ` (id: ${r.data.id}, namespace: ${r.data.namespace})` : ''}`);
       outcome.id = r.data.id;

@@ -1,0 +1,36 @@
+// The store turns every unique-constraint failure into a ConflictError naming table and columns.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openDatabase, createStore, ConflictError } from '../../../src/store/index.js';
+
+function store() {
+  return createStore(openDatabase(':memory:'));
+}
+
+test('a duplicate username is a ConflictError on user.username', () => {
+  const s = store();
+  s.users.insert({ username: 'dup', passwordHash: 'x', role: 'viewer' });
+  assert.throws(() => s.users.insert({ username: 'dup', passwordHash: 'y', role: 'viewer' }),
+    (e: unknown) => e instanceof ConflictError && e.table === 'user' && e.columns.join() === 'username');
+});
+
+test('a composite key (namespace, name) is reported with both columns, also from inside a transaction', () => {
+  const s = store();
+  s.secrets.insert('ns', 'a', Buffer.from('1'));
+  assert.throws(() => s.tx(() => s.secrets.insert('ns', 'a', Buffer.from('2'))),
+    (e: unknown) => e instanceof ConflictError && e.table === 'secret' && e.columns.join() === 'namespace,name');
+});
+
+test('the partial index of active deployments is a ConflictError too', () => {
+  const s = store();
+  const spec = { name: 'web', namespace: 'ns', runtime: 'docker', kind: 'worker', image: 'x', replicas: 1, command: [], environment: {},
+    labels: {}, ports: [], volumes: [], config: {}, health_checks: [] } as const;
+  s.deployments.insert(structuredClone(spec) as never, { status: 'creating' });
+  assert.throws(() => s.deployments.insert(structuredClone(spec) as never, { status: 'creating' }),
+    (e: unknown) => e instanceof ConflictError && e.table === 'deployment' && e.columns.join() === 'namespace,name');
+});
+
+test('other errors pass through unchanged', () => {
+  const s = store();
+  assert.throws(() => s.db.prepare('INSERT INTO user (id) VALUES (?)').run('x'), (e: unknown) => !(e instanceof ConflictError) && /NOT NULL/.test(String(e)));
+});
