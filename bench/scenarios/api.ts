@@ -73,8 +73,8 @@ async function startCeiling(bodyFile: string): Promise<{ url: string; stop(): Pr
 }
 
 export async function api(ctx: BenchContext): Promise<void> {
-  const rounds = 5;
-  const seconds = ctx.quick ? 2 : 3;
+  const rounds = ctx.quick ? 3 : 5;
+  const seconds = ctx.quick ? 1.5 : 2;
   const S = `5. API (autocannon, ${CONNECTIONS} connections, ${rounds} rounds × ${seconds} s)`;
   const ns = `${ctx.prefix}-api`;
   const ring = await RingProcess.start({ intervalS: 10 });

@@ -123,7 +123,7 @@ async function swarmRounds(d: PrivateDaemon, prefix: string, rounds: number) {
 }
 
 export async function rolling(ctx: BenchContext, swarm: PrivateDaemon | { unavailable: string }): Promise<void> {
-  const rounds = ctx.quick ? 2 : 5;
+  const rounds = ctx.quick ? 1 : 5;
   const windowMs = REPLICAS * (parseDuration(MIN_HEALTHY) ?? 0);
   ctx.log(`rolling: ring, ${rounds} rounds`);
   const r = await ringRounds(ctx, rounds);
