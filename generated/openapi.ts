@@ -240,11 +240,50 @@ export interface paths {
         get: operations["listDeployments"];
         put?: never;
         /**
-         * @description Creates a deployment, or replaces the active one with the same namespace and name
-         *     (rolling update when health checks are declared, immediate replacement otherwise or with `force=true`).
-         *     The namespace is created on first use.
+         * @description Applies a deployment spec against the active deployments of the same namespace and name, and
+         *     says what it did in `outcome`:
+         *     - `unchanged` (200): the newest active deployment (pending, creating or running) already runs
+         *       this spec once normalised (defaults applied, key order irrelevant, secrets compared by
+         *       reference): no new row, no rollout, the existing deployment is returned.
+         *     - `scaled` (200): only `replicas` differs: the same deployment is scaled in place; its running
+         *       instances are untouched.
+         *     - `created` (201): nothing of that name was active.
+         *     - `rolling` (201): a new deployment replaces the active one instance by instance (it declares
+         *       health checks, publishes no host port, both are workers).
+         *     - `replaced` (201): the active deployments are marked deleted at once (no health checks, a
+         *       published port, a job, `force=true`, or the old one is terminal).
+         *     A deployment in a failure status (terminal or retried) is never `unchanged`: re-applying is how
+         *     it is recovered (new row, fresh restart count). `changes` lists the differing fields against
+         *     the newest active deployment. The namespace is created on first use.
          */
         post: operations["createDeployment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/deployments/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Server-Sent Events of deployment changes, authorised and namespace-filtered like the list.
+         *     The stream first sends every matching deployment (`event: deployment`), then `event: synced`;
+         *     with `follow=true` it stays open and sends, as they happen:
+         *     - `event: deployment`, data: a Deployment, whenever its status, replicas, instances,
+         *       restart count or parent changes;
+         *     - `event: removed`, data: `{"id","namespace","name"}` when a deployment row is purged;
+         *     - `event: event`, data: a DeploymentEvent (with `deployment_id`) for every new event row
+         *       (unless `events=false`).
+         *     A `: keep-alive` comment comes every 15 s. A client that reconnects gets a fresh snapshot.
+         */
+        get: operations["watchDeployments"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -264,6 +303,29 @@ export interface paths {
         put?: never;
         post?: never;
         delete: operations["deleteDeployment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/deployments/{id}/restart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Redeploys the deployment with its own spec (e.g. to pull a tag that moved): a rolling update when
+         *     the spec allows one, else an immediate replacement (see POST /deployments). Only an active
+         *     deployment (not deleted) can be restarted.
+         */
+        post: operations["restartDeployment"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -767,6 +829,26 @@ export interface components {
                 /** @enum {string} */
                 mode?: "bridge" | "host";
             };
+        };
+        /** @description A deployment as an apply left it, with what the apply did. */
+        AppliedDeployment: components["schemas"]["Deployment"] & {
+            outcome: components["schemas"]["ApplyOutcome"];
+            /** @description Fields that differ from the newest active deployment of that name (empty for created). */
+            changes: components["schemas"]["FieldChange"][];
+            /** @description Deployments this apply marked deleted (replaced) or superseded (an earlier rolling child). */
+            replaced_ids?: string[];
+            /** @description true when nothing was written (`dry_run=true`). */
+            dry_run?: boolean;
+        };
+        /** @enum {string} */
+        ApplyOutcome: "created" | "unchanged" | "scaled" | "rolling" | "replaced";
+        FieldChange: {
+            /** @description Dotted path, e.g. `image`, `health_checks[0].url`. */
+            path: string;
+            /** @description Value before (absent = not set). */
+            from?: unknown;
+            /** @description Value after (absent = not set). */
+            to?: unknown;
         };
         DeploymentEvent: {
             id: string;
@@ -1542,7 +1624,13 @@ export interface operations {
     createDeployment: {
         parameters: {
             query?: {
+                /** @description Replace at once, even when the spec is unchanged (an explicit redeploy without a rolling update). */
                 force?: boolean;
+                /**
+                 * @description Validate and decide, write nothing: answers 200 with the outcome the apply would have and its
+                 *     `changes`; the deployment shown is the existing one (or, for `created`, the spec with an empty id).
+                 */
+                dry_run?: boolean;
             };
             header?: never;
             path?: never;
@@ -1554,13 +1642,22 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created. */
+            /** @description Unchanged, scaled in place, or a dry run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppliedDeployment"];
+                };
+            };
+            /** @description Created (created, rolling or replaced). */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Deployment"];
+                    "application/json": components["schemas"]["AppliedDeployment"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -1568,6 +1665,38 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             422: components["responses"]["ValidationFailed"];
+        };
+    };
+    watchDeployments: {
+        parameters: {
+            query?: {
+                /** @description Only these namespaces (repeatable). */
+                namespace?: string[];
+                /** @description Only these deployments (repeatable). */
+                id?: string[];
+                /** @description Keep the stream open and send changes (default false = snapshot, `synced`, end). */
+                follow?: boolean;
+                /** @description Also stream new deployment events (default true). */
+                events?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An SSE stream (`event: deployment|removed|event|synced`, `data: <JSON>`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     getDeployment: {
@@ -1616,6 +1745,32 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    restartDeployment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new deployment (outcome rolling or replaced). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppliedDeployment"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     listDeploymentEvents: {

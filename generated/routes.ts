@@ -67,6 +67,9 @@ export const routes = [
       "properties": {
         "force": {
           "type": "boolean"
+        },
+        "dry_run": {
+          "type": "boolean"
         }
       },
       "required": []
@@ -967,6 +970,27 @@ export const routes = [
     "body": null
   },
   {
+    "operationId": "restartDeployment",
+    "method": "POST",
+    "path": "/deployments/{id}/restart",
+    "scope": "deployments:write",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
+    "query": null,
+    "body": null
+  },
+  {
     "operationId": "revokeToken",
     "method": "DELETE",
     "path": "/tokens/{id}",
@@ -1094,6 +1118,39 @@ export const routes = [
         }
       }
     }
+  },
+  {
+    "operationId": "watchDeployments",
+    "method": "GET",
+    "path": "/deployments/events",
+    "scope": "deployments:read",
+    "streaming": true,
+    "params": null,
+    "query": {
+      "type": "object",
+      "properties": {
+        "namespace": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "id": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "follow": {
+          "type": "boolean"
+        },
+        "events": {
+          "type": "boolean"
+        }
+      },
+      "required": []
+    },
+    "body": null
   }
 ] as const satisfies readonly RouteDef[];
 
@@ -1966,6 +2023,72 @@ export const componentSchemas: Record<string, unknown> = {
             ]
           }
         }
+      }
+    }
+  },
+  "AppliedDeployment": {
+    "description": "A deployment as an apply left it, with what the apply did.",
+    "allOf": [
+      {
+        "$ref": "#/components/schemas/Deployment"
+      },
+      {
+        "type": "object",
+        "required": [
+          "outcome",
+          "changes"
+        ],
+        "properties": {
+          "outcome": {
+            "$ref": "#/components/schemas/ApplyOutcome"
+          },
+          "changes": {
+            "description": "Fields that differ from the newest active deployment of that name (empty for created).",
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/FieldChange"
+            }
+          },
+          "replaced_ids": {
+            "description": "Deployments this apply marked deleted (replaced) or superseded (an earlier rolling child).",
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "dry_run": {
+            "type": "boolean",
+            "description": "true when nothing was written (`dry_run=true`)."
+          }
+        }
+      }
+    ]
+  },
+  "ApplyOutcome": {
+    "type": "string",
+    "enum": [
+      "created",
+      "unchanged",
+      "scaled",
+      "rolling",
+      "replaced"
+    ]
+  },
+  "FieldChange": {
+    "type": "object",
+    "required": [
+      "path"
+    ],
+    "properties": {
+      "path": {
+        "type": "string",
+        "description": "Dotted path, e.g. `image`, `health_checks[0].url`."
+      },
+      "from": {
+        "description": "Value before (absent = not set)."
+      },
+      "to": {
+        "description": "Value after (absent = not set)."
       }
     }
   },

@@ -12,8 +12,10 @@ import { deploymentView, matchesLabels } from './deployment-view.js';
 import { listDeploymentsBody } from './deployment-list.js';
 import { registerMountedVolumes } from './volumes.js';
 import { publishStatusChanged } from '../webhooks/publish.js';
-import { planApply, rolloutEndedBy } from '../reconciler/rollout.js';
+import { rolloutEndedBy } from '../reconciler/rollout.js';
+import { outcomeOf, planApply, specChanges, specOf, type ApplyOptions, type ApplyPlan } from '../domain/apply-plan.js';
 import type { Store } from '../store/index.js';
+import type { NewEvent } from '../store/events.js';
 
 export function loadDeployment(ctx: Ctx<'getDeployment'> | { params: { id: string }; services: Ctx<'getDeployment'>['services']; caller: Ctx<'getDeployment'>['caller'] }): Deployment {
   const d = ctx.services.store.deployments.get(ctx.params.id);
@@ -48,8 +50,88 @@ function markDeleted(store: Store, d: Deployment, message: string): void {
   if (ended) store.events.insert(d.id, ended);
 }
 
-export const createDeployment: Handler<'createDeployment'> = (ctx) => {
+/** The answer of an apply: the deployment plus what the apply did (AppliedDeployment). */
+function applied(view: ReturnType<typeof deploymentView>, plan: ApplyPlan, changes: ReturnType<typeof specChanges>, dryRun: boolean) {
+  const replacedIds = plan.kind === 'rolling' ? plan.superseded.map((d) => d.id) : plan.kind === 'replace' ? plan.replaced.map((d) => d.id) : [];
+  return { ...view, outcome: outcomeOf(plan), changes, ...(replacedIds.length ? { replaced_ids: replacedIds } : {}), ...(dryRun ? { dry_run: true } : {}) };
+}
+
+/** A spec not yet stored, shown as a deployment (dry run of a create). */
+function previewOf(spec: DeploymentSpec, parentId: string | null): Deployment {
+  return { ...spec, id: '', created_at: '', updated_at: '', status: 'pending', restart_count: 0, parent_id: parentId, image_digest: null };
+}
+
+/**
+ * Applies one spec (defaults applied, validated, authorised): decides with planApply and executes the
+ * decision in one transaction. Shared by POST /deployments and POST /deployments/{id}/restart.
+ */
+async function applySpec(
+  ctx: Ctx<'createDeployment'> | Ctx<'restartDeployment'>, spec: DeploymentSpec, runtimeEvents: readonly NewEvent[],
+  opts: ApplyOptions & { dryRun?: boolean },
+) {
   const { store } = ctx.services;
+  const caller = callerOf(ctx);
+  const nsExists = !!store.namespaces.byName(spec.namespace);
+  if (!nsExists && !hasScope(caller.scopes, 'namespaces:write')) {
+    throw forbidden(`namespace '${spec.namespace}' does not exist and the token lacks 'namespaces:write' to create it`);
+  }
+  if (opts.dryRun) {
+    const active = store.deployments.active(spec.namespace, spec.name);
+    const plan = planApply(active, spec, opts);
+    const newest = active[active.length - 1];
+    const changes = newest ? specChanges(specOf(newest), spec) : [];
+    const shown = plan.kind === 'unchanged' || plan.kind === 'scale' ? plan.deployment
+      : previewOf(spec, plan.kind === 'rolling' ? plan.parent.id : null);
+    const instances = shown.id ? await ctx.services.instancesOf(shown.id) : [];
+    return json(200, applied(deploymentView(shown, instances), plan, changes, true));
+  }
+  const toWake: string[] = [];
+  const result = onConflict(() => store.tx((): { row: Deployment; plan: ApplyPlan; changes: ReturnType<typeof specChanges> } => {
+      if (!nsExists) store.namespaces.ensure(spec.namespace);
+      const active = store.deployments.active(spec.namespace, spec.name);
+      const plan = planApply(active, spec, opts);
+      const newest = active[active.length - 1];
+      const changes = newest ? specChanges(specOf(newest), spec) : [];
+      if (plan.kind === 'unchanged') return { row: plan.deployment, plan, changes };
+      if (plan.kind === 'scale') {
+        store.deployments.setReplicas(plan.deployment.id, plan.to);
+        store.events.insert(plan.deployment.id, { level: 'info', component: 'api', reason: 'replicas_changed',
+          message: `Replicas changed from ${plan.from} to ${plan.to} by an apply; running instances are kept` });
+        toWake.push(plan.deployment.id);
+        return { row: store.deployments.get(plan.deployment.id)!, plan, changes };
+      }
+      const gone = plan.kind === 'rolling' ? plan.superseded : plan.kind === 'replace' ? plan.replaced : [];
+      for (const old of gone) {
+        markDeleted(store, old, plan.kind === 'rolling'
+          ? `Status changed from ${old.status} to deleted (superseded by a new apply of '${spec.name}')`
+          : `Status changed from ${old.status} to deleted (replaced by a new apply of '${spec.name}')`);
+        toWake.push(old.id);
+      }
+      const parentId = plan.kind === 'rolling' ? plan.parent.id : null;
+      const row = store.deployments.insert(spec, { status: 'creating', parentId });
+      registerMountedVolumes(store, spec);
+      store.events.insert(row.id, { level: 'info', component: 'api', reason: 'deployment_created',
+        message: `Deployment '${spec.name}' created successfully` });
+      for (const e of runtimeEvents) store.events.insert(row.id, e);
+      if (plan.kind === 'rolling') {
+        store.events.insert(row.id, { level: 'info', component: 'api', reason: 'rolling_update_started',
+          message: `Rolling update of deployment ${plan.parent.id}: its instances are drained one by one once this deployment is ready` });
+        toWake.push(plan.parent.id);
+      } else if (plan.kind === 'replace') {
+        store.events.insert(row.id, { level: 'warning', component: 'api', reason: 'force_replace',
+          message: `Replaced deployment ${plan.replaced.map((a) => a.id).join(', ')} immediately because ${plan.reason} — expect a brief downtime` });
+      }
+      toWake.push(row.id);
+      return { row, plan, changes };
+  }), () => conflict(`A deployment with name '${spec.name}' already exists in namespace '${spec.namespace}'`));
+  for (const id of toWake) ctx.services.wake(id);
+  const { row, plan, changes } = result;
+  const kept = plan.kind === 'unchanged' || plan.kind === 'scale';
+  const view = deploymentView(row, kept ? await ctx.services.instancesOf(row.id) : []);
+  return json(kept ? 200 : 201, applied(view, plan, changes, false));
+}
+
+export const createDeployment: Handler<'createDeployment'> = (ctx) => {
   const caller = callerOf(ctx);
   const spec = applyDeploymentDefaults(ctx.body as DeploymentInput);
   const runtime = admitRuntime(spec, [...ctx.services.runtimes.keys()]);
@@ -57,43 +139,18 @@ export const createDeployment: Handler<'createDeployment'> = (ctx) => {
   if (violations.length) throw Problem.validation(violations);
   assertNamespace(caller, spec.namespace);
   assertHostAccess(caller, spec, ctx.services.config);
-  const nsExists = !!store.namespaces.byName(spec.namespace);
-  if (!nsExists && !hasScope(caller.scopes, 'namespaces:write')) {
-    throw forbidden(`namespace '${spec.namespace}' does not exist and the token lacks 'namespaces:write' to create it`);
-  }
-  const force = ctx.query.force === true;
-  const toWake: string[] = [];
-  const created = onConflict(() => store.tx(() => {
-      if (!nsExists) store.namespaces.ensure(spec.namespace);
-      const active = store.deployments.active(spec.namespace, spec.name);
-      // Rolling update or immediate replacement, decided here once (RING §5.8).
-      const decision = planApply(active, spec, force);
-      const gone = decision.kind === 'rolling' ? decision.superseded : decision.kind === 'replace' ? decision.replaced : [];
-      for (const old of gone) {
-        markDeleted(store, old, decision.kind === 'rolling'
-          ? `Status changed from ${old.status} to deleted (superseded by a new apply of '${spec.name}')`
-          : `Status changed from ${old.status} to deleted (replaced by a new apply of '${spec.name}')`);
-        toWake.push(old.id);
-      }
-      const parentId = decision.kind === 'rolling' ? decision.parent.id : null;
-      const row = store.deployments.insert(spec, { status: 'creating', parentId });
-      registerMountedVolumes(store, spec);
-      store.events.insert(row.id, { level: 'info', component: 'api', reason: 'deployment_created',
-        message: `Deployment '${spec.name}' created successfully` });
-      for (const e of runtime.events) store.events.insert(row.id, e);
-      if (decision.kind === 'rolling') {
-        store.events.insert(row.id, { level: 'info', component: 'api', reason: 'rolling_update_started',
-          message: `Rolling update of deployment ${decision.parent.id}: its instances are drained one by one once this deployment is ready` });
-        toWake.push(decision.parent.id);
-      } else if (decision.kind === 'replace') {
-        store.events.insert(row.id, { level: 'warning', component: 'api', reason: 'force_replace',
-          message: `Replaced deployment ${decision.replaced.map((a) => a.id).join(', ')} immediately because ${decision.reason} — expect a brief downtime` });
-      }
-      return row;
-  }), () => conflict(`A deployment with name '${spec.name}' already exists in namespace '${spec.namespace}'`));
-  for (const id of toWake) ctx.services.wake(id);
-  ctx.services.wake(created.id);
-  return json(201, deploymentView(created, []));
+  return applySpec(ctx, spec, runtime.events, { force: ctx.query.force === true, dryRun: ctx.query.dry_run === true });
+};
+
+/** `ring deployment restart`: the same spec again, rolled (or replaced) like an apply that changed it. */
+export const restartDeployment: Handler<'restartDeployment'> = (ctx) => {
+  const d = loadDeployment(ctx);
+  if (d.status === 'deleted') throw conflict(`deployment '${d.id}' is deleted; apply its manifest to run it again`);
+  const spec = applyDeploymentDefaults(specOf(d) as unknown as DeploymentInput);
+  assertHostAccess(callerOf(ctx), spec, ctx.services.config);
+  const runtime = admitRuntime(spec, [...ctx.services.runtimes.keys()]);
+  if (runtime.violations.length) throw Problem.validation(runtime.violations);
+  return applySpec(ctx, spec, runtime.events, { redeploy: true });
 };
 
 export const deleteDeployment: Handler<'deleteDeployment'> = (ctx) => {

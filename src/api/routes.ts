@@ -6,7 +6,8 @@ import { login, logout } from './sessions.js';
 import { listUsers, getCurrentUser, createUser, updateUser, deleteUser } from './users.js';
 import { listNamespaces, getNamespace, createNamespace, deleteNamespace } from './namespaces.js';
 import { listDeployments, getDeployment, createDeployment, deleteDeployment, listDeploymentEvents,
-  listDeploymentHealthChecks } from './deployments.js';
+  listDeploymentHealthChecks, restartDeployment } from './deployments.js';
+import { watchDeployments } from './deployment-stream.js';
 import { getDeploymentLogs } from './deployment-logs.js';
 import { getDeploymentMetrics } from './deployment-metrics.js';
 import { listSecrets, getSecret, createSecret, deleteSecret } from './secrets.js';
@@ -22,6 +23,7 @@ export const handlers = {
   listUsers, getCurrentUser, createUser, updateUser, deleteUser,
   listNamespaces, getNamespace, createNamespace, deleteNamespace,
   listDeployments, getDeployment, createDeployment, deleteDeployment, listDeploymentEvents, listDeploymentHealthChecks,
+  restartDeployment, watchDeployments,
   getDeploymentLogs, getDeploymentMetrics,
   listSecrets, getSecret, createSecret, deleteSecret,
   listConfigs, getConfig, createConfig, updateConfig, deleteConfig,

@@ -28,7 +28,8 @@ export function positiveInt(name: string) {
   };
 }
 
-export const outputOption = () => new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table');
+export const outputOption = () => new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table');
+export const quietOption = () => new Option('-q, --quiet', 'print only ids, one a line');
 
 export function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);

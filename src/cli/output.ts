@@ -1,12 +1,12 @@
 // Terminal output: bordered tables, colours (TTY without NO_COLOR only), timestamps, `--output json`.
 import { CliError, EXIT } from '../client/errors.js';
 
-export type OutputFormat = 'table' | 'json';
+export type OutputFormat = 'table' | 'json' | 'yaml';
 
 export function parseOutputFormat(raw: string | undefined): OutputFormat {
   if (raw === undefined || raw === 'table') return 'table';
-  if (raw === 'json') return 'json';
-  throw new CliError(`error: invalid value '${raw}' for '--output <format>' [possible values: table, json]`, EXIT.AUTH);
+  if (raw === 'json' || raw === 'yaml') return raw;
+  throw new CliError(`error: invalid value '${raw}' for '--output <format>' [possible values: table, json, yaml]`, EXIT.AUTH);
 }
 
 // ---------------------------------------------------------------------------------------------

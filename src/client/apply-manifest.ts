@@ -5,6 +5,23 @@ import type { components, RingClient } from './index.js';
 import { EXIT, exitCodeForStatus, failureOf, formatHttpFailure } from './errors.js';
 
 type DeploymentInput = components['schemas']['DeploymentInput'];
+export type AppliedOutcome = components['schemas']['ApplyOutcome'];
+export type FieldChange = components['schemas']['FieldChange'];
+
+/** The line `ring apply` prints for one applied deployment. */
+export function outcomeLine(name: string, outcome: AppliedOutcome, opts: { dryRun?: boolean; from?: unknown; to?: unknown } = {}): string {
+  if (opts.dryRun) {
+    const what = { created: 'created', unchanged: 'unchanged', scaled: 'scaled in place', rolling: 'rolled (rolling update)', replaced: 'replaced' }[outcome];
+    return `Deployment '${name}' would be ${what} (dry run)`;
+  }
+  switch (outcome) {
+    case 'created': return `Deployment '${name}' created`;
+    case 'unchanged': return `Deployment '${name}' unchanged`;
+    case 'scaled': return `Deployment '${name}' scaled from ${String(opts.from)} to ${String(opts.to)} replicas`;
+    case 'rolling': return `Deployment '${name}' created (rolling update)`;
+    case 'replaced': return `Deployment '${name}' created (replaced the previous one)`;
+  }
+}
 
 /** What applying needs: the typed client and the URL its errors name. */
 export interface ApplyTarget {
@@ -40,8 +57,13 @@ export interface ManifestParts {
 }
 
 export interface ApplyManifestOptions {
-  /** Replace running deployments immediately (no rolling update). */
+  /** Replace running deployments immediately (no rolling update), even unchanged ones: an explicit redeploy. */
   force?: boolean;
+  /**
+   * Server-side dry run: each deployment is validated and planned by the server (`?dry_run=true`), which
+   * writes nothing; namespaces and configs are not sent.
+   */
+  dryRunServer?: boolean;
   /** Print each deployment body before it is sent. */
   verbose?: boolean;
 }
@@ -50,8 +72,14 @@ export interface DeploymentOutcome {
   key: string;
   name: string;
   namespace: string;
-  /** The id of the created deployment; undefined when it failed or in a dry run. */
+  /** The id of the deployment the apply left serving (new or kept); undefined when it failed or in a client dry run. */
   id?: string;
+  /** What the server did (or, in a server dry run, would do). */
+  outcome?: AppliedOutcome;
+  /** Fields that differ from the deployment already serving that name. */
+  changes?: FieldChange[];
+  /** Ids the apply replaced or superseded. */
+  replacedIds?: string[];
   /** Exit code this failure maps to; undefined on success. */
   failure?: number;
 }
@@ -123,8 +151,9 @@ export async function applyManifest(
     result.firstFailure ??= code;
   };
 
+  const sendsOnlyDeployments = opts.dryRunServer === true;
   for (const ns of manifest.namespaces) {
-    if (!target) {
+    if (!target || sendsOnlyDeployments) {
       io.out(`Namespace '${ns.name}' would be created (dry run)`);
       continue;
     }
@@ -139,7 +168,7 @@ export async function applyManifest(
   }
 
   for (const c of manifest.configs) {
-    if (!target) {
+    if (!target || sendsOnlyDeployments) {
       io.out(`Config '${c.name}' would be created or updated in namespace '${c.namespace}' (dry run)`);
       continue;
     }
@@ -164,13 +193,18 @@ export async function applyManifest(
       result.successful++;
       continue;
     }
-    const r = await target.client.POST('/deployments', {
-      params: { query: opts.force ? { force: true } : {} },
-      body,
-    });
+    const query: { force?: boolean; dry_run?: boolean } = {};
+    if (opts.force) query.force = true;
+    if (opts.dryRunServer) query.dry_run = true;
+    const r = await target.client.POST('/deployments', { params: { query }, body });
     if (r.response.ok && r.data) {
-      io.out(`Deployment '${r.data.name}' created${opts.verbose ? ` (id: ${r.data.id}, namespace: ${r.data.namespace})` : ''}`);
-      outcome.id = r.data.id;
+      const a = r.data;
+      const scaled = a.changes.find((c) => c.path === 'replicas');
+      io.out(`${outcomeLine(a.name, a.outcome, { dryRun: opts.dryRunServer, from: scaled?.from, to: scaled?.to })}${opts.verbose && a.id ? ` (id: ${a.id}, namespace: ${a.namespace})` : ''}`);
+      if (a.id) outcome.id = a.id;
+      outcome.outcome = a.outcome;
+      outcome.changes = a.changes;
+      if (a.replaced_ids?.length) outcome.replacedIds = a.replaced_ids;
       result.successful++;
     } else {
       const f = failureOf(r);

@@ -77,6 +77,8 @@ export interface Deployment extends DeploymentSpec {
   updated_at: string;
   parent_id: string | null;
   image_digest: string | null;
+  /** Set when the stored row could not be loaded: the spec is an inert stand-in and this says why (see stored-spec.ts). */
+  unloadable?: string;
 }
 
 export interface Violation { property_path: string; message: string; code: string }

@@ -270,7 +270,8 @@ export class Reconciler {
   /** The rows a pass plans: every reconciled one, and rolling children that ended with instances to stop. */
   private planned(): Deployment[] {
     const ended = this.store.deployments.list({ status: [...TERMINAL_STATUSES], children: true }).filter(endedChildNeedsPlan);
-    return [...this.store.deployments.list({ status: [...RECONCILED_STATUSES] }), ...ended];
+    // reconcilable(): a stored row the server cannot handle is marked error and left out, never planned.
+    return this.store.deployments.reconcilable([...this.store.deployments.list({ status: [...RECONCILED_STATUSES] }), ...ended]);
   }
 
   /** Removes an instance on purpose (health-check restart): its end is never counted; the next pass replaces it. */

@@ -1,40 +1,10 @@
-// Rolling updates (RING.md §5.8): the decision taken at apply time, and the writes that end one.
-// The drain itself is planned in plan.ts (planDrain) and applied by the executor.
-import type { Deployment, DeploymentSpec } from '../domain/deployment.js';
+// Rolling updates (RING.md §5.8): the writes that end one. The apply-time decision is planApply
+// (src/domain/apply-plan.ts); the drain is planned in plan.ts (planDrain) and applied by the executor.
+import type { Deployment } from '../domain/deployment.js';
 import { isTerminal, type Status } from '../domain/status.js';
 import type { NewEvent } from '../store/events.js';
 import type { Store } from '../store/index.js';
 import { publishRollingUpdate } from '../webhooks/publish.js';
-
-export type ApplyPlan =
-  /** Nothing of that name is active: a plain create. */
-  | { kind: 'create' }
-  /** A child of `parent` replaces it instance by instance; `superseded` are earlier children it replaces. */
-  | { kind: 'rolling'; parent: Deployment; superseded: Deployment[] }
-  /** Every active row is marked deleted at once; `reason` names why no rolling update. */
-  | { kind: 'replace'; replaced: Deployment[]; reason: string };
-
-/**
- * How an apply of `spec` treats the active (not deleted) deployments of the same namespace and
- * name. Rolling iff exactly one deployment serves the name, the new one declares a health check,
- * publishes no host port (both would need it at once), force is off, and both are workers; the
- * old one must still be reconciled (a terminal one serves nothing to hand over). Children of that
- * deployment (a rollout in progress or one that failed) are superseded by the new child.
- */
-export function planApply(active: readonly Deployment[], spec: DeploymentSpec, force: boolean): ApplyPlan {
-  if (active.length === 0) return { kind: 'create' };
-  const ids = new Set(active.map((a) => a.id));
-  const roots = active.filter((a) => a.parent_id === null || !ids.has(a.parent_id));
-  const replace = (reason: string): ApplyPlan => ({ kind: 'replace', replaced: [...active], reason });
-  if (force) return replace('force=true');
-  if (roots.length > 1) return replace('more than one active deployment shares this name');
-  if (spec.health_checks.length === 0) return replace('no health checks are declared');
-  if (spec.ports.some((p) => p.published > 0)) return replace('it publishes a host port');
-  const parent = roots[0]!;
-  if (spec.kind !== 'worker' || parent.kind !== 'worker') return replace('jobs are replaced, not rolled');
-  if (isTerminal(parent.status)) return replace(`deployment ${parent.id} is ${parent.status} and serves nothing to hand over`);
-  return { kind: 'rolling', parent, superseded: active.filter((a) => a !== parent) };
-}
 
 /** Statuses that end a child's rollout without completing it. */
 export function endsRollout(status: Status): boolean {

@@ -44,6 +44,9 @@ export async function startServer(
   const secretBox = new SecretBox(key.key);
   const { seedAdmin } = await import('./seed.js');
   await seedAdmin(store, log);
+  // A row this version cannot handle (hand-edited, or written before today's limits) must not take the server down.
+  const unloadable = store.deployments.quarantineUnloadable();
+  if (unloadable > 0) log.warn({ deployments: unloadable }, 'stored deployments that cannot be loaded were marked error (see their events)');
 
   const runtimeSet = await createRuntimeSet(config, log, env);
   const runtimes: Map<string, Runtime> = runtimeSet.available;

@@ -3,6 +3,12 @@ import type { Db } from './db.js';
 import { nextSeq, nowIso } from './db.js';
 import type { Deployment, DeploymentSpec } from '../domain/deployment.js';
 import type { Status } from '../domain/status.js';
+import { decodeStoredSpec } from '../domain/stored-spec.js';
+import { LIMITS } from '../domain/limits.js';
+import { eventsRepo } from './events.js';
+
+/** The event reason when a stored deployment cannot be loaded and is set aside. */
+export const UNLOADABLE_REASON = 'invalid_stored_spec';
 
 /** The columns that change after insert; `spec` never does (no UPDATE touches it), so it is read once. */
 interface RawDeployment {
@@ -36,30 +42,38 @@ export function deploymentsRepo(db: Db) {
   const dataVersion = db.prepare('PRAGMA data_version').pluck();
   const wrote = (): void => void counter.n++;
   const getStmt = db.prepare(`SELECT ${ROW_COLUMNS} FROM deployment WHERE id = ?`);
-  const specStmt = db.prepare('SELECT spec FROM deployment WHERE id = ?').pluck();
+  const specStmt = db.prepare('SELECT spec, name, namespace, runtime, kind, image FROM deployment WHERE id = ?');
+  const events = eventsRepo(db);
   /**
-   * Parsed specs by deployment id. A spec is immutable once inserted and ids are never reused, so
-   * an entry can only go stale by its row being purged; list() and get() then parse each spec once
-   * in the row's lifetime instead of on every read (the reconciler lists every row each pass).
+   * Decoded specs by deployment id. The spec column (and name, namespace, runtime, kind, image) is
+   * written once at insert and ids are never reused, so an entry can only go stale by its row
+   * being purged; list() and get() then parse and check each spec (decodeStoredSpec) once in the
+   * row's lifetime instead of on every read (the reconciler lists every row each pass).
    */
-  const specs = new Map<string, DeploymentSpec>();
-  const specOf = (id: string): DeploymentSpec | undefined => {
-    let spec = specs.get(id);
-    if (!spec) {
-      const text = specStmt.get(id) as string | undefined;
-      if (text === undefined) return undefined;
-      spec = deepFreeze(JSON.parse(text) as DeploymentSpec);
-      specs.set(id, spec);
+  const specs = new Map<string, { spec: DeploymentSpec; problem: string | null }>();
+  const specOf = (id: string): { spec: DeploymentSpec; problem: string | null } | undefined => {
+    let entry = specs.get(id);
+    if (!entry) {
+      const row = specStmt.get(id) as { spec: string; name: string; namespace: string; runtime: string; kind: string; image: string } | undefined;
+      if (row === undefined) return undefined;
+      const decoded = decodeStoredSpec(row.spec, row);
+      entry = { spec: deepFreeze(decoded.spec), problem: decoded.problem };
+      specs.set(id, entry);
     }
-    return spec;
+    return entry;
   };
+  /** Never throws: a row the server cannot handle decodes to an inert spec carrying `unloadable`. */
   const decode = (r: RawDeployment): Deployment | undefined => {
-    const spec = specOf(r.id);
-    if (!spec) return undefined; // purged between the two reads
+    const entry = specOf(r.id);
+    if (!entry) return undefined; // purged between the two reads
+    const { spec, problem } = entry;
+    const replicas = problem === null && Number.isSafeInteger(r.replicas) && r.replicas >= 0 && r.replicas <= LIMITS.deployment.replicas ? r.replicas : 0;
     return {
       ...spec, id: r.id, created_at: r.created_at, updated_at: r.updated_at, status: r.status,
       restart_count: r.restart_count, parent_id: r.parent_id, image_digest: r.image_digest,
-      replicas: r.replicas,
+      replicas,
+      ...(problem !== null ? { unloadable: problem }
+        : replicas !== r.replicas ? { unloadable: `the stored replica count ${String(r.replicas)} is outside 0–${LIMITS.deployment.replicas}` } : {}),
     };
   };
   const decodeAll = (rows: RawDeployment[]): Deployment[] => {
@@ -71,6 +85,30 @@ export function deploymentsRepo(db: Db) {
     return out;
   };
   return {
+    /**
+     * The deployments the reconciler may act on. Any it cannot (see stored-spec.ts) is marked
+     * `error` once, with an event saying why, and left out: the server stays up and the API shows it.
+     */
+    reconcilable(list: Deployment[]): Deployment[] {
+      const bad = list.filter((d) => d.unloadable !== undefined);
+      for (const d of bad) {
+        if (d.status === 'error' || d.status === 'deleted') continue;
+        db.transaction(() => {
+          db.prepare('UPDATE deployment SET status = ?, updated_at = ? WHERE id = ?').run('error', nowIso(), d.id);
+          wrote();
+          events.insert(d.id, { level: 'error', component: 'store', reason: UNLOADABLE_REASON,
+            message: `Status changed from ${d.status} to error: the stored deployment cannot be loaded (${d.unloadable}); delete it and apply it again` });
+        })();
+        d.status = 'error';
+      }
+      return bad.length ? list.filter((d) => d.unloadable === undefined || d.status === 'deleted') : list;
+    },
+    /** Marks every stored deployment the server cannot load (run at start, before the reconciler's first pass). */
+    quarantineUnloadable(): number {
+      const before = this.list().filter((d) => d.unloadable !== undefined && d.status !== 'error' && d.status !== 'deleted').length;
+      this.reconcilable(this.list());
+      return before;
+    },
     get(id: string): Deployment | undefined {
       const r = getStmt.get(id) as RawDeployment | undefined;
       return r && decode(r);

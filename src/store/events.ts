@@ -25,5 +25,14 @@ export function eventsRepo(db: Db) {
       args.push(opts.limit);
       return db.prepare(sql).all(...args) as DeploymentEventRow[];
     },
+    /** Events recorded after `seq`, oldest first, with their seq: the cursor of the deployment change stream. */
+    after(seq: number, limit = 1000): (DeploymentEventRow & { seq: number })[] {
+      return db.prepare(`SELECT id, deployment_id, timestamp, level, message, component, reason, seq FROM deployment_event
+        WHERE seq > ? ORDER BY seq LIMIT ?`).all(seq, limit) as (DeploymentEventRow & { seq: number })[];
+    },
+    /** The newest event's seq (0 when there is none). */
+    lastSeq(): number {
+      return (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM deployment_event').get() as { s: number }).s;
+    },
   };
 }

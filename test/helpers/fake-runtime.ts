@@ -54,6 +54,7 @@ export class FakeRuntime implements Runtime {
     const now = Date.now();
     const inst = this.add({ deploymentId: spec.deploymentId, name: `${spec.namespace}_${spec.name}_${hex8(++this.seq)}`, createdAt: now, startedAt: now });
     this.specs.set(inst.id, spec);
+    this.output.set(inst.id, this.startupOutput(spec));
     this.created.push(spec);
     const code = this.exitOnStart?.(spec) ?? null;
     if (code !== null) setImmediate(() => this.exit(inst.id, code));
@@ -69,6 +70,7 @@ export class FakeRuntime implements Runtime {
       this.emit('die', inst, 143);
     }
     this.instances.delete(instanceId);
+    this.output.delete(instanceId);
   }
 
   /** Every id stop() was called with, in order. */
@@ -121,13 +123,27 @@ export class FakeRuntime implements Runtime {
     return [...this.instances.values()].filter((i) => i.deploymentId === deploymentId && (!state || i.state === state));
   }
 
-  async exec(): Promise<{ exitCode: number; output: string }> {
-    return { exitCode: 0, output: '' };
+  /** What exec() answers for a live instance (default: success, no output). */
+  execHandler: (argv: string[], spec: InstanceSpec | undefined) => { exitCode: number; output: string } = () => ({ exitCode: 0, output: '' });
+  /** Console lines an instance has written, by instance id (create() seeds them from `startupOutput`). */
+  readonly output = new Map<string, string[]>();
+  startupOutput: (spec: InstanceSpec) => string[] = () => [];
+
+  async exec(instanceId: string, argv: string[]): Promise<{ exitCode: number; output: string }> {
+    // As the real runtimes: exec needs a running instance.
+    const inst = this.instances.get(instanceId);
+    if (!inst || inst.state !== 'running') throw new RuntimeError('runtime_error', `no running instance ${instanceId}`);
+    return this.execHandler(argv, this.specs.get(instanceId));
   }
 
-  async *logs(_instanceId: string, _opts: LogOptions): AsyncIterable<LogLine> {}
+  async *logs(instanceId: string, opts: LogOptions): AsyncIterable<LogLine> {
+    const lines = this.output.get(instanceId) ?? [];
+    const picked = opts.tail !== undefined ? (opts.tail === 0 ? [] : lines.slice(-opts.tail)) : lines;
+    for (const message of picked) yield { instance: this.instances.get(instanceId)?.name ?? instanceId, message, level: 'info', timestamp: null };
+  }
 
   async stats(instanceId: string): Promise<InstanceStats> {
+    if (!this.instances.has(instanceId)) throw new RuntimeError('runtime_error', `no such instance ${instanceId}`);
     return {
       instanceId, instanceName: this.instances.get(instanceId)?.name ?? '', cpuPercent: 0,
       memory: { usageBytes: 0, limitBytes: 0, usagePercent: 0 },

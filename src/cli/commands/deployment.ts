@@ -1,11 +1,18 @@
-// `ring deployment list|inspect|delete|logs|events|metrics|health-checks`.
+// `ring deployment list|inspect|delete|logs|events|metrics|health-checks|wait|restart`. Every command that
+// names a deployment takes its id, NAMESPACE/NAME, or NAME with -n NAMESPACE.
 import { Command, Option } from 'commander';
 import type { components } from '../../client/index.js';
 import { CliError, EXIT, listError, resourceError } from '../../client/errors.js';
-import { collect, globalsOf, outputOption, positiveInt } from '../kit.js';
+import { collect, globalsOf, outputOption, positiveInt, quietOption } from '../kit.js';
+import { emit } from '../emit.js';
+import { resolveId } from '../resolve.js';
+import { progressView, parseTimeout, reportRollout } from '../rollout-view.js';
+import { exitCodeOf, waitForRollout } from '../../client/wait.js';
+import { watchDeployments } from '../../client/watch.js';
+import type { WaitFor } from '../../client/rollout-verdict.js';
 import { openSession, type Session } from '../../client/session.js';
 import {
-  err, formatBytes, formatPercent, formatTime, out, paint, paintLevel, paintStatus, parseOutputFormat, printRaw, printTable,
+  err, formatBytes, formatPercent, formatTime, out, paint, paintLevel, paintStatus, printTable,
   renderFields, renderTable,
 } from '../output.js';
 
@@ -15,14 +22,6 @@ type LogLine = components['schemas']['LogLine'];
 type HealthCheckResult = components['schemas']['HealthCheckResult'];
 type Status = components['schemas']['Status'];
 type Kind = components['schemas']['Kind'];
-
-function parseJson<T>(text: string | undefined, s: Session): T {
-  try {
-    return JSON.parse(text ?? '') as T;
-  } catch {
-    throw new CliError(`error: the server at ${s.baseUrl} answered with something that is not JSON`, EXIT.GENERAL);
-  }
-}
 
 export function replicasCell(d: Deployment): string {
   const target = d.autoscale && typeof d.desired_replicas === 'number' ? d.desired_replicas : d.replicas;
@@ -96,8 +95,6 @@ function logLine(l: LogLine): string {
   return `[${l.timestamp ?? '-'}] ${l.instance} ${l.message}`;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function followLogs(s: Session, id: string, query: { tail?: number; since?: string; container?: string }): Promise<void> {
   const r = await s.client.GET('/deployments/{id}/logs', {
     params: { path: { id }, query: { ...query, follow: true } },
@@ -135,6 +132,9 @@ async function followLogs(s: Session, id: string, query: { tail?: number; since?
   if (buffer.trim()) flushEvent(buffer);
 }
 
+const REF = 'ID, NAMESPACE/NAME, or NAME with -n';
+const nsOption = () => new Option('-n, --namespace <namespace>', 'namespace of a NAME given without one');
+
 export function registerDeployment(program: Command): void {
   const dep = program.command('deployment').alias('deployments').description('inspect and manage deployments');
 
@@ -146,174 +146,237 @@ export function registerDeployment(program: Command): void {
     .addOption(new Option('--type <kind>', 'only this kind').choices(['worker', 'job']))
     .option('-l, --label <selector>', 'key=value or key (repeatable, all must match)', collect)
     .addOption(outputOption())
-    .action(async (opts: { namespace?: string[]; status?: string[]; type?: string; label?: string[]; output: string }, cmd: Command) => {
-      const format = parseOutputFormat(opts.output);
+    .addOption(quietOption())
+    .action(async (opts: { namespace?: string[]; status?: string[]; type?: string; label?: string[] }, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
       const query: { namespace?: string[]; status?: Status[]; kind?: Kind[]; label?: string[] } = {};
       if (opts.namespace?.length) query.namespace = opts.namespace;
       if (opts.status?.length) query.status = opts.status as Status[];
       if (opts.type) query.kind = [opts.type as Kind];
       if (opts.label?.length) query.label = opts.label;
-      const r = await s.client.GET('/deployments', { params: { query }, parseAs: 'text' });
-      if (!r.response.ok) {
+      const r = await s.client.GET('/deployments', { params: { query } });
+      if (!r.response.ok || !r.data) {
         throw listError('deployments', r, s.baseUrl, opts.namespace?.length ? opts.namespace.join(',') : null);
       }
-      if (format === 'json') return printRaw(r.data ?? '[]');
-      const list = parseJson<Deployment[]>(r.data, s);
-      printTable(
+      const list = r.data;
+      emit(cmd, list, () => printTable(
         ['ID', 'Created at (UTC)', 'Updated at (UTC)', 'Namespace', 'Name', 'Image', 'Runtime', 'Kind', 'Replicas', 'Status'],
         list.map((d) => [d.id, formatTime(d.created_at), formatTime(d.updated_at), d.namespace, d.name, d.image, d.runtime, d.kind,
           replicasCell(d), paintStatus(d.status)]),
-      );
+      ));
     });
 
   dep
-    .command('inspect <id>')
-    .description('show one deployment')
+    .command('inspect <ref>')
+    .description(`show one deployment (${REF})`)
+    .addOption(nsOption())
     .addOption(outputOption())
-    .action(async (id: string, opts: { output: string }, cmd: Command) => {
-      const format = parseOutputFormat(opts.output);
+    .addOption(quietOption())
+    .action(async (ref: string, opts: { namespace?: string }, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await s.client.GET('/deployments/{id}', { params: { path: { id } }, parseAs: 'text' });
-      if (!r.response.ok) throw resourceError('deployment', id, r, s.baseUrl);
-      if (format === 'json') return printRaw(r.data ?? '');
-      printDeployment(parseJson<Deployment>(r.data, s));
+      const id = await resolveId(s, ref, opts.namespace);
+      const r = await s.client.GET('/deployments/{id}', { params: { path: { id } } });
+      if (!r.response.ok || !r.data) throw resourceError('deployment', ref, r, s.baseUrl);
+      const d = r.data;
+      emit(cmd, d, () => printDeployment(d));
     });
 
   dep
-    .command('delete <id...>')
-    .description('delete deployments (their instances are removed by the reconciler)')
-    .action(async (ids: string[], _opts: unknown, cmd: Command) => {
+    .command('delete <ref...>')
+    .description(`delete deployments (${REF}; their instances are removed by the reconciler)`)
+    .addOption(nsOption())
+    .action(async (refs: string[], opts: { namespace?: string }, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
       let failures = 0;
-      for (const id of ids) {
-        const r = await s.client.DELETE('/deployments/{id}', { params: { path: { id } } });
-        if (r.response.ok) out(`Deployment ${id} deleted`);
-        else {
+      for (const ref of refs) {
+        try {
+          const id = await resolveId(s, ref, opts.namespace);
+          const r = await s.client.DELETE('/deployments/{id}', { params: { path: { id } } });
+          if (r.response.ok) out(`Deployment ${id} deleted`);
+          else throw resourceError('deployment', ref, r, s.baseUrl);
+        } catch (e) {
+          if (!(e instanceof CliError) || e.exitCode === EXIT.CONNECTION) throw e;
           failures++;
-          err(resourceError('deployment', id, r, s.baseUrl).message);
+          err(e.message);
         }
       }
       if (failures > 0) throw new CliError('', EXIT.GENERAL);
     });
 
   dep
-    .command('logs <id>')
-    .description('print the logs of a deployment\'s instances')
+    .command('restart <ref>')
+    .description(`redeploy with the same spec, rolling when it can (${REF}), e.g. to pull a tag that moved`)
+    .addOption(nsOption())
+    .option('--wait', 'wait until the new deployment has rolled out (exit 6 when it fails, 7 on --timeout)')
+    .option('--timeout <duration>', 'with --wait: how long (default 5m)', parseTimeout)
+    .addOption(outputOption())
+    .addOption(quietOption())
+    .action(async (ref: string, opts: { namespace?: string; wait?: boolean; timeout?: number }, cmd: Command) => {
+      const s = openSession(globalsOf(cmd), { timeoutMs: opts.wait ? null : undefined });
+      const id = await resolveId(s, ref, opts.namespace);
+      const r = await s.client.POST('/deployments/{id}/restart', { params: { path: { id } } });
+      if (!r.response.ok || !r.data) throw resourceError('deployment', ref, r, s.baseUrl);
+      const d = r.data;
+      emit(cmd, d, () => out(`Deployment '${d.name}' restarted: ${d.id} ${d.outcome === 'rolling' ? `rolls from ${id}` : `replaced ${id}`}`));
+      if (opts.wait) await waitAndReport(s, [d.id], { timeoutMs: opts.timeout ?? DEFAULT_WAIT_MS });
+    });
+
+  dep
+    .command('wait <ref...>')
+    .description(`wait until deployments are running, completed or deleted (${REF})`)
+    .addOption(nsOption())
+    .addOption(new Option('--for <condition>', 'running (workers: ready, rollout done), completed (jobs) or deleted; default: completed for a job, running for a worker').choices(['running', 'completed', 'deleted']))
+    .option('--timeout <duration>', 'give up after this long (exit 7; default 5m)', parseTimeout)
+    .addHelpText('after', '\nExit codes: 0 all succeeded, 6 one failed (fail-fast; its last events are printed), 7 timed out, 4 not found.')
+    .action(async (refs: string[], opts: { namespace?: string; for?: WaitFor; timeout?: number }, cmd: Command) => {
+      const s = openSession(globalsOf(cmd), { timeoutMs: null });
+      const ids: string[] = [];
+      for (const ref of refs) {
+        try {
+          ids.push(await resolveId(s, ref, opts.namespace));
+        } catch (e) {
+          // Already gone is what --for deleted waits for.
+          if (opts.for === 'deleted' && e instanceof CliError && e.exitCode === EXIT.NOT_FOUND) continue;
+          throw e;
+        }
+      }
+      if (ids.length === 0) return;
+      await waitAndReport(s, ids, { timeoutMs: opts.timeout ?? DEFAULT_WAIT_MS, for: opts.for });
+    });
+
+  dep
+    .command('logs <ref>')
+    .description(`print the logs of a deployment's instances (${REF})`)
+    .addOption(nsOption())
     .option('-f, --follow', 'stream new lines until interrupted')
     .option('--tail <n>', 'lines per instance (default 100)', positiveInt('--tail'))
     .option('--since <since>', '<n>s, <n>m, <n>h or an RFC 3339 time')
     .option('-c, --container <container>', 'only the instance whose id starts with / name contains this')
-    .action(async (id: string, opts: { follow?: boolean; tail?: number; since?: string; container?: string }, cmd: Command) => {
+    .action(async (ref: string, opts: { namespace?: string; follow?: boolean; tail?: number; since?: string; container?: string }, cmd: Command) => {
       const query: { tail?: number; since?: string; container?: string } = {};
       if (opts.tail !== undefined) query.tail = opts.tail;
       if (opts.since) query.since = opts.since;
       if (opts.container) query.container = opts.container;
       if (opts.follow) {
         const s = openSession(globalsOf(cmd), { timeoutMs: null });
+        const id = await resolveId(s, ref, opts.namespace);
         process.once('SIGINT', () => process.exit(0));
         await followLogs(s, id, query);
         return;
       }
       const s = openSession(globalsOf(cmd));
+      const id = await resolveId(s, ref, opts.namespace);
       const r = await s.client.GET('/deployments/{id}/logs', { params: { path: { id }, query } });
-      if (!r.response.ok || !r.data) throw resourceError('deployment', id, r, s.baseUrl);
+      if (!r.response.ok || !r.data) throw resourceError('deployment', ref, r, s.baseUrl);
       for (const l of r.data as LogLine[]) out(logLine(l));
     });
 
   dep
-    .command('events <id>')
-    .description('show the events of a deployment, newest first')
+    .command('events <ref>')
+    .description(`show the events of a deployment, newest first (${REF})`)
+    .addOption(nsOption())
     .addOption(new Option('-l, --level <level>', 'only this level').choices(['info', 'warning', 'error']))
     .option('--limit <n>', 'how many (1–1000)', positiveInt('--limit'), 50)
-    .option('-f, --follow', 'keep polling for new events (every 2 s)')
+    .option('-f, --follow', 'then print new events as they are recorded (pushed by the server), oldest first')
     .addOption(outputOption())
-    .action(async (id: string, opts: { level?: 'info' | 'warning' | 'error'; limit: number; follow?: boolean; output: string }, cmd: Command) => {
-      const format = parseOutputFormat(opts.output);
-      const s = openSession(globalsOf(cmd));
+    .addOption(quietOption())
+    .action(async (ref: string, opts: { namespace?: string; level?: 'info' | 'warning' | 'error'; limit: number; follow?: boolean; output: string }, cmd: Command) => {
+      const s = openSession(globalsOf(cmd), { timeoutMs: opts.follow ? null : undefined });
+      const id = await resolveId(s, ref, opts.namespace);
       const query: { level?: 'info' | 'warning' | 'error'; limit?: number } = { limit: opts.limit };
       if (opts.level) query.level = opts.level;
-      const fetchEvents = async () => {
-        const r = await s.client.GET('/deployments/{id}/events', { params: { path: { id }, query }, parseAs: 'text' });
-        if (!r.response.ok) throw resourceError('deployment', id, r, s.baseUrl);
-        return { text: r.data ?? '[]', events: parseJson<DeploymentEvent[]>(r.data, s) };
-      };
-      const first = await fetchEvents();
+      const r = await s.client.GET('/deployments/{id}/events', { params: { path: { id }, query } });
+      if (!r.response.ok || !r.data) throw resourceError('deployment', ref, r, s.baseUrl);
+      const first = r.data;
       if (!opts.follow) {
-        if (format === 'json') return printRaw(first.text);
-        printTable(['Time', 'Level', 'Component', 'Reason', 'Message'], first.events.map(eventRow));
+        emit(cmd, first, () => printTable(['Time', 'Level', 'Component', 'Reason', 'Message'], first.map(eventRow)));
         return;
       }
       const seen = new Set<string>();
-      const emit = (events: DeploymentEvent[]) => {
-        for (const e of [...events].reverse()) {
-          if (seen.has(e.id)) continue;
-          seen.add(e.id);
-          if (format === 'json') out(JSON.stringify(e));
-          else out(eventRow(e).join('  '));
-        }
+      const show = (e: DeploymentEvent) => {
+        if (seen.has(e.id) || (opts.level && e.level !== opts.level)) return;
+        seen.add(e.id);
+        if (opts.output === 'json') out(JSON.stringify(e));
+        else out(eventRow(e).join('  '));
       };
       process.once('SIGINT', () => process.exit(0));
-      emit(first.events);
-      for (;;) {
-        await sleep(2000);
-        emit((await fetchEvents()).events);
+      for (const e of [...first].reverse()) show(e);
+      for await (const change of watchDeployments(s.client, { ids: [id], baseUrl: s.baseUrl })) {
+        if (change.type === 'event') show(change.event);
+        if (change.type === 'removed') return;
       }
+      throw new CliError(`error: the event stream from ${s.baseUrl} ended`, EXIT.CONNECTION);
     });
 
   dep
-    .command('metrics <id>')
-    .description('resource usage of the running instances')
+    .command('metrics <ref>')
+    .description(`resource usage of the running instances (${REF})`)
+    .addOption(nsOption())
     .addOption(outputOption())
-    .action(async (id: string, opts: { output: string }, cmd: Command) => {
-      const format = parseOutputFormat(opts.output);
+    .action(async (ref: string, opts: { namespace?: string }, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
-      const r = await s.client.GET('/deployments/{id}/metrics', { params: { path: { id } }, parseAs: 'text' });
-      if (!r.response.ok) throw resourceError('deployment', id, r, s.baseUrl);
-      if (format === 'json') return printRaw(r.data ?? '');
-      const m = parseJson<components['schemas']['DeploymentMetrics']>(r.data, s);
-      const mem = m.total_memory ?? {};
-      out(renderFields([
-        ['Deployment', `${m.deployment_name} (${m.deployment_id})`],
-        ['Instances', m.instance_count],
-        ['CPU', formatPercent(m.total_cpu_usage_percent)],
-        ['Memory', `${formatBytes(mem.usage_bytes)} / ${mem.limit_bytes ? formatBytes(mem.limit_bytes) : 'no limit'} (${formatPercent(mem.usage_percent)})`],
-        ['Network', `rx ${formatBytes(m.total_network?.rx_bytes)}, tx ${formatBytes(m.total_network?.tx_bytes)}`],
-        ['Disk I/O', `read ${formatBytes(m.total_disk_io?.read_bytes)}, write ${formatBytes(m.total_disk_io?.write_bytes)}`],
-        ['PIDs', m.total_pids],
-      ]));
-      if (m.instances.length > 0) {
-        out();
-        printTable(
-          ['Instance', 'Name', 'CPU', 'Memory', 'Net RX', 'Net TX', 'Disk read', 'Disk write', 'PIDs', 'Restarts'],
-          m.instances.map((i) => [
-            i.instance_id, i.instance_name, formatPercent(i.cpu_usage_percent),
-            `${formatBytes(i.memory.usage_bytes)} (${formatPercent(i.memory.usage_percent)})`,
-            formatBytes(i.network.rx_bytes), formatBytes(i.network.tx_bytes),
-            formatBytes(i.disk_io.read_bytes), formatBytes(i.disk_io.write_bytes),
-            i.pids.limit ? `${i.pids.current ?? 0}/${i.pids.limit}` : (i.pids.current ?? 0), i.restart_count,
-          ]),
-        );
-      }
+      const id = await resolveId(s, ref, opts.namespace);
+      const r = await s.client.GET('/deployments/{id}/metrics', { params: { path: { id } } });
+      if (!r.response.ok || !r.data) throw resourceError('deployment', ref, r, s.baseUrl);
+      const m = r.data;
+      emit(cmd, m, () => printMetrics(m));
     });
 
   dep
-    .command('health-checks <id>')
-    .description('health-check results, newest first')
+    .command('health-checks <ref>')
+    .description(`health-check results, newest first (${REF})`)
+    .addOption(nsOption())
     .option('--latest', 'only the newest result of each check')
     .option('--limit <n>', 'how many (1–1000, default 100)', positiveInt('--limit'))
     .addOption(outputOption())
-    .action(async (id: string, opts: { latest?: boolean; limit?: number; output: string }, cmd: Command) => {
-      const format = parseOutputFormat(opts.output);
+    .action(async (ref: string, opts: { namespace?: string; latest?: boolean; limit?: number }, cmd: Command) => {
       const s = openSession(globalsOf(cmd));
+      const id = await resolveId(s, ref, opts.namespace);
       const query: { latest?: boolean; limit?: number } = {};
       if (opts.latest) query.latest = true;
       if (opts.limit !== undefined) query.limit = opts.limit;
-      const r = await s.client.GET('/deployments/{id}/health-checks', { params: { path: { id }, query }, parseAs: 'text' });
-      if (!r.response.ok) throw resourceError('deployment', id, r, s.baseUrl);
-      if (format === 'json') return printRaw(r.data ?? '[]');
-      const list = parseJson<HealthCheckResult[]>(r.data, s);
-      printTable(['Type', 'Status', 'Started', 'Finished', 'Message'],
-        list.map((h) => [h.check_type, paintStatus(h.status), formatTime(h.started_at), formatTime(h.finished_at), h.message]));
+      const r = await s.client.GET('/deployments/{id}/health-checks', { params: { path: { id }, query } });
+      if (!r.response.ok || !r.data) throw resourceError('deployment', ref, r, s.baseUrl);
+      const list = r.data as HealthCheckResult[];
+      emit(cmd, list, () => printTable(['Type', 'Status', 'Started', 'Finished', 'Message'],
+        list.map((h) => [h.check_type, paintStatus(h.status), formatTime(h.started_at), formatTime(h.finished_at), h.message])));
     });
+}
+
+export const DEFAULT_WAIT_MS = 5 * 60_000;
+
+/** Waits with the live view on stderr, reports the end, and throws the exit code (6 failed, 7 timeout). */
+export async function waitAndReport(s: Session, ids: string[], opts: { timeoutMs: number; for?: WaitFor }): Promise<void> {
+  const view = progressView();
+  const result = await waitForRollout(s.client, ids, { timeoutMs: opts.timeoutMs, for: opts.for, onProgress: view.onProgress, baseUrl: s.baseUrl });
+  view.done();
+  reportRollout(result, opts.timeoutMs);
+  const code = exitCodeOf(result);
+  if (code !== EXIT.OK) throw new CliError('', code);
+}
+
+function printMetrics(m: components['schemas']['DeploymentMetrics']): void {
+  const mem = m.total_memory ?? {};
+  out(renderFields([
+    ['Deployment', `${m.deployment_name} (${m.deployment_id})`],
+    ['Instances', m.instance_count],
+    ['CPU', formatPercent(m.total_cpu_usage_percent)],
+    ['Memory', `${formatBytes(mem.usage_bytes)} / ${mem.limit_bytes ? formatBytes(mem.limit_bytes) : 'no limit'} (${formatPercent(mem.usage_percent)})`],
+    ['Network', `rx ${formatBytes(m.total_network?.rx_bytes)}, tx ${formatBytes(m.total_network?.tx_bytes)}`],
+    ['Disk I/O', `read ${formatBytes(m.total_disk_io?.read_bytes)}, write ${formatBytes(m.total_disk_io?.write_bytes)}`],
+    ['PIDs', m.total_pids],
+  ]));
+  if (m.instances.length > 0) {
+    out();
+    printTable(
+      ['Instance', 'Name', 'CPU', 'Memory', 'Net RX', 'Net TX', 'Disk read', 'Disk write', 'PIDs', 'Restarts'],
+      m.instances.map((i) => [
+        i.instance_id, i.instance_name, formatPercent(i.cpu_usage_percent),
+        `${formatBytes(i.memory.usage_bytes)} (${formatPercent(i.memory.usage_percent)})`,
+        formatBytes(i.network.rx_bytes), formatBytes(i.network.tx_bytes),
+        formatBytes(i.disk_io.read_bytes), formatBytes(i.disk_io.write_bytes),
+        i.pids.limit ? `${i.pids.current ?? 0}/${i.pids.limit}` : (i.pids.current ?? 0), i.restart_count,
+      ]),
+    );
+  }
 }

@@ -8,10 +8,7 @@ import { createServer } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import { RuntimeError, type Instance, type InstanceSpec, type LogLine, type RuntimeEvent } from '../../../src/runtime/runtime.js';
-import { DEPLOYMENT_LABEL, createDockerRuntime, isExecTimeout, parseDockerHost } from '../../../src/runtime/docker/index.js';
-import { classifyPullError } from '../../../src/runtime/docker/errors.js';
-import { parseEvent } from '../../../src/runtime/docker/events.js';
-import { parseImageRef } from '../../../src/runtime/docker/images.js';
+import { DEPLOYMENT_LABEL, createDockerRuntime, isExecTimeout } from '../../../src/runtime/docker/index.js';
 import { ensureTestImages, BUSYBOX_IMAGE, HTTPD_IMAGE } from '../../helpers/images.js';
 
 const docker = new Docker();
@@ -121,40 +118,6 @@ after(async () => {
   for (const ns of namespaces) await cleanupNamespace(ns);
 });
 
-// Pure parsing the daemon tests below cannot reach (no auth-protected registry here).
-describe('docker adapter parsing', () => {
-  it('reads unix and tcp host URLs', () => {
-    assert.deepEqual(parseDockerHost('unix:///var/run/docker.sock'), { socketPath: '/var/run/docker.sock' });
-    assert.deepEqual(parseDockerHost('tcp://10.0.0.1:2375'), { host: 'tcp://10.0.0.1:2375' });
-    assert.throws(() => parseDockerHost('ftp://x'), RuntimeError);
-  });
-
-  it('splits image references into repository and tag or digest', () => {
-    assert.equal(parseImageRef('nginx').ref, 'nginx:latest');
-    assert.deepEqual(parseImageRef('127.0.0.1:5000/app'), { repository: '127.0.0.1:5000/app', tagOrDigest: 'latest', isDigest: false, ref: '127.0.0.1:5000/app:latest' });
-    assert.equal(parseImageRef('127.0.0.1:5000/app:v2').tagOrDigest, 'v2');
-    assert.deepEqual(parseImageRef('app:v1@sha256:abc'), { repository: 'app', tagOrDigest: 'sha256:abc', isDigest: true, ref: 'app@sha256:abc' });
-  });
-
-  it('classifies pull errors: missing beats denied, then auth, then unreachable, else raw', () => {
-    const c = (text: string, status?: number) => classifyPullError('img', 'img:1', text, status);
-    assert.equal(c('pull access denied for img, repository does not exist', 404).reason, 'image_not_found');
-    assert.equal(c('manifest unknown').reason, 'image_not_found');
-    const auth = c('unauthorized: authentication required');
-    assert.equal(auth.reason, 'image_pull_failed');
-    assert.match(auth.message, /^Failed to pull image 'img': registry authentication failed for 'img:1' — check config\.server, config\.username and config\.password/);
-    assert.match(c('dial tcp: lookup reg: no such host').message, /cannot reach the registry for 'img:1'/);
-    assert.equal(c('something odd').message, "Failed to pull image 'img': something odd");
-  });
-
-  it('parses die events with their exit code and ignores others', () => {
-    const line = JSON.stringify({ Type: 'container', Action: 'die', Actor: { ID: 'abc', Attributes: { exitCode: '137', ring_deployment: 'd1' } }, timeNano: 1_700_000_000_123_000_000 });
-    assert.deepEqual(parseEvent(line), { kind: 'die', instanceId: 'abc', deploymentId: 'd1', exitCode: 137, at: 1_700_000_000_123 });
-    assert.equal(parseEvent(JSON.stringify({ Type: 'container', Action: 'exec_start: sh' })), null);
-    assert.equal(parseEvent('{"truncated'), null);
-  });
-});
-
 describe('DockerRuntime lifecycle', () => {
   it('creates a labelled, namespaced container that list() sees and remove() deletes', async () => {
     const ns = newNamespace();
@@ -244,10 +207,9 @@ describe('DockerRuntime lifecycle', () => {
   it('exec past its timeout throws a detectable timeout error', async () => {
     const ns = newNamespace();
     const { instance } = await runtime.create(spec(ns));
-    const started = Date.now();
+    // `sleep 5` would succeed: a rejection with the timeout error is the bound at work.
     const err = await rejectsWith(runtime.exec(instance.id, ['sleep', '5'], 300), 'runtime_error', 'timeout');
     assert.ok(isExecTimeout(err));
-    assert.ok(Date.now() - started < 3000);
   });
 
   it('mounts files read-only with their content and deletes them on remove', async () => {
@@ -440,8 +402,8 @@ describe('DockerRuntime observation', () => {
   it('events ends when the signal aborts', async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 200);
-    const started = Date.now();
+    // Reaching the next line is the assertion: the stream ended once the signal aborted.
     for await (const _ of runtime.events(ac.signal)) { /* nothing of ours happens */ }
-    assert.ok(Date.now() - started < 5000);
+    assert.equal(ac.signal.aborted, true);
   });
 });

@@ -69,7 +69,6 @@ describe('webhook delivery', () => {
     dispatcher({}, all, scaledOnly, family);
 
     const d = deployment();
-    const publishedAt = Date.now();
     store.tx(() => {
       publishStatusChanged(store, d, { from: 'creating', to: 'running', restartCount: 0 });
       publishHealthCheckFailed(store, d, { instanceId: 'abc123def456', action: 'restart', message: 'HTTP check failed with status 500' });
@@ -79,9 +78,9 @@ describe('webhook delivery', () => {
       publishError(store, d, { reason: 'image_pull_back_off', category: 'user', message: "Image 'x' not found" });
     });
 
-    const got = await all.waitFor(6, 5000);
-    const firstLatency = got[0]!.at - publishedAt;
-    assert.ok(firstLatency < 1000, `first delivery ${firstLatency} ms after the publish`);
+    // The safety-net poll is 60 s, longer than this wait: arriving at all proves the publish woke
+    // the dispatcher. How soon is the machine's speed (bench/, not here).
+    const got = await all.waitFor(6, 30_000);
     const env = { schema_version: 1, deployment_id: d.id, namespace: d.namespace, name: d.name, kind: 'worker' };
     assert.deepEqual(got.map((r) => [r.kind, r.json]), [
       ['deployment.status_changed', { ...env, old_status: 'creating', new_status: 'running', restart_count: 0 }],
@@ -101,7 +100,6 @@ describe('webhook delivery', () => {
     assert.deepEqual((await family.waitFor(6)).map((r) => r.kind), got.map((r) => r.kind));
     await eventually(() => store.outbox.listForWebhook(a.id, 50).every((x) => x.status === 'delivered'), 5000, 'all delivered');
     assert.deepEqual(scaledOnly.received.map((r) => r.kind), ['deployment.scaled']);
-    console.log(`# first delivery ${firstLatency} ms after the publishing transaction`);
   });
 
   it('keeps everything and the order per deployment while the receiver is down, then delivers it all', async () => {
@@ -165,7 +163,7 @@ describe('webhook delivery', () => {
     dispatcher({}, ok, flaky);
     const e = publishScaled(store, deployment(), { direction: 'down', instanceCount: 1, replicas: 1 });
 
-    await flaky.waitFor(3, 5000);
+    await flaky.waitFor(3, 30_000);
     await eventually(() => store.outbox.get(e.id)!.status === 'delivered', 5000, 'event delivered');
     await sleep(100);
     assert.equal(ok.received.length, 1, 'the subscriber that acknowledged is not sent it again');
@@ -184,11 +182,11 @@ describe('webhook delivery', () => {
     dispatcher({ backoffMs: () => 50 }, live, gone);
     const d = deployment();
     publishStatusChanged(store, d, { from: 'creating', to: 'running', restartCount: 0 });
-    await gone.waitFor(1, 5000);
+    await gone.waitFor(1, 30_000);
 
     store.tx(() => { store.webhooks.revoke(goneHook.id); store.outbox.cancelPending(goneHook.id, new Date().toISOString()); });
     publishStatusChanged(store, d, { from: 'running', to: 'deleted', restartCount: 0 });
-    await live.waitFor(2, 5000);
+    await live.waitFor(2, 30_000);
     await sleep(400); // many backoff periods
     assert.equal(gone.received.length, 1, 'nothing after the revoke, not even the retry');
     assert.deepEqual(store.outbox.listForWebhook(goneHook.id, 10).map((v) => v.status), ['cancelled']);
@@ -201,7 +199,7 @@ describe('webhook delivery', () => {
     const w = subscribe(bouncer);
     dispatcher({ backoffMs: () => 60_000 }, target, bouncer);
     publishScaled(store, deployment(), { direction: 'up', instanceCount: 1, replicas: 1 });
-    await bouncer.waitFor(1, 5000);
+    await bouncer.waitFor(1, 30_000);
     await eventually(() => store.outbox.listForWebhook(w.id, 1)[0]!.last_error, 5000, 'the failure recorded');
     assert.equal(store.outbox.listForWebhook(w.id, 1)[0]!.last_error, 'HTTP 302');
     await sleep(100);
@@ -231,14 +229,14 @@ describe('webhook delivery', () => {
     const w = subscribe(r);
     const first = dispatcher({}, r);
     const e = publishStatusChanged(store, deployment(), { from: 'creating', to: 'running', restartCount: 0 });
-    await r.waitFor(1, 5000);
+    await r.waitFor(1, 30_000);
     await first.stop();
     const row = store.outbox.listForWebhook(w.id, 1)[0]!;
     assert.deepEqual([row.status, row.attempts, row.last_error], ['pending', 0, null], 'the shutdown is not held against the receiver');
 
     r.respond = () => 200;
     dispatcher({}, r);
-    await r.waitFor(2, 5000);
+    await r.waitFor(2, 30_000);
     assert.equal(r.received[1]!.body, r.received[0]!.body);
     await eventually(() => store.outbox.get(e.id)!.status === 'delivered', 5000, 'delivered');
   });

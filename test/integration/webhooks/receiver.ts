@@ -80,7 +80,7 @@ export class Receiver {
   }
 
   /** Resolves once `n` requests arrived (in all), or rejects after `ms`. */
-  async waitFor(n: number, ms = 10_000): Promise<Received[]> {
+  async waitFor(n: number, ms = 30_000): Promise<Received[]> {
     const deadline = Date.now() + ms;
     while (this.received.length < n) {
       const left = deadline - Date.now();

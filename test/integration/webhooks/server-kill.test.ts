@@ -74,7 +74,7 @@ it('redelivers, after a kill -9 of the server, the delivery it was making', asyn
 
   receiver.respond = () => 200;
   second = await startTestServer({ RING_WEBHOOK_ALLOW_LOOPBACK: 'true' }, dir);
-  const [, again] = await receiver.waitFor(2, 5_000);
+  const [, again] = await receiver.waitFor(2, 30_000);
   assert.equal(again!.body, inFlight!.body, 'the same event, byte for byte');
   assert.equal(again!.signature, expectedSignature(hook.secret, inFlight!.body));
   assert.equal(again!.kind, inFlight!.kind);

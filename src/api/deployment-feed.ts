@@ -1,0 +1,105 @@
+// The change feed behind GET /deployments/events: one shared watcher per server that notices what changed
+// in deployments (status, replicas, instances, restart count, parent, purge) and in their events, and
+// fans the changes out to every open stream. It looks only while someone listens: each look is one
+// SQLite read of the deployment rows, the events after a cursor, and the (shared, cached) instance list
+// the list endpoint uses, so N watching clients cost what one does.
+import type { Store } from '../store/index.js';
+import type { Instance } from '../runtime/runtime.js';
+import type { DeploymentEventRow } from '../store/events.js';
+import { deploymentView } from './deployment-view.js';
+
+export type DeploymentView = ReturnType<typeof deploymentView>;
+
+export type FeedChange =
+  | { type: 'deployment'; deployment: DeploymentView }
+  | { type: 'removed'; id: string; namespace: string; name: string }
+  | { type: 'event'; namespace: string; event: DeploymentEventRow };
+
+export interface FeedSource {
+  store: Store;
+  instancesOf(deploymentId: string): Promise<Instance[]>;
+}
+
+/** How often the feed looks while anyone listens. */
+export const FEED_INTERVAL_MS = 300;
+
+type Listener = (changes: FeedChange[]) => void;
+
+export class DeploymentFeed {
+  private views = new Map<string, { view: DeploymentView; text: string }>();
+  private eventSeq = 0;
+  private listeners = new Set<Listener>();
+  private timer: NodeJS.Timeout | null = null;
+  private inflight: Promise<void> | null = null;
+
+  constructor(private source: FeedSource, private intervalMs = FEED_INTERVAL_MS) {}
+
+  /** Brings the snapshot up to date (notifying listeners of what changed) and returns it. */
+  async current(): Promise<DeploymentView[]> {
+    await this.look();
+    return [...this.views.values()].map((v) => v.view);
+  }
+
+  /** Listens for changes; the returned function stops listening (the feed stops looking after the last one). */
+  subscribe(fn: Listener): () => void {
+    this.listeners.add(fn);
+    this.timer ??= setInterval(() => void this.look(), this.intervalMs);
+    return () => {
+      this.listeners.delete(fn);
+      if (this.listeners.size === 0 && this.timer) {
+        clearInterval(this.timer);
+        this.timer = null;
+      }
+    };
+  }
+
+  /** One look at a time: a slow instance list never stacks looks up. */
+  private look(): Promise<void> {
+    this.inflight ??= this.diff().finally(() => (this.inflight = null));
+    return this.inflight;
+  }
+
+  private async diff(): Promise<void> {
+    // Nobody listened since the last look: older events are history (GET …/events), not news.
+    const idle = this.listeners.size === 0;
+    if (idle) this.eventSeq = this.source.store.events.lastSeq();
+    const rows = this.source.store.deployments.list();
+    const views = await Promise.all(rows.map(async (d) => deploymentView(d, await this.source.instancesOf(d.id))));
+    const changes: FeedChange[] = [];
+    const seen = new Set<string>();
+    for (const view of views) {
+      seen.add(view.id);
+      const text = JSON.stringify(view);
+      if (this.views.get(view.id)?.text !== text) {
+        this.views.set(view.id, { view, text });
+        changes.push({ type: 'deployment', deployment: view });
+      }
+    }
+    for (const [id, { view }] of this.views) {
+      if (seen.has(id)) continue;
+      this.views.delete(id);
+      changes.push({ type: 'removed', id, namespace: view.namespace, name: view.name });
+    }
+    const namespaceOf = new Map(rows.map((d) => [d.id, d.namespace]));
+    for (const e of this.source.store.events.after(this.eventSeq)) {
+      this.eventSeq = e.seq;
+      const { seq: _seq, ...event } = e;
+      const namespace = namespaceOf.get(e.deployment_id);
+      if (namespace !== undefined) changes.push({ type: 'event', namespace, event });
+    }
+    if (idle || changes.length === 0) return;
+    for (const fn of this.listeners) fn(changes);
+  }
+}
+
+const feeds = new WeakMap<Store, DeploymentFeed>();
+
+/** The feed of one server (keyed by its store). */
+export function feedFor(source: FeedSource): DeploymentFeed {
+  let feed = feeds.get(source.store);
+  if (!feed) {
+    feed = new DeploymentFeed(source);
+    feeds.set(source.store, feed);
+  }
+  return feed;
+}
