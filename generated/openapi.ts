@@ -69,6 +69,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/stream-ticket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A short-lived ticket to stream one deployment's logs without an Authorization header
+         * @description For a browser `EventSource`, which cannot send headers: `GET /deployments/{id}/logs?ticket=<ticket>`
+         *     accepts the ticket on that route, for that deployment id only, until it expires (30 s; reusable
+         *     within its lifetime). Tickets live in memory: a server restart invalidates them.
+         */
+        post: operations["createStreamTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users": {
         parameters: {
             query?: never;
@@ -150,6 +172,26 @@ export interface paths {
         put?: never;
         post?: never;
         delete: operations["deleteNamespace"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/namespaces/{name}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The namespace's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** Who created, changed or deleted what in this namespace, newest first */
+        get: operations["listNamespaceAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -628,6 +670,22 @@ export interface components {
             status: string;
             login_at: string | null;
         };
+        AuditEntry: {
+            id: string;
+            /** @description RFC 3339 */
+            timestamp: string;
+            /** @description The acting user (null if unknown). */
+            user_id: string | null;
+            /** @description The acting user's name when the entry was written. */
+            username: string | null;
+            /** @description create, update, delete, revoke or rotate */
+            action: string;
+            /** @description deployment, namespace, secret, config, volume, webhook, token or user */
+            target_type: string;
+            target_name: string;
+            /** @description null for objects outside namespaces (tokens */
+            namespace: string | null;
+        };
         Namespace: {
             id: string;
             name: string;
@@ -828,6 +886,19 @@ export interface components {
             network?: {
                 /** @enum {string} */
                 mode?: "bridge" | "host";
+            };
+            /**
+             * @description Read-only, present when a worker declares readiness checks: how long every readiness check
+             *     must stay green before the gate opens, and when a deployment still gated fails
+             *     (created_at + the largest start_period + RING_ROLLOUT_DEADLINE). Clients such as `ring tui`
+             *     show the gate from this and the health-check history.
+             */
+            readiness?: {
+                min_healthy_ms: number;
+                /** @description Indices into health_checks of the checks that gate readiness. */
+                checks: number[];
+                /** @description RFC 3339 */
+                deadline_at?: string;
             };
         };
         /** @description A deployment as an apply left it, with what the apply did. */
@@ -1203,6 +1274,41 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
         };
     };
+    createStreamTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description `deployment:logs:<deployment id>` */
+                    scope: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The ticket. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticket: string;
+                        /** @description Seconds. */
+                        expires_in: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+        };
+    };
     listUsers: {
         parameters: {
             query?: never;
@@ -1443,6 +1549,35 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+        };
+    };
+    listNamespaceAudit: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The namespace's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Audit entries, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntry"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     listTokens: {
@@ -1812,6 +1947,8 @@ export interface operations {
                 container?: string;
                 /** @description Stream as Server-Sent Events (data: <LogLine JSON>). */
                 follow?: boolean;
+                /** @description A stream ticket (POST /auth/stream-ticket) for `deployment:logs:<this id>`, instead of a bearer token. */
+                ticket?: string;
             };
             header?: never;
             path: {

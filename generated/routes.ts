@@ -144,6 +144,30 @@ export const routes = [
     }
   },
   {
+    "operationId": "createStreamTicket",
+    "method": "POST",
+    "path": "/auth/stream-ticket",
+    "scope": "admin",
+    "streaming": false,
+    "params": null,
+    "query": null,
+    "body": {
+      "required": true,
+      "schema": {
+        "type": "object",
+        "required": [
+          "scope"
+        ],
+        "properties": {
+          "scope": {
+            "type": "string",
+            "description": "`deployment:logs:<deployment id>`"
+          }
+        }
+      }
+    }
+  },
+  {
     "operationId": "createToken",
     "method": "POST",
     "path": "/tokens",
@@ -514,6 +538,9 @@ export const routes = [
         },
         "follow": {
           "type": "boolean"
+        },
+        "ticket": {
+          "type": "string"
         }
       },
       "required": []
@@ -815,6 +842,38 @@ export const routes = [
           "items": {
             "type": "string"
           }
+        }
+      },
+      "required": []
+    },
+    "body": null
+  },
+  {
+    "operationId": "listNamespaceAudit",
+    "method": "GET",
+    "path": "/namespaces/{name}/audit",
+    "scope": "namespaces:read",
+    "streaming": false,
+    "params": {
+      "type": "object",
+      "properties": {
+        "name": {
+          "type": "string",
+          "minLength": 1
+        }
+      },
+      "required": [
+        "name"
+      ]
+    },
+    "query": {
+      "type": "object",
+      "properties": {
+        "limit": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000,
+          "default": 100
         }
       },
       "required": []
@@ -1244,6 +1303,62 @@ export const componentSchemas: Record<string, unknown> = {
           "string",
           "null"
         ]
+      }
+    }
+  },
+  "AuditEntry": {
+    "type": "object",
+    "required": [
+      "id",
+      "timestamp",
+      "user_id",
+      "username",
+      "action",
+      "target_type",
+      "target_name",
+      "namespace"
+    ],
+    "properties": {
+      "id": {
+        "type": "string"
+      },
+      "timestamp": {
+        "type": "string",
+        "description": "RFC 3339"
+      },
+      "user_id": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "The acting user (null if unknown)."
+      },
+      "username": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "The acting user's name when the entry was written."
+      },
+      "action": {
+        "type": "string",
+        "description": "create, update, delete, revoke or rotate"
+      },
+      "target_type": {
+        "type": "string",
+        "description": "deployment, namespace, secret, config, volume, webhook, token or user"
+      },
+      "target_name": {
+        "type": "string"
+      },
+      "namespace": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "null for objects outside namespaces (tokens",
+        "users": null,
+        "webhooks).": null
       }
     }
   },
@@ -2021,6 +2136,32 @@ export const componentSchemas: Record<string, unknown> = {
               "bridge",
               "host"
             ]
+          }
+        }
+      },
+      "readiness": {
+        "description": "Read-only, present when a worker declares readiness checks: how long every readiness check\nmust stay green before the gate opens, and when a deployment still gated fails\n(created_at + the largest start_period + RING_ROLLOUT_DEADLINE). Clients such as `ring tui`\nshow the gate from this and the health-check history.\n",
+        "type": "object",
+        "required": [
+          "min_healthy_ms",
+          "checks"
+        ],
+        "properties": {
+          "min_healthy_ms": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "checks": {
+            "description": "Indices into health_checks of the checks that gate readiness.",
+            "type": "array",
+            "items": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "deadline_at": {
+            "type": "string",
+            "description": "RFC 3339"
           }
         }
       }

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-docker.sh
+bash scripts/ensure-ch-tools.sh
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 npm run build --silent
 bash scripts/build-example-image.sh

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-docker.sh
+bash scripts/ensure-ch-tools.sh
 npm ci --no-audit --no-fund
 npm run generate:check
 npm test

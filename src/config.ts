@@ -92,7 +92,7 @@ export function cloudHypervisorConfig(raw: Table, dir: string, warnings: string[
   let rotateMs = 60_000;
   const ri = raw.console_log_rotate_interval;
   if (ri !== undefined) {
-    const ms = typeof ri === 'number' ? ri * 1000 : typeof ri === 'string' ? parseDurationText(ri) : null;
+    const ms = typeof ri === 'number' ? ri * 1000 : typeof ri === 'string' ? parseDuration(ri) : null;
     if (ms !== null && ms > 0) rotateMs = ms;
     else warnings.push(`${key('console_log_rotate_interval')} must be a duration ("60s") or seconds; using 60s`);
   }
@@ -117,10 +117,6 @@ export function cloudHypervisorConfig(raw: Table, dir: string, warnings: string[
   };
 }
 
-/** "60s", "1m", "500ms" (the API's duration grammar) → ms; null when it does not parse. */
-function parseDurationText(s: string): number | null {
-  return parseDuration(s);
-}
 
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.RING_CONFIG_DIR || join(homedir(), '.config', 'ring');

@@ -81,12 +81,22 @@ export function toRows(list: readonly Deployment[], now: number): Row[] {
 
 export const GAP = 2;
 
+/** The columns that fit: below 100 cells restarts go, below 80 the image, below 60 age and namespace. */
+export function columnsFor(width: number): Column[] {
+  const drop = new Set<Column>();
+  if (width < 100) drop.add('restarts');
+  if (width < 80) drop.add('image');
+  if (width < 60) { drop.add('age'); drop.add('namespace'); }
+  return COLUMNS.filter((c) => !drop.has(c));
+}
+
 /**
  * Column widths for a terminal `width` wide: each column as wide as its longest cell (within a
  * cap), the image column taking what is left; when too narrow, namespace, name and image shrink.
+ * Columns not in `shown` get width 0.
  */
-export function layout(rows: readonly Row[], width: number): Record<Column, number> {
-  const natural = (c: Column, cap: number) => Math.min(cap, Math.max(HEADERS[c].length, ...rows.map((r) => r[c].length)));
+export function layout(rows: readonly Row[], width: number, shown: readonly Column[] = columnsFor(width)): Record<Column, number> {
+  const natural = (c: Column, cap: number) => (shown.includes(c) ? Math.min(cap, Math.max(HEADERS[c].length, ...rows.map((r) => [...r[c]].length))) : 0);
   const w: Record<Column, number> = {
     namespace: natural('namespace', 32),
     name: natural('name', 32),
@@ -96,13 +106,14 @@ export function layout(rows: readonly Row[], width: number): Record<Column, numb
     image: 0,
     age: natural('age', 5),
   };
-  const fixed = () => COLUMNS.reduce((sum, c) => sum + (c === 'image' ? 0 : w[c]), 0) + GAP * (COLUMNS.length - 1);
-  const minImage = 10;
+  const fixed = () => shown.reduce((sum, c) => sum + (c === 'image' ? 0 : w[c]), 0) + GAP * (shown.length - 1);
+  const minImage = shown.includes('image') ? 10 : 0;
   for (const c of ['namespace', 'name'] as const) {
+    if (!shown.includes(c)) continue;
     const over = fixed() + minImage - width;
-    if (over > 0) w[c] = Math.max(HEADERS[c].length, w[c] - over);
+    if (over > 0) w[c] = Math.max(Math.min(HEADERS[c].length, 4), w[c] - over);
   }
-  w.image = Math.max(minImage, Math.min(natural('image', 60), width - fixed()));
+  if (shown.includes('image')) w.image = Math.max(minImage, Math.min(natural('image', 60), width - fixed()));
   return w;
 }
 

@@ -1,19 +1,36 @@
 // Resolves the bearer token of a request to a caller, and checks the route's scope. Deny by default.
 import type { Request } from '@hapi/hapi';
 import type { Store } from '../store/index.js';
+import type { TokenRow } from '../store/tokens.js';
 import { hashToken, hasScope } from './tokens.js';
 import { Problem, unauthorized } from './problem.js';
 import type { Caller } from './context.js';
+import { ticketsOf } from './stream-tickets.js';
 
 const TOUCH_EVERY_MS = 60_000;
 
-export function authenticate(store: Store, request: Request, scope: string): Caller | null {
+export function authenticate(store: Store, request: Request, scope: string, operationId?: string): Caller | null {
   if (scope === 'public') return null;
   const header = request.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  if (!match) throw unauthorized('Missing bearer token: send Authorization: Bearer <token> (ring login)');
+  if (!match) {
+    const ticket = (request.query as Record<string, unknown>).ticket;
+    // A stream ticket stands in for the bearer token on one route only, for one deployment only.
+    if (operationId === 'getDeploymentLogs' && typeof ticket === 'string' && ticket !== '') {
+      const tokenId = ticketsOf(store).redeem(ticket, `deployment:logs:${request.params.id}`);
+      const token = tokenId ? store.tokens.get(tokenId) : undefined;
+      if (!token) throw unauthorized('Invalid or expired stream ticket');
+      return callerOfToken(store, token, scope);
+    }
+    throw unauthorized('Missing bearer token: send Authorization: Bearer <token> (ring login)');
+  }
   const token = store.tokens.byHash(hashToken(match[1]));
-  if (!token || token.revoked_at) throw unauthorized();
+  if (!token) throw unauthorized();
+  return callerOfToken(store, token, scope);
+}
+
+function callerOfToken(store: Store, token: TokenRow, scope: string): Caller {
+  if (token.revoked_at) throw unauthorized();
   if (token.expire_at && Date.parse(token.expire_at) <= Date.now()) throw unauthorized('Token expired');
   const user = store.users.get(token.user_id);
   if (!user || user.status !== 'active') throw unauthorized();

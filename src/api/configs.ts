@@ -4,6 +4,7 @@ import { validateConfig } from '../domain/validate-stored-objects.js';
 import { json, noContent, type Ctx, type Handler } from './context.js';
 import { Problem, conflict, notFound, onConflict } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
+import { audit } from './audit.js';
 
 const view = (c: ConfigRow) => ({
   id: c.id, created_at: c.created_at, updated_at: c.updated_at, namespace: c.namespace, name: c.name, data: c.data, labels: c.labels,
@@ -35,8 +36,11 @@ export const createConfig: Handler<'createConfig'> = ({ body, services, caller }
   assertNamespace(caller, body.namespace);
   const { store } = services;
   if (store.configs.byName(body.namespace, body.name)) throw duplicate(body.name, body.namespace);
-  const row = onConflict(() => store.configs.insert({ namespace: body.namespace, name: body.name, data: body.data, labels: body.labels ?? '' }),
-    () => duplicate(body.name, body.namespace));
+  const row = onConflict(() => store.tx(() => {
+    const created = store.configs.insert({ namespace: body.namespace, name: body.name, data: body.data, labels: body.labels ?? '' });
+    audit(store, caller, 'create', 'config', created.name, created.namespace);
+    return created;
+  }), () => duplicate(body.name, body.namespace));
   services.wake();
   return json(201, view(row));
 };
@@ -49,8 +53,11 @@ export const updateConfig: Handler<'updateConfig'> = (ctx) => {
   const { store } = services;
   const other = store.configs.byName(current.namespace, body.name);
   if (other && other.id !== current.id) throw duplicate(body.name, current.namespace);
-  const row = onConflict(() => store.configs.replace(current.id, { name: body.name, data: body.data, labels: body.labels ?? '' }),
-    () => duplicate(body.name, current.namespace));
+  const row = onConflict(() => store.tx(() => {
+    const replaced = store.configs.replace(current.id, { name: body.name, data: body.data, labels: body.labels ?? '' });
+    if (replaced) audit(store, ctx.caller, 'update', 'config', replaced.name, replaced.namespace);
+    return replaced;
+  }), () => duplicate(body.name, current.namespace));
   if (!row) throw notFound(`configuration '${current.id}' does not exist`);
   services.wake();
   return json(200, view(row));
@@ -58,6 +65,10 @@ export const updateConfig: Handler<'updateConfig'> = (ctx) => {
 
 export const deleteConfig: Handler<'deleteConfig'> = (ctx) => {
   const c = loadConfig(ctx);
-  ctx.services.store.configs.remove(c.id);
+  const { store } = ctx.services;
+  store.tx(() => {
+    store.configs.remove(c.id);
+    audit(store, ctx.caller, 'delete', 'config', c.name, c.namespace);
+  });
   return noContent();
 };

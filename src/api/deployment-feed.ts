@@ -18,6 +18,8 @@ export type FeedChange =
 export interface FeedSource {
   store: Store;
   instancesOf(deploymentId: string): Promise<Instance[]>;
+  /** For the view's readiness.deadline_at. */
+  config?: { rolloutDeadlineMs?: number };
 }
 
 /** How often the feed looks while anyone listens. */
@@ -64,7 +66,7 @@ export class DeploymentFeed {
     const idle = this.listeners.size === 0;
     if (idle) this.eventSeq = this.source.store.events.lastSeq();
     const rows = this.source.store.deployments.list();
-    const views = await Promise.all(rows.map(async (d) => deploymentView(d, await this.source.instancesOf(d.id))));
+    const views = await Promise.all(rows.map(async (d) => deploymentView(d, await this.source.instancesOf(d.id), { rolloutDeadlineMs: this.source.config?.rolloutDeadlineMs })));
     const changes: FeedChange[] = [];
     const seen = new Set<string>();
     for (const view of views) {

@@ -7,7 +7,7 @@ import type { Deployment } from '../domain/deployment.js';
 import type { Instance } from '../runtime/runtime.js';
 import type { DeploymentFilter } from '../store/deployments.js';
 import type { Store } from '../store/index.js';
-import { deploymentListJson } from './deployment-view.js';
+import { deploymentListJson, type ViewOptions } from './deployment-view.js';
 
 interface Entry {
   version: string;
@@ -35,13 +35,14 @@ export interface ListRequest {
   /** Part of the cache key for everything keep() depends on. */
   keepKey: string;
   instancesOf: (id: string) => Promise<Instance[]>;
+  view?: ViewOptions;
 }
 
 /** The JSON body of GET /deployments as bytes. */
 export async function listDeploymentsBody(req: ListRequest): Promise<Buffer> {
   let cache = caches.get(req.store);
   if (!cache) caches.set(req.store, (cache = new Map()));
-  const key = JSON.stringify([req.filter.namespace ?? null, req.filter.status ?? null, req.filter.kind ?? null, req.filter.children ?? false, req.keepKey]);
+  const key = JSON.stringify([req.filter.namespace ?? null, req.filter.status ?? null, req.filter.kind ?? null, req.filter.children ?? false, req.keepKey, req.view?.rolloutDeadlineMs ?? null]);
   const version = req.store.deployments.version();
   const hit = cache.get(key);
   const rows = hit && hit.version === version ? hit.rows : req.store.deployments.list(req.filter).filter(req.keep);
@@ -57,7 +58,7 @@ export async function listDeploymentsBody(req: ListRequest): Promise<Buffer> {
     }
   }
   const byId = new Map(rows.map((d, i) => [d.id, instances[i]!]));
-  const body = Buffer.from(deploymentListJson(rows, (id) => byId.get(id) ?? []));
+  const body = Buffer.from(deploymentListJson(rows, (id) => byId.get(id) ?? [], req.view));
   if (current) {
     if (!cache.has(key) && cache.size >= MAX_KEYS) cache.delete(cache.keys().next().value!);
     cache.set(key, { version, rows, instances, live: instances.map(liveOf), body });

@@ -1,8 +1,27 @@
 // The wire shape of a deployment (RING.md §3.4): optional members are omitted when empty.
 import type { Deployment } from '../domain/deployment.js';
 import type { Instance } from '../runtime/runtime.js';
+import { gateWindowMs, readinessDeadline, readinessIndices } from '../reconciler/readiness.js';
 
-export function deploymentView(d: Deployment, instances: Instance[]) {
+export interface ViewOptions {
+  /** RING_ROLLOUT_DEADLINE; without it `readiness.deadline_at` is left out. */
+  rolloutDeadlineMs?: number;
+}
+
+/** The readiness gate's parameters, for clients that show it (RING §5.7); undefined without readiness checks. */
+function readinessView(d: Deployment, opts: ViewOptions) {
+  const checks = readinessIndices(d);
+  if (checks.length === 0) return undefined;
+  const deadline = opts.rolloutDeadlineMs === undefined ? Number.NaN : readinessDeadline(d, opts.rolloutDeadlineMs);
+  return {
+    min_healthy_ms: gateWindowMs(d),
+    checks,
+    ...(Number.isFinite(deadline) && deadline > 0 ? { deadline_at: new Date(deadline).toISOString() } : {}),
+  };
+}
+
+export function deploymentView(d: Deployment, instances: Instance[], opts: ViewOptions = {}) {
+  const readiness = readinessView(d, opts);
   return {
     id: d.id,
     created_at: d.created_at,
@@ -30,6 +49,7 @@ export function deploymentView(d: Deployment, instances: Instance[]) {
     ...(d.image_digest ? { image_digest: d.image_digest } : {}),
     ...(d.parent_id ? { parent_id: d.parent_id } : {}),
     ...(d.network ? { network: d.network } : {}),
+    ...(readiness ? { readiness } : {}),
   };
 }
 
@@ -49,7 +69,7 @@ export function matchesLabels(labels: Record<string, string>, selectors: string[
 // JSON is rendered once per deployment and reused; only the row's changing columns and the
 // instances are rendered per request.
 
-const STATIC_KEYS = ['name', 'runtime', 'kind', 'namespace', 'image', 'command', 'config', 'autoscale', 'ports', 'labels',
+const STATIC_KEYS = ['created_at', 'name', 'runtime', 'kind', 'namespace', 'image', 'command', 'config', 'autoscale', 'ports', 'labels',
   'environment', 'volumes', 'health_checks', 'resources', 'network'] as const;
 const MAX_CACHED = 20_000;
 
@@ -61,11 +81,13 @@ function cacheable(refs: unknown[]): boolean {
   return refs.every((r) => r === null || typeof r !== 'object' || Object.isFrozen(r));
 }
 
-function staticJson(d: Deployment): string {
-  const refs = STATIC_KEYS.map((k) => d[k]);
+/** The members that follow from the spec (and created_at, for the readiness deadline) alone. */
+function staticJson(d: Deployment, opts: ViewOptions): string {
+  const refs: unknown[] = [...STATIC_KEYS.map((k) => d[k]), opts.rolloutDeadlineMs];
   const hit = staticJsonCache.get(d.id);
   if (hit && hit.refs.every((r, i) => r === refs[i])) return hit.json;
   // Same members, same rules as deploymentView.
+  const readiness = readinessView(d, opts);
   const json = JSON.stringify({
     name: d.name, runtime: d.runtime, kind: d.kind, namespace: d.namespace, image: d.image, command: d.command,
     config: d.config, ...(d.autoscale ? { autoscale: d.autoscale } : {}), ports: d.ports, labels: d.labels,
@@ -73,6 +95,7 @@ function staticJson(d: Deployment): string {
     ...(d.health_checks.length ? { health_checks: d.health_checks } : {}),
     ...(d.resources ? { resources: d.resources } : {}),
     ...(d.network ? { network: d.network } : {}),
+    ...(readiness ? { readiness } : {}),
   }).slice(1, -1);
   if (cacheable(refs)) {
     if (staticJsonCache.size >= MAX_CACHED) staticJsonCache.clear();
@@ -83,9 +106,9 @@ function staticJson(d: Deployment): string {
 
 const str = JSON.stringify;
 
-/** JSON.stringify(deploymentView(d, instances)), member order aside, without building the view. */
-export function deploymentViewJson(d: Deployment, instances: Instance[]): string {
-  const s = staticJson(d);
+/** JSON.stringify(deploymentView(d, instances, opts)), member order aside, without building the view. */
+export function deploymentViewJson(d: Deployment, instances: Instance[], opts: ViewOptions = {}): string {
+  const s = staticJson(d, opts);
   const live = instances.filter((i) => i.state === 'running').map((i) => (i.address ? { id: i.id, address: i.address } : { id: i.id }));
   return `{"id":${str(d.id)},"created_at":${str(d.created_at)},"updated_at":${str(d.updated_at)},"status":${str(d.status)},`
     + `"restart_count":${str(d.restart_count)}${s ? ',' + s : ''},"replicas":${str(d.replicas)},"instances":${str(live)}`
@@ -93,8 +116,8 @@ export function deploymentViewJson(d: Deployment, instances: Instance[]): string
 }
 
 /** The body of GET /deployments. */
-export function deploymentListJson(rows: readonly Deployment[], instancesOf: (id: string) => Instance[]): string {
+export function deploymentListJson(rows: readonly Deployment[], instancesOf: (id: string) => Instance[], opts: ViewOptions = {}): string {
   const parts = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) parts[i] = deploymentViewJson(rows[i]!, instancesOf(rows[i]!.id));
+  for (let i = 0; i < rows.length; i++) parts[i] = deploymentViewJson(rows[i]!, instancesOf(rows[i]!.id), opts);
   return `[${parts.join(',')}]`;
 }

@@ -15,6 +15,7 @@ import { publishStatusChanged } from '../webhooks/publish.js';
 import { rolloutEndedBy } from '../reconciler/rollout.js';
 import { outcomeOf, planApply, specChanges, specOf, type ApplyOptions, type ApplyPlan } from '../domain/apply-plan.js';
 import type { Store } from '../store/index.js';
+import { audit } from './audit.js';
 import type { NewEvent } from '../store/events.js';
 
 export function loadDeployment(ctx: Ctx<'getDeployment'> | { params: { id: string }; services: Ctx<'getDeployment'>['services']; caller: Ctx<'getDeployment'>['caller'] }): Deployment {
@@ -32,13 +33,14 @@ export const listDeployments: Handler<'listDeployments'> = async ({ query, servi
     keep: (d) => namespaceVisible(caller, d.namespace) && matchesLabels(d.labels, labels),
     keepKey: JSON.stringify([caller?.namespaces ?? [], labels]),
     instancesOf: services.instancesOf,
+    view: { rolloutDeadlineMs: services.config.rolloutDeadlineMs },
   });
   return { status: 200, body, contentType: 'application/json; charset=utf-8' };
 };
 
 export const getDeployment: Handler<'getDeployment'> = async (ctx) => {
   const d = loadDeployment(ctx);
-  return json(200, deploymentView(d, await ctx.services.instancesOf(d.id)));
+  return json(200, deploymentView(d, await ctx.services.instancesOf(d.id), { rolloutDeadlineMs: ctx.services.config.rolloutDeadlineMs }));
 };
 
 /** Marks a deployment deleted with its event; a rolling child that goes says its rollout ended. */
@@ -83,11 +85,14 @@ async function applySpec(
     const shown = plan.kind === 'unchanged' || plan.kind === 'scale' ? plan.deployment
       : previewOf(spec, plan.kind === 'rolling' ? plan.parent.id : null);
     const instances = shown.id ? await ctx.services.instancesOf(shown.id) : [];
-    return json(200, applied(deploymentView(shown, instances), plan, changes, true));
+    return json(200, applied(deploymentView(shown, instances, { rolloutDeadlineMs: ctx.services.config.rolloutDeadlineMs }), plan, changes, true));
   }
   const toWake: string[] = [];
   const result = onConflict(() => store.tx((): { row: Deployment; plan: ApplyPlan; changes: ReturnType<typeof specChanges> } => {
-      if (!nsExists) store.namespaces.ensure(spec.namespace);
+      if (!nsExists) {
+        store.namespaces.ensure(spec.namespace);
+        audit(store, caller, 'create', 'namespace', spec.namespace, spec.namespace);
+      }
       const active = store.deployments.active(spec.namespace, spec.name);
       const plan = planApply(active, spec, opts);
       const newest = active[active.length - 1];
@@ -95,6 +100,7 @@ async function applySpec(
       if (plan.kind === 'unchanged') return { row: plan.deployment, plan, changes };
       if (plan.kind === 'scale') {
         store.deployments.setReplicas(plan.deployment.id, plan.to);
+        audit(store, caller, 'update', 'deployment', spec.name, spec.namespace);
         store.events.insert(plan.deployment.id, { level: 'info', component: 'api', reason: 'replicas_changed',
           message: `Replicas changed from ${plan.from} to ${plan.to} by an apply; running instances are kept` });
         toWake.push(plan.deployment.id);
@@ -110,6 +116,7 @@ async function applySpec(
       const parentId = plan.kind === 'rolling' ? plan.parent.id : null;
       const row = store.deployments.insert(spec, { status: 'creating', parentId });
       registerMountedVolumes(store, spec);
+      audit(store, caller, 'create', 'deployment', spec.name, spec.namespace);
       store.events.insert(row.id, { level: 'info', component: 'api', reason: 'deployment_created',
         message: `Deployment '${spec.name}' created successfully` });
       for (const e of runtimeEvents) store.events.insert(row.id, e);
@@ -127,7 +134,7 @@ async function applySpec(
   for (const id of toWake) ctx.services.wake(id);
   const { row, plan, changes } = result;
   const kept = plan.kind === 'unchanged' || plan.kind === 'scale';
-  const view = deploymentView(row, kept ? await ctx.services.instancesOf(row.id) : []);
+  const view = deploymentView(row, kept ? await ctx.services.instancesOf(row.id) : [], { rolloutDeadlineMs: ctx.services.config.rolloutDeadlineMs });
   return json(kept ? 200 : 201, applied(view, plan, changes, false));
 }
 
@@ -157,7 +164,10 @@ export const deleteDeployment: Handler<'deleteDeployment'> = (ctx) => {
   const d = loadDeployment(ctx);
   const { store } = ctx.services;
   if (d.status !== 'deleted') {
-    store.tx(() => markDeleted(store, d, `Status changed from ${d.status} to deleted (delete requested)`));
+    store.tx(() => {
+      markDeleted(store, d, `Status changed from ${d.status} to deleted (delete requested)`);
+      audit(store, ctx.caller, 'delete', 'deployment', d.name, d.namespace);
+    });
   }
   ctx.services.wake(d.id);
   return noContent();

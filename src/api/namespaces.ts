@@ -4,6 +4,7 @@ import { validateNamespaceName } from '../domain/validate-deployment.js';
 import { json, noContent, type Handler } from './context.js';
 import { Problem, conflict, notFound, onConflict } from './problem.js';
 import { assertNamespace } from './authenticate.js';
+import { audit } from './audit.js';
 
 const view = (n: NamespaceRow) => ({ id: n.id, name: n.name, created_at: n.created_at, updated_at: n.updated_at });
 
@@ -23,8 +24,14 @@ export const createNamespace: Handler<'createNamespace'> = ({ body, services, ca
   if (violations.length) throw Problem.validation(violations);
   assertNamespace(caller, body.name);
   const taken = () => conflict(`namespace '${body.name}' already exists`);
-  if (services.store.namespaces.byName(body.name)) throw taken();
-  return json(201, view(onConflict(() => services.store.namespaces.insert(body.name), taken)));
+  const { store } = services;
+  if (store.namespaces.byName(body.name)) throw taken();
+  const row = onConflict(() => store.tx(() => {
+    const created = store.namespaces.insert(body.name);
+    audit(store, caller, 'create', 'namespace', created.name, created.name);
+    return created;
+  }), taken);
+  return json(201, view(row));
 };
 
 export const deleteNamespace: Handler<'deleteNamespace'> = ({ params, services, caller }) => {
@@ -40,6 +47,9 @@ export const deleteNamespace: Handler<'deleteNamespace'> = ({ params, services, 
     // Named volumes are registry rows only: the runtime's data outlives the namespace.
     store.volumes.removeNamespace(ns.name);
     store.namespaces.remove(ns.id);
+    // As Ring: the namespace's trail goes with it, then its deletion is the one row left.
+    store.audit.purgeNamespace(ns.name);
+    audit(store, caller, 'delete', 'namespace', ns.name, ns.name);
   });
   return noContent();
 };

@@ -6,6 +6,7 @@ import { validateToken } from '../domain/validate-token.js';
 import { callerOf, json, noContent, type Caller, type Ctx, type Handler } from './context.js';
 import { Problem, conflict, notFound } from './problem.js';
 import { ALL_SCOPES, mintToken } from './tokens.js';
+import { audit } from './audit.js';
 
 const SHOWN_ONCE = 'Copy this token now — it will not be shown again.';
 
@@ -59,14 +60,24 @@ export const createToken: Handler<'createToken'> = (ctx) => {
   const { name, scopes, namespaces, expireAt } = checked.token;
   assertWithin(caller, namespaces);
   const t = mintToken();
-  const row = ctx.services.store.tokens.insert({
-    user_id: caller.user.id, name, token_hash: t.hash, token_prefix: t.prefix, scopes, namespaces, kind: 'pat', expire_at: expireAt,
+  const { store } = ctx.services;
+  const row = store.tx(() => {
+    const created = store.tokens.insert({
+      user_id: caller.user.id, name, token_hash: t.hash, token_prefix: t.prefix, scopes, namespaces, kind: 'pat', expire_at: expireAt,
+    });
+    audit(store, caller, 'create', 'token', created.name, null);
+    return created;
   });
   return json(201, createdView(row, t.token));
 };
 
 export const revokeToken: Handler<'revokeToken'> = (ctx) => {
-  ctx.services.store.tokens.revoke(loadOwned(ctx).id);
+  const t = loadOwned(ctx);
+  const { store } = ctx.services;
+  store.tx(() => {
+    store.tokens.revoke(t.id);
+    if (!t.revoked_at) audit(store, ctx.caller, 'revoke', 'token', t.name, null);
+  });
   return noContent();
 };
 
@@ -79,6 +90,7 @@ export const rotateToken: Handler<'rotateToken'> = (ctx) => {
   const t = mintToken();
   const row = store.tx(() => {
     store.tokens.revoke(old.id);
+    audit(store, ctx.caller, 'rotate', 'token', old.name, null);
     return store.tokens.insert({
       user_id: old.user_id, name: old.name, token_hash: t.hash, token_prefix: t.prefix, scopes: old.scopes,
       namespaces: old.namespaces, kind: 'pat', expire_at: old.expire_at,

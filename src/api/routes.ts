@@ -16,12 +16,14 @@ import { listVolumes, getVolume, createVolume, deleteVolume } from './volumes.js
 import { listTokens, getToken, createToken, revokeToken, rotateToken } from './personal-tokens.js';
 import { listWebhooks, getWebhook, createWebhook, deleteWebhook, listWebhookEvents } from './webhooks.js';
 import { getMetrics } from './metrics.js';
+import { listNamespaceAudit } from './audit.js';
+import { createStreamTicket } from './stream-tickets.js';
 
 export const handlers = {
   getHealth, getOpenApiSpec, getNode,
-  login, logout,
+  login, logout, createStreamTicket,
   listUsers, getCurrentUser, createUser, updateUser, deleteUser,
-  listNamespaces, getNamespace, createNamespace, deleteNamespace,
+  listNamespaces, getNamespace, createNamespace, deleteNamespace, listNamespaceAudit,
   listDeployments, getDeployment, createDeployment, deleteDeployment, listDeploymentEvents, listDeploymentHealthChecks,
   restartDeployment, watchDeployments,
   getDeploymentLogs, getDeploymentMetrics,

@@ -6,6 +6,7 @@ import { referencingDeployments, usesSecret } from '../domain/references.js';
 import { json, noContent, type Ctx, type Handler } from './context.js';
 import { Problem, conflict, notFound, onConflict } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
+import { audit } from './audit.js';
 
 const view = (s: SecretRow) => ({ id: s.id, created_at: s.created_at, updated_at: s.updated_at, namespace: s.namespace, name: s.name });
 
@@ -29,7 +30,11 @@ export const createSecret: Handler<'createSecret'> = ({ body, services, caller }
   if (!store.namespaces.byName(body.namespace)) throw notFound(`namespace '${body.namespace}' does not exist`);
   const duplicate = () => conflict(`secret '${body.name}' already exists in namespace '${body.namespace}'`);
   if (store.secrets.byName(body.namespace, body.name)) throw duplicate();
-  const row = onConflict(() => store.secrets.insert(body.namespace, body.name, services.secretBox.seal(body.value, body.namespace, body.name)), duplicate);
+  const row = onConflict(() => store.tx(() => {
+    const created = store.secrets.insert(body.namespace, body.name, services.secretBox.seal(body.value, body.namespace, body.name));
+    audit(store, caller, 'create', 'secret', created.name, created.namespace);
+    return created;
+  }), duplicate);
   // Deployments waiting for this secret are retried on the next pass; make it now.
   services.wake();
   return json(201, { id: row.id, created_at: row.created_at, namespace: row.namespace, name: row.name });
@@ -45,6 +50,9 @@ export const deleteSecret: Handler<'deleteSecret'> = (ctx) => {
         { deployments: users, hint: 'Use ?force=true to delete anyway' });
     }
   }
-  store.secrets.remove(s.id);
+  store.tx(() => {
+    store.secrets.remove(s.id);
+    audit(store, ctx.caller, 'delete', 'secret', s.name, s.namespace);
+  });
   return noContent();
 };

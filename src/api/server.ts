@@ -48,7 +48,7 @@ export async function createApiServer(opts: {
   server.ext('onPreAuth', (request: Request, h: ResponseToolkit) => {
     const app = request.route.settings.app as RouteApp | undefined;
     if (!app?.def) return h.continue;
-    (request.app as { caller?: Caller | null }).caller = authenticate(services.store, request, app.def.scope);
+    (request.app as { caller?: Caller | null }).caller = authenticate(services.store, request, app.def.scope, app.def.operationId);
     return h.continue;
   });
 

@@ -6,6 +6,7 @@ import { Problem, conflict, forbidden, notFound, badRequest, onConflict } from '
 import { hashPassword } from './passwords.js';
 import { hasScope } from './tokens.js';
 import { assertUnconfined } from './authenticate.js';
+import { audit } from './audit.js';
 
 const ROLES: Role[] = ['admin', 'operator', 'viewer'];
 
@@ -41,7 +42,11 @@ export const createUser: Handler<'createUser'> = async ({ body, services: { stor
   if (store.users.byUsername(body.username)) throw taken();
   const passwordHash = await hashPassword(body.password);
   // Another request may have taken the name while the hash was computed.
-  const row = onConflict(() => store.users.insert({ username: body.username, passwordHash, role: 'viewer' }), taken);
+  const row = onConflict(() => store.tx(() => {
+    const created = store.users.insert({ username: body.username, passwordHash, role: 'viewer' });
+    audit(store, caller, 'create', 'user', created.username, null);
+    return created;
+  }), taken);
   return json(201, userView(row));
 };
 
@@ -72,6 +77,7 @@ export const updateUser: Handler<'updateUser'> = async (ctx) => {
   onConflict(() => store.tx(() => {
     store.users.update(target.id, { username, passwordHash, role: role as Role | undefined });
     if (role && role !== target.role) store.tokens.revokeAllOfUser(target.id);
+    if (username !== undefined || password !== undefined || role !== undefined) audit(store, caller, 'update', 'user', username ?? target.username, null);
   }), taken);
   return json(200, userView(store.users.get(target.id)!));
 };
@@ -85,6 +91,9 @@ export const deleteUser: Handler<'deleteUser'> = (ctx) => {
   if (target.id === caller.user.id) throw forbidden('you cannot delete your own account');
   if (caller.user.role !== 'admin') throw forbidden('deleting a user needs role admin');
   if (target.role === 'admin' && store.users.countAdmins() <= 1) throw conflict('Cannot delete the last admin');
-  store.users.remove(target.id); // tokens go with it (ON DELETE CASCADE)
+  store.tx(() => {
+    store.users.remove(target.id); // tokens go with it (ON DELETE CASCADE)
+    audit(store, caller, 'delete', 'user', target.username, null);
+  });
   return noContent();
 };

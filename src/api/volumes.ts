@@ -8,6 +8,7 @@ import { referencingDeployments, usesVolume } from '../domain/references.js';
 import { json, noContent, type Ctx, type Handler } from './context.js';
 import { Problem, conflict, notFound, onConflict } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
+import { audit } from './audit.js';
 
 const view = (v: VolumeRow) => ({
   id: v.id, created_at: v.created_at, updated_at: v.updated_at, namespace: v.namespace, name: v.name,
@@ -34,8 +35,12 @@ export const createVolume: Handler<'createVolume'> = ({ body, services, caller }
   if (!store.namespaces.byName(body.namespace)) throw notFound(`namespace '${body.namespace}' does not exist`);
   const duplicate = () => conflict(`volume '${body.name}' already exists in namespace '${body.namespace}'`);
   if (store.volumes.byName(body.namespace, body.name)) throw duplicate();
-  const row = onConflict(() => store.volumes.insert({
-    namespace: body.namespace, name: body.name, size: body.size ?? null, backend_type: body.backend_type ?? 'local', labels: body.labels ?? {},
+  const row = onConflict(() => store.tx(() => {
+    const created = store.volumes.insert({
+      namespace: body.namespace, name: body.name, size: body.size ?? null, backend_type: body.backend_type ?? 'local', labels: body.labels ?? {},
+    });
+    audit(store, caller, 'create', 'volume', created.name, created.namespace);
+    return created;
   }), duplicate);
   return json(201, { id: row.id, created_at: row.created_at, namespace: row.namespace, name: row.name, backend_type: row.backend_type });
 };
@@ -50,7 +55,10 @@ export const deleteVolume: Handler<'deleteVolume'> = (ctx) => {
         { deployments: users, hint: 'Use ?force=true to delete anyway' });
     }
   }
-  store.volumes.remove(v.id);
+  store.tx(() => {
+    store.volumes.remove(v.id);
+    audit(store, ctx.caller, 'delete', 'volume', v.name, v.namespace);
+  });
   return noContent();
 };
 

@@ -7,6 +7,7 @@ import type { WebhookRow } from '../store/webhooks.js';
 import { callerOf, json, noContent, type Handler } from './context.js';
 import { Problem, notFound } from './problem.js';
 import { assertUnconfined } from './authenticate.js';
+import { audit } from './audit.js';
 
 const SHOWN_ONCE = 'Copy the secret now — it will not be shown again.';
 
@@ -29,7 +30,12 @@ export const createWebhook: Handler<'createWebhook'> = (ctx) => {
   const violations = validateWebhookInput({ url: body.url, events }, services.config.webhooks);
   if (violations.length) throw Problem.validation(violations);
   const secret = body.secret ? body.secret : generateSecret();
-  const w = services.store.webhooks.insert({ url: body.url, secret, events });
+  const { store } = services;
+  const w = store.tx(() => {
+    const created = store.webhooks.insert({ url: body.url, secret, events });
+    audit(store, ctx.caller, 'create', 'webhook', created.url, null);
+    return created;
+  });
   services.log.info({ webhook: w.id, url: w.url, events: w.events }, 'webhook created');
   return json(201, { id: w.id, url: w.url, events: w.events, secret, created_at: w.created_at, message: SHOWN_ONCE });
 };
@@ -40,7 +46,11 @@ export const deleteWebhook: Handler<'deleteWebhook'> = (ctx) => {
   const { store } = services;
   const w = store.webhooks.get(params.id);
   if (!w) throw notFound('webhook not found');
-  const cancelled = store.tx(() => (store.webhooks.revoke(w.id) ? store.outbox.cancelPending(w.id, new Date().toISOString()) : 0));
+  const cancelled = store.tx(() => {
+    if (!store.webhooks.revoke(w.id)) return 0;
+    audit(store, ctx.caller, 'delete', 'webhook', w.url, null);
+    return store.outbox.cancelPending(w.id, new Date().toISOString());
+  });
   if (!w.revoked_at) services.log.info({ webhook: w.id, cancelled_deliveries: cancelled }, 'webhook revoked');
   return noContent();
 };

@@ -12,6 +12,7 @@ import { volumesRepo } from './volumes.js';
 import { webhooksRepo } from './webhooks.js';
 import { outboxRepo } from './outbox.js';
 import { inventoryRepo } from './inventory.js';
+import { auditRepo } from './audit.js';
 import { guardConflicts } from './conflict.js';
 
 export function createStore(db: Db) {
@@ -31,6 +32,7 @@ export function createStore(db: Db) {
     webhooks: webhooksRepo(db),
     outbox: outboxRepo(db),
     inventory: inventoryRepo(db),
+    audit: auditRepo(db),
     /** Runs fn atomically: a state change and the events it causes land together or not at all. */
     tx<T>(fn: () => T): T {
       return db.transaction(fn)();

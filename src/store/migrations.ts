@@ -169,6 +169,26 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   },
   {
     version: 4,
+    name: 'audit log',
+    // Who created, changed or deleted what. user_id is not a foreign key: the trail outlives the user,
+    // and username keeps the name they had when they acted.
+    sql: `
+      CREATE TABLE audit_log (
+        id TEXT PRIMARY KEY,
+        timestamp TEXT NOT NULL,
+        user_id TEXT,
+        username TEXT,
+        action TEXT NOT NULL,
+        target_type TEXT NOT NULL,
+        target_name TEXT NOT NULL,
+        namespace TEXT,
+        seq INTEGER NOT NULL
+      );
+      CREATE INDEX audit_log_namespace ON audit_log(namespace, seq);
+    `,
+  },
+  {
+    version: 5,
     name: 'read-path indexes',
     // Lists read deployments in seq order (the reconciler every pass, GET /deployments), secrets and
     // volumes look up a namespace's deployments, and health-check retention deletes by age: each

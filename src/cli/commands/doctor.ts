@@ -6,6 +6,7 @@ import { delimiter, join } from 'node:path';
 import { Command } from 'commander';
 import { parse as parseToml } from 'smol-toml';
 import { configDir, configFilePath, loadConfig } from '../../config.js';
+import { socketDirProblem } from '../../runtime/cloud-hypervisor/paths.js';
 import { parseSecretKey } from '../../domain/secret-key.js';
 import { CliError, EXIT } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
@@ -104,7 +105,7 @@ async function checkDocker(host: string): Promise<Check[]> {
   return checks;
 }
 
-interface ChSettings { binary: string; firmware: string }
+interface ChSettings { binary: string; firmware: string; socketDir?: string; virtiofsd?: string | null }
 
 async function checkCloudHypervisor(s: ChSettings): Promise<Check[]> {
   const checks: Check[] = [];
@@ -134,8 +135,12 @@ async function checkCloudHypervisor(s: ChSettings): Promise<Check[]> {
     checks.push({ name: tool, ok: Boolean(p), detail: p ?? `not found in PATH — install ${tool}` });
   }
   checks.push({ name: 'Firmware', ok: existsSync(s.firmware), detail: existsSync(s.firmware) ? s.firmware : `${s.firmware} not found — download hypervisor-fw there` });
-  const virtiofsd = [process.env.RING_VIRTIOFSD, 'virtiofsd', '/usr/libexec/virtiofsd', '/usr/lib/qemu/virtiofsd']
+  const virtiofsd = [s.virtiofsd, process.env.RING_VIRTIOFSD, 'virtiofsd', '/usr/libexec/virtiofsd', '/usr/lib/qemu/virtiofsd']
     .filter((x): x is string => Boolean(x)).map(which).find(Boolean);
+  if (s.socketDir) {
+    const problem = socketDirProblem(s.socketDir);
+    checks.push({ name: 'socket_dir', ok: !problem, detail: problem ?? s.socketDir });
+  }
   checks.push({ name: 'virtiofsd', ok: Boolean(virtiofsd), detail: virtiofsd ?? 'not found (PATH, /usr/libexec, /usr/lib/qemu, or RING_VIRTIOFSD)' });
   return checks;
 }
@@ -178,6 +183,9 @@ export async function runDoctor(g: GlobalOptions): Promise<number> {
   const file = configFilePath(g.config);
   const config = loadConfig({ file: g.config, context: g.context });
   const rt = runtimeSettings(file);
+  // The server's own reading of [server.runtime.cloud_hypervisor] ($RING_CONFIG_DIR expanded, defaults filled in).
+  const ch = config.cloudHypervisor;
+  rt.chSettings = { binary: ch.binaryPath, firmware: ch.firmwarePath, socketDir: ch.socketDir, virtiofsd: ch.virtiofsdPath };
   let failures = printGroup('Server', [
     checkSecretKey(),
     { name: 'Config', ok: true, detail: existsSync(file) ? `${file} (context '${config.current.name}', ${config.current.host}:${config.current.port})` : `${file} not found, using defaults (127.0.0.1:3030)` },

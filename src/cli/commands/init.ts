@@ -26,14 +26,33 @@ function parsePort(raw: string): number {
   return n;
 }
 
+/** Every key of [server.runtime.cloud_hypervisor] with its default, so a newcomer sees what can be set (README). */
+function cloudHypervisorTable(): string {
+  return [
+    '[server.runtime.cloud_hypervisor]',
+    'enabled = true',
+    'binary_path = "cloud-hypervisor"            # on PATH, or an absolute path',
+    'firmware_path = "$RING_CONFIG_DIR/cloud-hypervisor/vmlinux"   # rust-hypervisor-firmware',
+    'socket_dir = "$RING_CONFIG_DIR/cloud-hypervisor/sockets"',
+    '# seccomp = "true"                          # true, false, log (or errno)',
+    'max_console_log_bytes = 10485760',
+    'max_console_log_backups = 3',
+    'console_log_rotate_interval = "60s"',
+    'guest_subnet = "10.42.0.0/16"',
+    'manage_nat = true',
+    '# virtiofsd_path = "/usr/libexec/virtiofsd"   # default: RING_VIRTIOFSD, PATH, /usr/libexec, /usr/lib/qemu',
+    '',
+  ].join('\n');
+}
+
 export function configToml(runtime: RuntimeChoice, port: number): string {
   const tables: string[] = [];
   const runtimeTable = (name: string, enabled: boolean) => `[server.runtime.${name}]\nenabled = ${enabled}\n`;
   if (runtime === 'docker') tables.push(runtimeTable('docker', true));
-  else if (runtime === 'both') tables.push(runtimeTable('docker', true), runtimeTable('cloud_hypervisor', true));
+  else if (runtime === 'both') tables.push(runtimeTable('docker', true), cloudHypervisorTable());
   else {
     // Docker is on unless turned off: say so explicitly when another runtime was chosen.
-    tables.push(runtimeTable('docker', false), runtimeTable(runtime === 'cloud-hypervisor' ? 'cloud_hypervisor' : runtime, true));
+    tables.push(runtimeTable('docker', false), runtime === 'cloud-hypervisor' ? cloudHypervisorTable() : runtimeTable(runtime, true));
   }
   return [
     '# Written by `ring init`. Reference: RING.md §12.',

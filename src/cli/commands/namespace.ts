@@ -1,7 +1,7 @@
-// `ring namespace create|list|delete|prune`.
+// `ring namespace create|list|delete|audit|prune`.
 import { Command } from 'commander';
 import { CliError, EXIT, httpError, listError, resourceError } from '../../client/errors.js';
-import { globalsOf } from '../kit.js';
+import { globalsOf, positiveInt } from '../kit.js';
 import { openSession } from '../../client/session.js';
 import { err, formatTime, out, printTable } from '../output.js';
 
@@ -40,6 +40,18 @@ export function registerNamespace(program: Command): void {
       const r = await s.client.DELETE('/namespaces/{id}', { params: { path: { id: name } } });
       if (!r.response.ok) throw resourceError('namespace', name, r, s.baseUrl);
       out(`Namespace '${name}' deleted`);
+    });
+
+  ns
+    .command('audit <name>')
+    .description('who created, changed or deleted what in a namespace, newest first')
+    .option('--limit <n>', 'number of entries (1-1000)', positiveInt('--limit'), 100)
+    .action(async (name: string, opts: { limit: number }, cmd: Command) => {
+      const s = openSession(globalsOf(cmd));
+      const r = await s.client.GET('/namespaces/{name}/audit', { params: { path: { name }, query: { limit: opts.limit } } });
+      if (!r.response.ok || !r.data) throw resourceError('namespace', name, r, s.baseUrl);
+      printTable(['Timestamp', 'User', 'Action', 'Type', 'Target'],
+        r.data.map((a) => [formatTime(a.timestamp), a.username ?? a.user_id ?? '', a.action, a.target_type, a.target_name]));
     });
 
   ns

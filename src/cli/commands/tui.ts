@@ -1,4 +1,4 @@
-// `ring tui`: a live, keyboard-driven table of deployments (tui/, ink + react).
+// `ring tui`: deployments and rolling updates, live, with k9s-style keys (tui/, ink + react).
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../../domain/durations.js';
 import { CliError, EXIT } from '../../client/errors.js';
@@ -14,9 +14,13 @@ function interval(raw: string): number {
 export function registerTui(program: Command): void {
   program
     .command('tui')
-    .description('live table of deployments: ↑/↓ select, enter/e events, d delete, q quit')
-    .option('-n, --namespace <name>', 'only this namespace (default: all visible to the token)')
+    .description('live view of deployments and rollouts: ↑/↓ select, enter/d describe, l logs, / filter, :ns namespace, ctrl-d delete, ? help, q quit')
+    .option('-n, --namespace <name>', 'start in this namespace (default: all visible to the token; :ns switches)')
     .addOption(new Option('--interval <duration>', 'refresh period').argParser(interval).default(1000, '1s'))
+    .addHelpText('after', `
+Keys: ↑/↓ j/k select · enter/d describe (inspect, events, health checks) · l logs (follow; tab: next
+instance) · / filter · :ns NAME / :ns all switch namespace · ctrl-d delete (confirm: only y deletes)
+· ctrl-r refresh · ? help · esc back · q quit. NO_COLOR drops colours; RING_TUI_ASCII=1 draws ASCII bars.`)
     .action(async (opts: { namespace?: string; interval: number }, cmd: Command) => {
       if (!process.stdin.isTTY || !process.stdout.isTTY) {
         throw new CliError('error: ring tui needs an interactive terminal (stdin and stdout must be a TTY)', EXIT.GENERAL);
@@ -28,6 +32,6 @@ export function registerTui(program: Command): void {
       delete process.env.CONTINUOUS_INTEGRATION;
       // ink and react are loaded only here: no other command pays for them.
       const [{ runTui }, { clientSource }] = await Promise.all([import('../../../tui/run.js'), import('../../../tui/source.js')]);
-      await runTui({ source: clientSource(session, opts.namespace), intervalMs: opts.interval });
+      await runTui({ source: clientSource(session), intervalMs: opts.interval, namespace: opts.namespace });
     });
 }

@@ -18,8 +18,8 @@ function deployment(over: Partial<Deployment> = {}): Deployment {
     parent_id: null, image_digest: null, ...over } as Deployment;
 }
 
-const same = (d: Deployment, instances: Instance[] = []) =>
-  assert.deepEqual(JSON.parse(deploymentViewJson(d, instances)), JSON.parse(JSON.stringify(deploymentView(d, instances))));
+const same = (d: Deployment, instances: Instance[] = [], opts: { rolloutDeadlineMs?: number } = {}) =>
+  assert.deepEqual(JSON.parse(deploymentViewJson(d, instances, opts)), JSON.parse(JSON.stringify(deploymentView(d, instances, opts))));
 
 describe('deploymentViewJson', () => {
   test('matches the view: minimal, every optional member, instances of each state', () => {
@@ -29,6 +29,19 @@ describe('deploymentViewJson', () => {
       health_checks: [{ type: 'tcp', port: 80 }] as never, resources: { memory: '64m' } as never, network: { mode: 'host' } as never,
       autoscale: { min: 1, max: 3, target_cpu: 50 } as never }),
     [inst('a', 'running', '10.0.0.2'), inst('b', 'exited'), inst('c', 'running')]);
+  });
+
+  test('the readiness member, with and without a rollout deadline, cached per option', () => {
+    const s = createStore(openDatabase(':memory:'));
+    s.namespaces.ensure('ns');
+    const row = s.deployments.insert(applyDeploymentDefaults({ name: 'ready', namespace: 'ns', runtime: 'docker', image: 'busybox:1',
+      health_checks: [{ type: 'http', url: 'http://localhost/health', interval: '1s', timeout: '1s', readiness: true, min_healthy_time: '2s' }] } as never),
+    { status: 'creating' });
+    const d = s.deployments.get(row.id)!;
+    same(d);
+    same(d, [], { rolloutDeadlineMs: 600_000 });
+    assert.match(deploymentViewJson(d, [], { rolloutDeadlineMs: 600_000 }), /"deadline_at"/);
+    assert.doesNotMatch(deploymentViewJson(d, []), /"deadline_at"/);
   });
 
   test('rows from the store: the cached spec part follows status, replicas and digest changes', () => {

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  fit, formatAge, layout, parseTimestamp, replicasText, statusColour, toRows, visibleDeployments, windowOf, type Deployment,
+  columnsFor, fit, formatAge, layout, parseTimestamp, replicasText, statusColour, toRows, visibleDeployments, windowOf, type Deployment,
 } from '../../../tui/format.js';
 import { deployment } from './fixtures.js';
 
@@ -40,13 +40,24 @@ describe('tui format', () => {
 
   it('lays columns out within the width, shrinking names before the image', () => {
     const rows = toRows([deployment('a'.repeat(30), { namespace: 'n'.repeat(30), image: 'registry.example.com/team/image:1.2.3' })], NOW);
-    const total = (w: Record<string, number>) => Object.values(w).reduce((s, x) => s + x, 0) + 2 * 6;
+    const total = (w: Record<string, number>) => Object.values(w).reduce((s, x) => s + x, 0) + 2 * (Object.values(w).filter((x) => x > 0).length - 1);
     const wide = layout(rows, 200);
     assert.equal(wide.name, 30);
     assert.equal(wide.image, 'registry.example.com/team/image:1.2.3'.length);
     const narrow = layout(rows, 90);
     assert.ok(total(narrow) <= 90, `fits 90 columns: ${JSON.stringify(narrow)}`);
     assert.ok(narrow.image >= 10);
+  });
+
+  it('drops columns on narrow terminals: restarts, then image, then age and namespace', () => {
+    assert.deepEqual(columnsFor(120), ['namespace', 'name', 'status', 'replicas', 'restarts', 'image', 'age']);
+    assert.deepEqual(columnsFor(90), ['namespace', 'name', 'status', 'replicas', 'image', 'age']);
+    assert.deepEqual(columnsFor(70), ['namespace', 'name', 'status', 'replicas', 'age']);
+    assert.deepEqual(columnsFor(50), ['name', 'status', 'replicas']);
+    const rows = toRows([deployment('a'.repeat(40))], NOW);
+    const w = layout(rows, 50);
+    assert.equal(w.image, 0);
+    assert.ok(w.name + w.status + w.replicas + 4 <= 50, JSON.stringify(w));
   });
 
   it('fits text to a width and scrolls to keep the selection visible', () => {
