@@ -5,7 +5,7 @@ import { ConflictError } from '../store/conflict.js';
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
   408: 'Request Timeout', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
-  422: 'Validation failed', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  422: 'Validation failed', 500: 'Internal Server Error', 503: 'Service Unavailable', 507: 'Insufficient Storage',
 };
 
 export interface ProblemBody {

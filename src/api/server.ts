@@ -5,6 +5,7 @@ import { routes, type RouteDef, type OperationId } from '../../generated/routes.
 import type { Handlers, Services, Reply, Caller } from './context.js';
 import { Problem, badRequest, conflictProblem, problemTitle } from './problem.js';
 import { ConflictError } from '../store/conflict.js';
+import { storageFault } from '../store/storage-fault.js';
 import { authenticate } from './authenticate.js';
 import { bodyProblem, compileRoute, normalizeQuery, parseJsonBody, toViolations, type RouteValidators } from './request-validation.js';
 
@@ -103,6 +104,12 @@ export async function createApiServer(opts: {
     if (res instanceof Problem) return problemResponse(h, res);
     // A unique constraint no handler translated (a racing write): the state conflicts, the server is fine.
     if (res instanceof ConflictError) return problemResponse(h, conflictProblem(res));
+    // ring.db's disk is full or read-only: say so (507/503), the write was rolled back and the server is fine.
+    const storage = res instanceof Error ? storageFault(res, services.config.databasePath) : null;
+    if (storage) {
+      services.log.error({ reqId: request.info.id, fault: storage.kind, err: storage.message }, 'request refused: database storage fault');
+      return problemResponse(h, new Problem(storage.status, storage.message));
+    }
     if (res && 'isBoom' in res && res.isBoom) {
       const status = res.output.statusCode;
       if (status >= 500) services.log.error({ reqId: request.info.id, err: res }, 'request failed');

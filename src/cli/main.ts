@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT } from '../client/errors.js';
-import { registerApply } from './commands/apply.js';
+import { EXIT_CODES_HELP, registerApply } from './commands/apply.js';
 import { registerDeployment } from './commands/deployment.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerInit } from './commands/init.js';
@@ -18,6 +18,10 @@ import { registerConfig } from './commands/config.js';
 import { registerWebhook } from './commands/webhook.js';
 import { registerGitops } from './commands/gitops.js';
 import { registerTui } from './commands/tui.js';
+import { registerDiff } from './commands/diff.js';
+import { registerCompletions } from './commands/completions.js';
+import { registerVersion } from './commands/version.js';
+import { outputOption, quietOption } from './kit.js';
 
 function version(): string {
   try {
@@ -38,7 +42,12 @@ export function buildProgram(): Command {
     .version(version(), '-V, --version')
     .enablePositionalOptions()
     .option('-c, --context <name>', 'context of config.toml to use (default: "default", else the one with current = true)')
-    .option('--config <file>', 'config.toml to read (default: $RING_CONFIG_FILE, else $RING_CONFIG_DIR/config.toml)');
+    .option('--config <file>', 'config.toml to read (default: $RING_CONFIG_FILE, else $RING_CONFIG_DIR/config.toml)')
+    .addHelpText('after', `
+Environment:
+  RING_URL    server URL, e.g. http://127.0.0.1:3030 (wins over config.toml)
+  RING_TOKEN  bearer token (wins over auth.json from ring login)
+${EXIT_CODES_HELP}`);
 
   registerInit(program);
   registerDoctor(program);
@@ -49,17 +58,25 @@ export function buildProgram(): Command {
   registerNamespace(program);
   registerNode(program);
   registerApply(program);
+  registerDiff(program);
   registerDeployment(program);
   registerSecret(program);
   registerConfig(program);
   registerWebhook(program);
   registerGitops(program);
   registerTui(program);
+  registerVersion(program, version());
+  registerCompletions(program);
 
   for (const cmd of allCommands(program)) {
     if (cmd !== program && cmd.commands.length === 0) {
       // The global options are also accepted after the command (`ring deployment list --context prod`).
       const names = new Set(cmd.options.map((o) => o.long));
+      // Every list/inspect/get speaks -o json|yaml and -q, whichever module defines it.
+      if (['list', 'inspect', 'get'].includes(cmd.name())) {
+        if (!names.has('--output')) cmd.addOption(outputOption());
+        if (!names.has('--quiet')) cmd.addOption(quietOption());
+      }
       if (!names.has('--context')) cmd.addOption(new Option('--context <name>').hideHelp());
       if (!names.has('--config')) cmd.addOption(new Option('--config <file>').hideHelp());
     }

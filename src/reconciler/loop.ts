@@ -17,6 +17,7 @@ import type { ConfigResolver, SecretResolver } from './instance-spec.js';
 import { RECONCILED_STATUSES, endedChildNeedsPlan, isReconciled, shortId, type RolloutRole } from './plan.js';
 import { TERMINAL_STATUSES } from '../domain/status.js';
 import { HealthProber } from './health.js';
+import { lostEvent, lostWithRuntime, outageWrite, recoveryEvent, type Outage } from './runtime-outage.js';
 
 export interface ReconcilerDeps {
   store: Store;
@@ -72,6 +73,9 @@ export class Reconciler {
   private readonly requeues = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly warnedRuntime = new Set<string>();
   private readonly listErrors = new Map<string, string>();
+  /** Runtimes whose list() fails right now, and since when (src/reconciler/runtime-outage.ts). */
+  private readonly outages = new Map<string, Outage>();
+  private readonly lastGoodList = new Map<string, number>();
   /**
    * Instances a die/oom event reported, until a list() shows them ended (or 2 s pass): the daemon
    * emits `die` a few milliseconds before its list reports the container exited, so a pass that
@@ -196,13 +200,18 @@ export class Reconciler {
     for (const name of new Set(wanted.map((d) => d.runtime))) {
       const rt = this.deps.runtimes.get(name);
       if (!rt) continue;
+      const listAt = Date.now();
       try {
-        observed.set(name, await rt.list());
+        const listed = await rt.list();
+        observed.set(name, listed);
         if (this.listErrors.delete(name)) this.logger.info({ runtime: name }, 'runtime list() works again');
+        this.recovered(name, listed);
+        this.lastGoodList.set(name, listAt);
       } catch (err) {
         const msg = errorText(err);
         if (this.listErrors.get(name) !== msg) this.logger.warn({ runtime: name, error: msg }, 'runtime list() failed; skipping its deployments');
         this.listErrors.set(name, msg);
+        this.unavailable(name, msg);
       }
     }
     this.recheckDying(observed);
@@ -264,6 +273,59 @@ export class Reconciler {
       if (waitsForDeletedTwin(d, deployments)) continue;
       const rollout = isReconciled(d.status) ? rolloutRole(d, deployments, instancesOf, this.isReady) : undefined;
       this.dispatch(d, instancesOf(d.id), rt, rollout);
+    }
+  }
+
+  /** The runtime's list() failed: every deployment on it says so once per outage (workers turn `error`). */
+  private unavailable(name: string, error: string): void {
+    let o = this.outages.get(name);
+    if (!o) {
+      o = { lastGoodListAt: this.lastGoodList.get(name) ?? 0, startedAt: Date.now(), error, reported: new Set() };
+      this.outages.set(name, o);
+    }
+    for (const d of this.store.deployments.list({ status: [...RECONCILED_STATUSES] })) {
+      if (d.runtime !== name || o.reported.has(d.id)) continue;
+      o.reported.add(d.id);
+      const w = outageWrite(d, name, error);
+      if (!w) continue;
+      try {
+        recordEvent(this.store, d.id, { ...(w.status ? { status: w.status } : {}), events: [w.event] },
+          this.deps.onStatusChange, this.deps.onDeploymentEvent);
+      } catch (err) {
+        this.logger.warn({ deployment: d.id, error: errorText(err) }, 'failed to record the runtime outage');
+      }
+    }
+  }
+
+  /**
+   * The runtime answers again: say so, and settle the worker instances the outage stopped so the
+   * plan replaces them without counting a crash.
+   */
+  private recovered(name: string, listed: readonly Instance[]): void {
+    const o = this.outages.get(name);
+    if (!o) return;
+    this.outages.delete(name);
+    const now = Date.now();
+    this.logger.info({ runtime: name, down_s: Math.round((now - o.startedAt) / 1000) }, 'runtime reachable again');
+    const lost = new Map<string, Instance[]>();
+    for (const i of lostWithRuntime(listed, o)) lost.set(i.deploymentId, [...(lost.get(i.deploymentId) ?? []), i]);
+    const ids = new Set([...o.reported, ...lost.keys()]);
+    for (const id of ids) {
+      const d = this.store.deployments.get(id);
+      if (!d || d.status === 'deleted') continue;
+      const events = o.reported.has(id) ? [recoveryEvent(name, o, now)] : [];
+      if (d.kind === 'worker') {
+        for (const i of lost.get(id) ?? []) {
+          this.executor.settled.add(i.id);
+          events.push(lostEvent(i));
+        }
+      }
+      if (events.length === 0) continue;
+      try {
+        recordEvent(this.store, id, { events }, this.deps.onStatusChange, this.deps.onDeploymentEvent);
+      } catch (err) {
+        this.logger.warn({ deployment: id, error: errorText(err) }, 'failed to record the runtime recovery');
+      }
     }
   }
 

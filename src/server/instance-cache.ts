@@ -7,7 +7,7 @@ export class InstanceCache {
   private fetchedAt = 0;
   private inflight: Promise<void> | null = null;
 
-  constructor(private runtimes: Map<string, Runtime>, private maxAgeMs: number) {}
+  constructor(private runtimes: Map<string, Runtime>, private maxAgeMs: number, private waitMs = 2000) {}
 
   prime(instances: Instance[]): void {
     const map = new Map<string, Instance[]>();
@@ -23,7 +23,11 @@ export class InstanceCache {
   async of(deploymentId: string): Promise<Instance[]> {
     if (Date.now() - this.fetchedAt > this.maxAgeMs) {
       this.inflight ??= this.refresh().finally(() => (this.inflight = null));
-      await this.inflight;
+      // A wedged runtime must not hold API reads: past waitMs, answer from the last view (the
+      // reconciler reports the outage on the deployments themselves).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.inflight, new Promise<void>((r) => { timer = setTimeout(r, this.waitMs); })]);
+      clearTimeout(timer);
     }
     return this.byDeployment.get(deploymentId) ?? [];
   }

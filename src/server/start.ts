@@ -5,6 +5,8 @@ import { loadConfig, type RingConfig } from '../config.js';
 import { parseSecretKey } from '../domain/secret-key.js';
 import { createLogger, type Logger } from '../logger.js';
 import { openDatabase, createStore } from '../store/index.js';
+import type { Db } from '../store/db.js';
+import { storageFault } from '../store/storage-fault.js';
 import { createApiServer } from '../api/server.js';
 import { handlers } from '../api/routes.js';
 import type { Services } from '../api/context.js';
@@ -39,14 +41,8 @@ export async function startServer(
   const key = parseSecretKey(env.RING_SECRET_KEY);
   if (!key.ok) throw new StartupError(key.reason);
 
-  const db = openDatabase(config.databasePath);
-  const store = createStore(db);
+  const { db, store } = await openStore(config.databasePath, log);
   const secretBox = new SecretBox(key.key);
-  const { seedAdmin } = await import('./seed.js');
-  await seedAdmin(store, log);
-  // A row this version cannot handle (hand-edited, or written before today's limits) must not take the server down.
-  const unloadable = store.deployments.quarantineUnloadable();
-  if (unloadable > 0) log.warn({ deployments: unloadable }, 'stored deployments that cannot be loaded were marked error (see their events)');
 
   const runtimeSet = await createRuntimeSet(config, log, env);
   const runtimes: Map<string, Runtime> = runtimeSet.available;
@@ -109,6 +105,28 @@ export async function startServer(
       log.info('ring server stopped');
     },
   };
+}
+
+/**
+ * ring.db opened, migrated and seeded, or one StartupError that says what is wrong with it (a
+ * read-only or full directory, a damaged file) instead of a stack trace.
+ */
+async function openStore(path: string, log: Logger): Promise<{ db: Db; store: ReturnType<typeof createStore> }> {
+  let db: Db | undefined;
+  try {
+    db = openDatabase(path);
+    const store = createStore(db);
+    const { seedAdmin } = await import('./seed.js');
+    await seedAdmin(store, log);
+    // A row this version cannot handle (hand-edited, or written before today's limits) must not take the server down.
+    const unloadable = store.deployments.quarantineUnloadable();
+    if (unloadable > 0) log.warn({ deployments: unloadable }, 'stored deployments that cannot be loaded were marked error (see their events)');
+    return { db, store };
+  } catch (e) {
+    try { db?.close(); } catch { /* closing a broken handle */ }
+    const fault = storageFault(e, path);
+    throw new StartupError(fault ? fault.message : `cannot open the database ${path}: ${(e as Error).message ?? String(e)}`);
+  }
 }
 
 export class StartupError extends Error {

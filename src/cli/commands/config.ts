@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import type { components } from '../../client/index.js';
 import { listError, resourceError } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
+import { emit } from '../emit.js';
 import { openSession } from '../../client/session.js';
 import { formatTime, out, printTable, renderFields, truncate } from '../output.js';
 
@@ -41,8 +42,9 @@ export function registerConfig(program: Command): void {
       const s = openSession(globalsOf(cmd));
       const r = await s.client.GET('/configs', { params: { query: opts.namespace ? { namespace: opts.namespace } : {} } });
       if (!r.response.ok || !r.data) throw listError('configs', r, s.baseUrl, opts.namespace ?? null);
-      printTable(['Id', 'Name', 'Created at (UTC)', 'Updated at (UTC)', 'Namespace', 'Data'],
-        r.data.map((c) => [c.id, c.name, formatTime(c.created_at), formatTime(c.updated_at), c.namespace, truncate(c.data, 60)]));
+      const list = r.data;
+      emit(cmd, list, () => printTable(['Id', 'Name', 'Created at (UTC)', 'Updated at (UTC)', 'Namespace', 'Data'],
+        list.map((c) => [c.id, c.name, formatTime(c.created_at), formatTime(c.updated_at), c.namespace, truncate(c.data, 60)])));
     });
 
   config
@@ -52,7 +54,8 @@ export function registerConfig(program: Command): void {
       const s = openSession(globalsOf(cmd));
       const r = await s.client.GET('/configs/{id}', { params: { path: { id } } });
       if (!r.response.ok || !r.data) throw resourceError('config', id, r, s.baseUrl);
-      printConfig(r.data);
+      const c = r.data;
+      emit(cmd, c, () => printConfig(c));
     });
 
   config

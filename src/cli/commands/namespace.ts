@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { CliError, EXIT, httpError, listError, resourceError } from '../../client/errors.js';
 import { globalsOf, positiveInt } from '../kit.js';
+import { emit } from '../emit.js';
 import { openSession } from '../../client/session.js';
 import { err, formatTime, out, printTable } from '../output.js';
 
@@ -29,7 +30,8 @@ export function registerNamespace(program: Command): void {
       const s = openSession(globalsOf(cmd));
       const r = await s.client.GET('/namespaces', {});
       if (!r.response.ok || !r.data) throw listError('namespaces', r, s.baseUrl);
-      printTable(['Id', 'Name', 'Created at (UTC)'], r.data.map((n) => [n.id, n.name, formatTime(n.created_at)]));
+      const list = r.data;
+      emit(cmd, list, () => printTable(['Id', 'Name', 'Created at (UTC)'], list.map((n) => [n.id, n.name, formatTime(n.created_at)])));
     });
 
   ns

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { resourceError } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
+import { emit } from '../emit.js';
 import { openSession } from '../../client/session.js';
 import { out, renderFields } from '../output.js';
 
@@ -17,7 +18,7 @@ export function registerNode(program: Command): void {
       const r = await s.client.GET('/node/get', {});
       if (!r.response.ok || !r.data) throw resourceError('node', 'get', r, s.baseUrl);
       const n = r.data;
-      out(renderFields([
+      emit(cmd, n, () => out(renderFields([
         ['Hostname', n.hostname],
         ['OS', n.os],
         ['Arch', n.arch],
@@ -26,6 +27,6 @@ export function registerNode(program: Command): void {
         ['Memory total', gib(n.memory_total)],
         ['Memory available', gib(n.memory_available)],
         ['Load average', n.load_average.map((x) => x.toFixed(2)).join(', ')],
-      ]));
+      ])));
     });
 }

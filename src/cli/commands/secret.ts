@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { CliError, EXIT, httpError, listError, resourceError } from '../../client/errors.js';
 import { globalsOf, isRecord } from '../kit.js';
+import { emit } from '../emit.js';
 import { failureOf, openSession, type Session } from '../../client/session.js';
 import { ask, confirm, interactive } from '../prompt.js';
 import { err, formatTime, out, printTable } from '../output.js';
@@ -59,8 +60,9 @@ export function registerSecret(program: Command): void {
       const s = openSession(globalsOf(cmd));
       const r = await s.client.GET('/secrets', { params: { query: opts.namespace ? { namespace: opts.namespace } : {} } });
       if (!r.response.ok || !r.data) throw listError('secrets', r, s.baseUrl, opts.namespace ?? null);
-      printTable(['Id', 'Name', 'Namespace', 'Created at (UTC)', 'Updated at (UTC)'],
-        r.data.map((x) => [x.id, x.name, x.namespace, formatTime(x.created_at), formatTime(x.updated_at)]));
+      const list = r.data;
+      emit(cmd, list, () => printTable(['Id', 'Name', 'Namespace', 'Created at (UTC)', 'Updated at (UTC)'],
+        list.map((x) => [x.id, x.name, x.namespace, formatTime(x.created_at), formatTime(x.updated_at)])));
     });
 
   secret

@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { CliError, EXIT, httpError, listError, resourceError, usageError } from '../../client/errors.js';
 import { collect, globalsOf } from '../kit.js';
+import { emit } from '../emit.js';
 import { failureOf, openSession } from '../../client/session.js';
 import { err, formatTime, out, paintStatus, printTable } from '../output.js';
 import { confirm, interactive } from '../prompt.js';
@@ -65,11 +66,12 @@ export function registerToken(program: Command): void {
       const s = openSession(globalsOf(cmd));
       const r = await s.client.GET('/tokens', {});
       if (!r.response.ok || !r.data) throw listError('tokens', r, s.baseUrl);
-      printTable(
+      const list = r.data;
+      emit(cmd, list, () => printTable(
         ['Id', 'Name', 'Prefix', 'Scopes', 'Namespaces', 'Status', 'Created (UTC)', 'Last used (UTC)', 'Expires (UTC)'],
-        r.data.map((t) => [t.id, t.name, t.token_prefix, t.scopes.join(','), t.namespaces.length ? t.namespaces.join(',') : 'all',
+        list.map((t) => [t.id, t.name, t.token_prefix, t.scopes.join(','), t.namespaces.length ? t.namespaces.join(',') : 'all',
           paintStatus(statusOf(t)), formatTime(t.created_at), formatTime(t.last_used_at), t.expire_at ? formatTime(t.expire_at) : 'never']),
-      );
+      ));
     });
 
   token

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { httpError, listError, resourceError, usageError } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
+import { emit } from '../emit.js';
 import { failureOf, openSession } from '../../client/session.js';
 import { formatTime, out, paintStatus, printTable } from '../output.js';
 
@@ -15,10 +16,11 @@ export function registerUser(program: Command): void {
       const s = openSession(globalsOf(cmd));
       const r = await s.client.GET('/users', {});
       if (!r.response.ok || !r.data) throw listError('users', r, s.baseUrl);
-      printTable(
+      const list = r.data;
+      emit(cmd, list, () => printTable(
         ['ID', 'Created at (UTC)', 'Updated at (UTC)', 'Status', 'Username', 'Login at (UTC)'],
-        r.data.map((u) => [u.id, formatTime(u.created_at), formatTime(u.updated_at), paintStatus(u.status), u.username, formatTime(u.login_at)]),
-      );
+        list.map((u) => [u.id, formatTime(u.created_at), formatTime(u.updated_at), paintStatus(u.status), u.username, formatTime(u.login_at)]),
+      ));
     });
 
   user

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import type { components } from '../../client/index.js';
 import { httpError, listError, resourceError } from '../../client/errors.js';
 import { collect, globalsOf } from '../kit.js';
+import { emit } from '../emit.js';
 import { openSession, type Session } from '../../client/session.js';
 import { err, formatTime, out, paint, printTable, renderFields } from '../output.js';
 
@@ -56,9 +57,10 @@ export function registerWebhook(program: Command): void {
       const s = openSession(globalsOf(cmd));
       const r = await s.client.GET('/webhooks', {});
       if (!r.response.ok || !r.data) throw listError('webhooks', r, s.baseUrl);
-      printTable(['Id', 'URL', 'Events', 'Status', 'Created (UTC)'], r.data.map((w) => [
+      const list = r.data;
+      emit(cmd, list, () => printTable(['Id', 'URL', 'Events', 'Status', 'Created (UTC)'], list.map((w) => [
         w.id, w.url, eventsText(w.events, ','), w.revoked_at ? paint('revoked', 'red') : paint('active', 'green'), formatTime(w.created_at),
-      ]));
+      ])));
     });
 
   webhook
@@ -69,6 +71,9 @@ export function registerWebhook(program: Command): void {
       const s = openSession(globalsOf(cmd));
       const w = await s.client.GET('/webhooks/{id}', { params: { path: { id } } });
       if (!w.response.ok || !w.data) throw resourceError('webhook', id, w, s.baseUrl);
+      if (!opts.follow && (cmd.opts().output !== 'table' || cmd.opts().quiet)) {
+        return emit(cmd, { ...w.data, deliveries: await deliveries(s, id) }, () => {});
+      }
       out(renderFields([
         ['Id', w.data.id], ['URL', w.data.url], ['Events', eventsText(w.data.events)],
         ['Status', w.data.revoked_at ? `revoked ${formatTime(w.data.revoked_at)} UTC` : 'active'], ['Created (UTC)', formatTime(w.data.created_at)],

@@ -1,5 +1,8 @@
+import http from 'node:http';
+import https from 'node:https';
 import Docker from 'dockerode';
 import { RuntimeError, type CreatedInstance, type Instance, type InstanceSpec, type InstanceStats, type LogLine, type LogOptions, type Runtime, type RuntimeEvent } from '../runtime.js';
+import { installRequestDeadline, withTimeout } from './deadline.js';
 import { dockerMessage } from './errors.js';
 import { watchEvents } from './events.js';
 import { execInInstance } from './exec.js';
@@ -12,6 +15,8 @@ export { ExecTimeoutError, isExecTimeout } from './errors.js';
 export { DEPLOYMENT_LABEL } from './labels.js';
 
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
+/** `ring server start` and `ring doctor` ask this first; a daemon that cannot answer a ping in 10 s is not usable. */
+const PING_TIMEOUT_MS = 10_000;
 
 export interface DockerRuntimeOptions {
   /** Path of the daemon's unix socket. */
@@ -28,13 +33,14 @@ export class DockerRuntime implements Runtime {
 
   constructor(opts: DockerRuntimeOptions = {}) {
     this.docker = new Docker(toDockerodeOptions(opts));
+    installRequestDeadline(this.docker);
     this.networks = new NetworkProvisioner(this.docker);
     this.lister = new InstanceLister(this.docker);
   }
 
   async ping(): Promise<void> {
     try {
-      await this.docker.ping();
+      await (this.docker.ping as (o: object) => Promise<unknown>)(withTimeout({}, PING_TIMEOUT_MS));
     } catch (err) {
       throw new RuntimeError('runtime_error', `Docker daemon unreachable: ${dockerMessage(err)}`, { cause: err });
     }
@@ -87,11 +93,19 @@ export function createDockerRuntime(hostUrl?: string): DockerRuntime {
   return new DockerRuntime(parseDockerHost(hostUrl ?? process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST));
 }
 
+/**
+ * One connection per call, never a kept-alive one: a daemon that is shutting down closes its
+ * listener first and then stops every container, but keeps answering on connections already open,
+ * so a reused socket would show those containers dying "on their own" (counted as crashes) instead
+ * of an unreachable daemon. A unix-socket connect costs microseconds.
+ */
 function toDockerodeOptions(opts: DockerRuntimeOptions): Docker.DockerOptions {
   if (opts.host) {
     const url = new URL(opts.host.replace(/^tcp:/, 'http:'));
     const protocol = url.protocol === 'https:' ? 'https' : 'http';
-    return { host: url.hostname, port: url.port || (protocol === 'https' ? 2376 : 2375), protocol };
+    const agent = protocol === 'https' ? new https.Agent({ keepAlive: false }) : new http.Agent({ keepAlive: false });
+    return { host: url.hostname, port: url.port || (protocol === 'https' ? 2376 : 2375), protocol, agent } as Docker.DockerOptions;
   }
-  return { socketPath: opts.socketPath ?? DEFAULT_DOCKER_HOST.slice('unix://'.length) };
+  // docker-modem takes `agent`; @types/dockerode does not declare it.
+  return { socketPath: opts.socketPath ?? DEFAULT_DOCKER_HOST.slice('unix://'.length), agent: new http.Agent({ keepAlive: false }) } as Docker.DockerOptions;
 }

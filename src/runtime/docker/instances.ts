@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { RuntimeError, type CreatedInstance, type Instance, type InstanceSpec, type InstanceState } from '../runtime.js';
 import { admitMemory } from './admission.js';
+import { withTimeout } from './deadline.js';
 import { dockerMessage, dockerStatus, isNotFound, isPortConflict } from './errors.js';
 import { removeFilesDir, writeInstanceFiles, type WrittenFiles } from './files.js';
 import { ensureImage } from './images.js';
@@ -180,6 +181,12 @@ export async function removeInstance(docker: Docker, id: string): Promise<void> 
 interface Details { startedAt: number | null; finishedAt: number | null; exitCode: number | null; oomKilled: boolean }
 
 /**
+ * Bound on each call of a list(): a pass (and an API read) learns the daemon is unwell in seconds,
+ * not at the one-minute safety net of every request (deadline.ts).
+ */
+export const LIST_TIMEOUT_MS = 15_000;
+
+/**
  * listContainers gives state and creation time but not start/finish times, the exact exit code or
  * OOM; those need an inspect. They cannot change while a container stays in one state, so one
  * inspect per (container, state) is cached and the steady-state cost of list() is a single call.
@@ -192,7 +199,7 @@ export class InstanceLister {
   async list(): Promise<Instance[]> {
     let infos: Docker.ContainerInfo[];
     try {
-      infos = await this.docker.listContainers({ all: true, filters: { label: [DEPLOYMENT_LABEL] } });
+      infos = await this.docker.listContainers(withTimeout({ all: true, filters: { label: [DEPLOYMENT_LABEL] } }, LIST_TIMEOUT_MS));
     } catch (err) {
       throw new RuntimeError('runtime_error', `Failed to list containers: ${dockerMessage(err)}`, { cause: err });
     }
@@ -209,7 +216,7 @@ export class InstanceLister {
     const cached = this.details.get(key);
     if (cached) return cached;
     try {
-      const s = (await this.docker.getContainer(info.Id).inspect()).State;
+      const s = (await this.docker.getContainer(info.Id).inspect(withTimeout({}, LIST_TIMEOUT_MS))).State;
       const d: Details = {
         startedAt: parseDockerTime(s.StartedAt),
         finishedAt: state === 'exited' || state === 'dead' ? parseDockerTime(s.FinishedAt) : null,

@@ -100,6 +100,42 @@ describe('cloud-hypervisor end to end (simulator)', () => {
     assert.equal(ring.files('.console.log', id).length, 0);
   });
 
+  test('B10: a worker VM that crashes, or whose guest powers off, counts one restart and is replaced', async () => {
+    const crash = await ring.apply({ name: 'b10crash', image: ring.disk({ crash_after_ms: 3_000 }, 'b10c.raw') });
+    await poll('a counted crash', async () => ((await ring.deployment(crash)).restart_count >= 1 ? true : undefined), 90_000);
+    const off = await ring.apply({ name: 'b10off', image: ring.disk({ poweroff_after_ms: 3_000 }, 'b10o.raw') });
+    await poll('a counted poweroff', async () => ((await ring.deployment(off)).restart_count >= 1 ? true : undefined), 90_000);
+    // Replaced: a new VM of each boots after the first one ended.
+    await poll('replacements', async () => ((await ring.deployment(crash)).instances.length >= 1 && (await ring.deployment(off)).instances.length >= 1 ? true : undefined), 60_000);
+    assert.notEqual((await ring.deployment(off)).status, 'completed', 'a worker is not completed by a poweroff');
+    await ring.remove(crash);
+    await ring.remove(off);
+  });
+
+  test('t10/t19 rolling update: v2 has v1 as parent; an unready v2 never drains v1; a ready v3 (command readiness over vsock) does', async () => {
+    const v1 = await ring.apply({ name: 't10', image: ring.disk({ agent: true }, 't10a.raw') });
+    await ring.waitStatus(v1, ['running']);
+    // No published port (a rolling update publishes none), so no guest network: the tcp gate stays shut.
+    const v2 = await ring.apply({ name: 't10', image: ring.disk({ agent: true }, 't10b.raw'),
+      health_checks: [{ type: 'tcp', port: 22, interval: '1s', timeout: '1s', readiness: true }] });
+    assert.notEqual(v2, v1);
+    assert.equal((await ring.deployment(v2)).parent_id, v1);
+    await poll('failed readiness rows', async () => (((await ring.api('GET', `/deployments/${v2}/health-checks`)).json as { status: string }[])
+      .some((r) => r.status === 'failed') ? true : undefined), 60_000);
+    await new Promise((r) => setTimeout(r, 5_000));
+    assert.equal((await ring.deployment(v1)).status, 'running', 'the parent survives an unready child');
+    assert.equal((await ring.deployment(v2)).status, 'creating');
+    const v3 = await ring.apply({ name: 't10', image: ring.disk({ agent: true }, 't10c.raw'),
+      health_checks: [{ type: 'command', command: 'true', interval: '1s', timeout: '5s', readiness: true }] });
+    await ring.waitStatus(v3, ['running']);
+    await poll('v1 drained', async () => {
+      const r = await ring.api('GET', `/deployments/${v1}`);
+      return r.status === 404 || r.json.status === 'deleted' ? true : undefined;
+    }, 120_000);
+    await ring.remove(v3);
+    for (const id of [v1, v2]) await poll(`${id} purged`, async () => ((await ring.api('GET', `/deployments/${id}`)).status === 404 ? true : undefined), 120_000);
+  });
+
   test('t11 image_not_found: image_pull_back_off, restart_count 0, no socket', async () => {
     const id = await ring.apply({ name: 't11', image: '/nonexistent/t11.raw' });
     await ring.waitStatus(id, ['image_pull_back_off']);
