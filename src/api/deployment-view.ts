@@ -36,7 +36,7 @@ export function deploymentView(d: Deployment, instances: Instance[], opts: ViewO
     command: d.command,
     config: d.config,
     replicas: d.replicas,
-    ...(d.autoscale ? { autoscale: d.autoscale } : {}),
+    ...(d.autoscale ? { autoscale: d.autoscale, desired_replicas: d.desired_replicas ?? d.replicas } : {}),
     ports: d.ports,
     labels: d.labels,
     instances: instances
@@ -112,6 +112,7 @@ export function deploymentViewJson(d: Deployment, instances: Instance[], opts: V
   const live = instances.filter((i) => i.state === 'running').map((i) => (i.address ? { id: i.id, address: i.address } : { id: i.id }));
   return `{"id":${str(d.id)},"created_at":${str(d.created_at)},"updated_at":${str(d.updated_at)},"status":${str(d.status)},`
     + `"restart_count":${str(d.restart_count)}${s ? ',' + s : ''},"replicas":${str(d.replicas)},"instances":${str(live)}`
+    + `${d.autoscale ? `,"desired_replicas":${str(d.desired_replicas ?? d.replicas)}` : ''}`
     + `${d.image_digest ? `,"image_digest":${str(d.image_digest)}` : ''}${d.parent_id ? `,"parent_id":${str(d.parent_id)}` : ''}}`;
 }
 

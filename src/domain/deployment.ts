@@ -79,6 +79,8 @@ export interface Deployment extends DeploymentSpec {
   image_digest: string | null;
   /** Set when the stored row could not be loaded: the spec is an inert stand-in and this says why (see stored-spec.ts). */
   unloadable?: string;
+  /** The autoscaler's target (only with autoscale, once it decided): the reconciler's target instead of replicas. */
+  desired_replicas?: number;
 }
 
 export interface Violation { property_path: string; message: string; code: string }

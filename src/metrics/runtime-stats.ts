@@ -10,6 +10,8 @@ import type { Instance, InstanceStats, Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/index.js';
 
 export interface DeploymentRuntimeStats {
+  /** The deployment's id (the autoscaler's key; not a Prometheus label). */
+  id: string;
   name: string;
   namespace: string;
   runtime: string;
@@ -125,10 +127,10 @@ export class RuntimeStatsCache {
   }
 }
 
-function summarise(d: { name: string; namespace: string; runtime: string; restart_count: number }, stats: InstanceStats[]): DeploymentRuntimeStats {
+function summarise(d: { id: string; name: string; namespace: string; runtime: string; restart_count: number }, stats: InstanceStats[]): DeploymentRuntimeStats {
   const sum = (f: (s: InstanceStats) => number) => stats.reduce((acc, s) => acc + (Number.isFinite(f(s)) ? f(s) : 0), 0);
   return {
-    name: d.name, namespace: d.namespace, runtime: d.runtime,
+    id: d.id, name: d.name, namespace: d.namespace, runtime: d.runtime,
     instances: stats.length,
     cpu_usage_percent: sum((s) => s.cpuPercent),
     memory_usage_bytes: sum((s) => s.memory.usageBytes),

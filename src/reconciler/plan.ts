@@ -348,7 +348,8 @@ function planWorker(input: PlanInput): PlanResult {
   if (pastReadinessDeadline(p)) return p.result();
 
   // Scale down: newest first, never counted.
-  const desired = Math.max(0, d.replicas);
+  // Autoscaled: the autoscaler's target (src/autoscaler), else the spec's replicas.
+  const desired = Math.max(0, d.autoscale && d.desired_replicas !== undefined ? d.desired_replicas : d.replicas);
   const active = g.active;
   let kept = active.length;
   if (active.length > desired) {

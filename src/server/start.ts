@@ -19,6 +19,7 @@ import { storeResolvers } from './resolvers.js';
 import { WebhookDispatcher, type DispatcherOptions } from '../webhooks/dispatcher.js';
 import { reconcilerWebhookHooks } from '../webhooks/reconciler-hooks.js';
 import { RuntimeStatsCache } from '../metrics/runtime-stats.js';
+import { Autoscaler } from '../autoscaler/autoscaler.js';
 
 export const VERSION = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')).version as string;
 
@@ -89,6 +90,8 @@ export async function startServer(
   webhooks.start();
   runtimeStats.start();
   reconciler.start();
+  const autoscaler = new Autoscaler({ store, stats: runtimeStats, wake: services.wake, intervalMs: config.schedulerIntervalMs, logger: log });
+  autoscaler.start();
   const url = `${config.current.scheme}://${config.current.host}:${api.info.port}`;
   log.info({ url, runtimes: [...runtimes.keys()].sort(), db: config.databasePath, interval_s: config.schedulerIntervalMs / 1000 }, 'ring server started');
 
@@ -97,6 +100,7 @@ export async function startServer(
     async stop() {
       await api.stop({ timeout: 5000 });
       log.info('API server shut down gracefully');
+      autoscaler.stop();
       await reconciler.stop();
       await webhooks.stop();
       await runtimeStats.stop();

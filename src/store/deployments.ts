@@ -13,10 +13,10 @@ export const UNLOADABLE_REASON = 'invalid_stored_spec';
 /** The columns that change after insert; `spec` never does (no UPDATE touches it), so it is read once. */
 interface RawDeployment {
   id: string; created_at: string; updated_at: string; status: Status;
-  replicas: number; restart_count: number; parent_id: string | null; image_digest: string | null;
+  replicas: number; restart_count: number; parent_id: string | null; image_digest: string | null; desired_replicas: number | null;
 }
 
-const ROW_COLUMNS = 'id, created_at, updated_at, status, replicas, restart_count, parent_id, image_digest';
+const ROW_COLUMNS = 'id, created_at, updated_at, status, replicas, restart_count, parent_id, image_digest, desired_replicas';
 
 /** Freezes the cached spec all the way down: every reader shares it, so none may change it. */
 function deepFreeze<T>(x: T): T {
@@ -72,6 +72,7 @@ export function deploymentsRepo(db: Db) {
       ...spec, id: r.id, created_at: r.created_at, updated_at: r.updated_at, status: r.status,
       restart_count: r.restart_count, parent_id: r.parent_id, image_digest: r.image_digest,
       replicas,
+      ...(spec.autoscale && Number.isSafeInteger(r.desired_replicas) ? { desired_replicas: r.desired_replicas as number } : {}),
       ...(problem !== null ? { unloadable: problem }
         : replicas !== r.replicas ? { unloadable: `the stored replica count ${String(r.replicas)} is outside 0–${LIMITS.deployment.replicas}` } : {}),
     };
@@ -140,6 +141,10 @@ export function deploymentsRepo(db: Db) {
         VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, NULL, ?)`).run(
         id, nowIso(), opts.status, spec.namespace, spec.name, spec.runtime, spec.kind, spec.image, spec.replicas,
         JSON.stringify(spec), opts.parentId ?? null, nextSeq());
+      // A rolling child inherits the autoscaler's target (RING §5.8): the new version starts at the load's size.
+      if (opts.parentId && spec.autoscale) {
+        db.prepare('UPDATE deployment SET desired_replicas = (SELECT desired_replicas FROM deployment WHERE id = ?) WHERE id = ?').run(opts.parentId, id);
+      }
       wrote();
       return this.get(id)!;
     },
@@ -166,6 +171,11 @@ export function deploymentsRepo(db: Db) {
     /** A rolling child becomes the active deployment by losing its parent (RING §5.8). */
     setParent: (id: string, parentId: string | null): void => {
       db.prepare('UPDATE deployment SET parent_id = ?, updated_at = ? WHERE id = ?').run(parentId, nowIso(), id);
+      wrote();
+    },
+    /** The autoscaler's decision; the reconciler then converges on it instead of replicas. */
+    setDesiredReplicas: (id: string, n: number): void => {
+      db.prepare('UPDATE deployment SET desired_replicas = ?, updated_at = ? WHERE id = ?').run(n, nowIso(), id);
       wrote();
     },
     setReplicas: (id: string, n: number): void => {

@@ -189,6 +189,12 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   },
   {
     version: 5,
+    name: 'autoscaler target',
+    // The autoscaler's replica target (RING §5.10): NULL until it first decides; replicas stays the spec's.
+    sql: `ALTER TABLE deployment ADD COLUMN desired_replicas INTEGER;`,
+  },
+  {
+    version: 6,
     name: 'read-path indexes',
     // Lists read deployments in seq order (the reconciler every pass, GET /deployments), secrets and
     // volumes look up a namespace's deployments, and health-check retention deletes by age: each

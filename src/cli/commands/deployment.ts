@@ -53,6 +53,7 @@ function printDeployment(d: Deployment): void {
     ['Updated at (UTC)', formatTime(d.updated_at)],
   );
   if (d.autoscale) fields.push(['Autoscale', `min ${d.autoscale.min}, max ${d.autoscale.max}, target cpu ${d.autoscale.target_cpu}%`]);
+  if (d.autoscale && typeof d.desired_replicas === 'number') fields.push(['Desired replicas', d.desired_replicas]);
   if (d.network?.mode) fields.push(['Network', d.network.mode]);
   if (d.parent_id) fields.push(['Replaces', d.parent_id]);
   if (d.resources) {

@@ -7,7 +7,7 @@ import { renderPrometheus, type MetricsSnapshot } from '../../../src/metrics/exp
 import type { DeploymentRuntimeStats } from '../../../src/metrics/runtime-stats.js';
 
 const stats = (name: string, namespace: string, over: Partial<DeploymentRuntimeStats> = {}): DeploymentRuntimeStats => ({
-  name, namespace, runtime: 'docker', instances: 1, cpu_usage_percent: 0.25, memory_usage_bytes: 1024, memory_limit_bytes: 2 ** 33,
+  id: `${namespace}/${name}`, name, namespace, runtime: 'docker', instances: 1, cpu_usage_percent: 0.25, memory_usage_bytes: 1024, memory_limit_bytes: 2 ** 33,
   network_rx_bytes: 10, network_tx_bytes: 20, disk_read_bytes: 0, disk_write_bytes: 1e21, pids: 3, restarts: 0, ...over,
 });
 

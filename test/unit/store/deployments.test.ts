@@ -65,7 +65,7 @@ describe('deployment store', () => {
     assert.equal(s.deployments.get(d.id)!.status, 'creating');
   });
 
-  test('migration 5 adds the read-path indexes', () => {
+  test('migration 6 adds the read-path indexes', () => {
     const db = openDatabase(':memory:');
     const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all() as string[]);
     for (const n of ['deployment_seq', 'deployment_namespace', 'health_check_created']) assert.ok(names.includes(n), n);
