@@ -118,6 +118,11 @@ export class GitSource {
     return out.split('\0').filter(Boolean);
   }
 
+  /** The first line of the commit message (for status and notifications); '' when unreadable. */
+  async subject(rev: string): Promise<string> {
+    return (await this.git.raw(['log', '-1', '--format=%s', rev]).catch(() => '')).trim();
+  }
+
   async read(rev: string, file: string): Promise<string> {
     return this.git.raw(['cat-file', 'blob', `${rev}:${file}`]);
   }

@@ -2,7 +2,7 @@
 import { applyManifest, type ApplyIo, type ApplyTarget } from '../src/client/apply-manifest.js';
 import { EXIT, exitCodeForStatus, formatHttpFailure, listError } from '../src/client/errors.js';
 import { failureOf, send } from '../src/client/session.js';
-import type { DesiredState } from './desired.js';
+import type { DesiredDeployment, DesiredState } from './desired.js';
 import { LABEL_REPO, LABEL_SOURCE } from './labels.js';
 import { planSync, type LiveDeployment } from './plan.js';
 
@@ -21,7 +21,19 @@ export interface SyncOptions {
   skipHashes?: ReadonlySet<string>;
   /** See PlanOptions.onlyMissing. */
   onlyMissing?: boolean;
+  /** `namespace/name` of deployments to apply even when the plan would leave them (self-heal of drift). */
+  alsoApply?: ReadonlySet<string>;
   io: ApplyIo;
+}
+
+/** What happened to one desired deployment in a pass. */
+export interface DeploymentResult {
+  desired: DesiredDeployment;
+  state: 'applied' | 'unchanged' | 'failed';
+  /** The deployment created by the apply. */
+  id?: string;
+  /** The server's reasons, when the apply failed. */
+  error?: string;
 }
 
 export interface SyncReport {
@@ -33,6 +45,10 @@ export interface SyncReport {
   firstFailure?: number;
   /** Hashes of the deployments that failed to apply (not retried until the manifest changes). */
   failedHashes: string[];
+  deployments: DeploymentResult[];
+  pruned_: { namespace: string; name: string; source: string; id: string }[];
+  /** Every error line of the pass (manifest problems, refused requests). */
+  errors: string[];
 }
 
 /** Deployments this repository labelled (the caller's token decides which namespaces are visible). */
@@ -46,9 +62,14 @@ function prefixed(io: ApplyIo, prefix: string): ApplyIo {
   return { out: (l = '') => io.out(`${prefix}${l}`), err: (l = '') => io.err(`${prefix}${l}`) };
 }
 
+/** Passes lines on, keeping the error lines (for the status file and notifications). */
+function recording(io: ApplyIo, errors: string[]): ApplyIo {
+  return { out: (l = '') => io.out(l), err: (l = '') => { errors.push(l); io.err(l); } };
+}
+
 export async function syncOnce(target: ApplyTarget, desired: DesiredState, opts: SyncOptions): Promise<SyncReport> {
-  const { io } = opts;
-  const report: SyncReport = { applied: 0, unchanged: 0, pruned: 0, failed: 0, failedHashes: [] };
+  const report: SyncReport = { applied: 0, unchanged: 0, pruned: 0, failed: 0, failedHashes: [], deployments: [], pruned_: [], errors: [] };
+  const io = recording(opts.io, report.errors);
   const fail = (code: number) => {
     report.failed++;
     report.firstFailure ??= code;
@@ -57,6 +78,11 @@ export async function syncOnce(target: ApplyTarget, desired: DesiredState, opts:
   const plan = planSync(desired, live, {
     repo: opts.repo, dir: opts.dir, prune: opts.prune, skipHashes: opts.skipHashes, onlyMissing: opts.onlyMissing,
   });
+  if (opts.alsoApply?.size) {
+    const extra = plan.unchanged.filter((d) => opts.alsoApply!.has(`${d.namespace}/${d.name}`));
+    plan.unchanged = plan.unchanged.filter((d) => !extra.includes(d));
+    plan.apply.push(...extra);
+  }
   const sink = opts.dryRun ? undefined : target;
 
   if (opts.full) {
@@ -69,14 +95,21 @@ export async function syncOnce(target: ApplyTarget, desired: DesiredState, opts:
 
   for (const d of plan.unchanged) {
     report.unchanged++;
+    report.deployments.push({ desired: d, state: 'unchanged' });
     if (!opts.quiet) io.out(`${d.source}: deployment '${d.name}' in namespace '${d.namespace}' is up to date`);
   }
   for (const d of plan.apply) {
+    const before = report.errors.length;
     const r = await applyManifest(sink, { namespaces: [], configs: [], deployments: [d.deployment] }, {}, prefixed(io, `${d.source}: `));
     if (r.firstFailure !== undefined) {
       fail(r.firstFailure);
       report.failedHashes.push(d.hash);
-    } else report.applied++;
+      report.deployments.push({ desired: d, state: 'failed', error: report.errors.slice(before).join(' ').replace(/\s+/g, ' ').trim() });
+    } else {
+      report.applied++;
+      const id = r.deployments[0]?.id;
+      report.deployments.push({ desired: d, state: 'applied', ...(id ? { id } : {}) });
+    }
   }
 
   for (const d of plan.prune) {
@@ -90,6 +123,7 @@ export async function syncOnce(target: ApplyTarget, desired: DesiredState, opts:
     if (r.response.ok || r.response.status === 404) {
       io.out(`Pruned ${what}`);
       report.pruned++;
+      report.pruned_.push({ namespace: d.namespace, name: d.name, source: d.labels[LABEL_SOURCE] ?? '', id: d.id });
     } else {
       const f = failureOf(r);
       io.err(formatHttpFailure(`Unable to prune ${what}`, f));

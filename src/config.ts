@@ -24,6 +24,8 @@ export interface RingConfig {
   rolloutDeadlineMs: number;
   databasePath: string;
   docker: { enabled: boolean; host: string };
+  /** `[server.runtime.swarm]`: whole deployments placed on a Swarm through its manager (src/swarm/). */
+  swarm: { enabled: boolean; host: string; endpointMode: 'auto' | 'vip' | 'dnsrr' };
   /** `[server.runtime.cloud_hypervisor]` (CLOUD-HYPERVISOR.md §1.14, plus guest_subnet, manage_nat, virtiofsd_path). */
   cloudHypervisor: CloudHypervisorConfig;
   logLevel: string;
@@ -194,6 +196,7 @@ export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS
   const server = table(doc.server);
   const scheduler = table(server.scheduler);
   const docker = table(table(server.runtime).docker);
+  const swarm = table(table(server.runtime).swarm);
   const cloudHypervisor = cloudHypervisorConfig(table(table(server.runtime).cloud_hypervisor), configDir(env), warnings);
   const tomlInterval = typeof scheduler.interval === 'number' && scheduler.interval > 0 ? scheduler.interval * 1000 : 10_000;
 
@@ -210,6 +213,11 @@ export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS
     docker: {
       enabled: docker.enabled !== false,
       host: typeof docker.host === 'string' ? docker.host : env.DOCKER_HOST || 'unix:///var/run/docker.sock',
+    },
+    swarm: {
+      enabled: env.RING_SWARM_HOST ? true : swarm.enabled === true,
+      host: env.RING_SWARM_HOST || (typeof swarm.host === 'string' ? swarm.host : 'unix:///var/run/docker.sock'),
+      endpointMode: swarm.endpoint_mode === 'vip' || swarm.endpoint_mode === 'dnsrr' ? swarm.endpoint_mode : 'auto',
     },
     cloudHypervisor,
     logLevel: env.RING_LOG_LEVEL || env.RUST_LOG || (typeof server.log_level === 'string' ? server.log_level : '') || 'info',

@@ -57,6 +57,36 @@ export function App({ source, intervalMs, namespace: initialNs, theme = { colour
     return () => clearInterval(t);
   }, []);
 
+  // The push stream of deployment changes, when the source has one: the list then comes from it and
+  // the refresh loop below only reads what the stream does not carry (gate history, describe). When
+  // it breaks, the loop polls the list again and the stream is retried every few seconds.
+  const streamed = useRef<{ live: boolean; list: Deployment[] }>({ live: false, list: [] });
+  const [feed, setFeed] = useState<'stream' | 'poll'>('poll');
+  useEffect(() => {
+    if (!source.watch) return;
+    const abort = new AbortController();
+    streamed.current = { live: false, list: [] };
+    void (async () => {
+      while (!abort.signal.aborted) {
+        try {
+          await source.watch!(namespace, abort.signal, (list) => {
+            const t = now();
+            streamed.current = { live: true, list };
+            memory.current = remember(memory.current, list, t);
+            setDeployments(list);
+            setRefreshedAt(t);
+            setProblem(undefined);
+            setFeed('stream');
+          });
+        } catch { /* polled meanwhile */ }
+        streamed.current = { ...streamed.current, live: false };
+        if (!abort.signal.aborted) setFeed('poll');
+        await new Promise((r) => setTimeout(r, 3000));
+      }
+    })();
+    return () => abort.abort();
+  }, [source, namespace, now]);
+
   // The refresh loop: one list at a time, then what the open view needs. While the server is away
   // the delay backs off and the banner says when the next try is.
   useEffect(() => {
@@ -66,13 +96,16 @@ export function App({ source, intervalMs, namespace: initialNs, theme = { colour
     const refresh = async () => {
       let delay = intervalMs;
       try {
-        const list = await source.list(namespace, abort.signal);
+        const live = streamed.current.live;
+        const list = live ? streamed.current.list : await source.list(namespace, abort.signal);
         if (abort.signal.aborted) return;
         const t = now();
-        memory.current = remember(memory.current, list, t);
-        setDeployments(list);
-        setRefreshedAt(t);
-        setProblem(undefined);
+        if (!live) {
+          memory.current = remember(memory.current, list, t);
+          setDeployments(list);
+          setRefreshedAt(t);
+          setProblem(undefined);
+        }
         failures = 0;
         // Gate state only for children still coming up or draining: a few small reads, not a poll of everything.
         const children = list.filter((d) => memory.current.has(d.id) && d.readiness && d.status !== 'deleted');
@@ -261,7 +294,7 @@ export function App({ source, intervalMs, namespace: initialNs, theme = { colour
       )}
       {prompt !== undefined ? <Text wrap="truncate">{prompt}</Text> : ui.message ? <Text color={colourOf(theme, msgColour)} wrap="truncate">{ui.message.text}</Text> : <Text> </Text>}
       <Text dimColor wrap="truncate">
-        {footerText({ server: source.server, context: source.context, namespace, refreshedAt, feed: `poll ${intervalMs / 1000}s`, filter: ui.filter, now: t }, width)}
+        {footerText({ server: source.server, context: source.context, namespace, refreshedAt, feed: feed === 'stream' ? 'live stream' : `poll ${intervalMs / 1000}s`, filter: ui.filter, now: t }, width)}
       </Text>
     </Box>
   );

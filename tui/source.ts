@@ -6,6 +6,7 @@ import { CliError, EXIT, type RingClient, type components } from '../src/client/
 import type { Deployment, DeploymentEvent } from './format.js';
 import type { HealthCheckResult } from './gate.js';
 import { SourceError, httpProblem } from './problems.js';
+import { watchDeployments } from '../src/client/watch.js';
 
 export type LogLine = components['schemas']['LogLine'];
 
@@ -17,6 +18,12 @@ export interface TuiSource {
   events(id: string, signal?: AbortSignal): Promise<DeploymentEvent[]>;
   healthChecks(id: string, limit: number, signal?: AbortSignal): Promise<HealthCheckResult[]>;
   remove(id: string): Promise<void>;
+  /**
+   * Follows the push stream of deployment changes: `onList` gets the whole list after the initial
+   * snapshot and after every change. Resolves when the stream ends, rejects when it breaks.
+   * Optional: a source without it is polled.
+   */
+  watch?(namespace: string | undefined, signal: AbortSignal, onList: (list: Deployment[]) => void): Promise<void>;
   /** Follows the logs (of one instance when `container` is set) until the signal aborts; resolves when the stream ends. */
   followLogs(id: string, opts: { container?: string; tail: number; signal: AbortSignal }, onLine: (l: LogLine) => void): Promise<void>;
 }
@@ -97,6 +104,21 @@ export function clientSource(s: SourceSession): TuiSource {
         throw networkProblem(e);
       }
       if (!r.response.ok) throw httpProblem(`delete deployment ${id}`, r.response.status, reasonOf(r.error));
+    },
+    async watch(namespace, signal, onList) {
+      const byId = new Map<string, Deployment>();
+      let synced = false;
+      try {
+        for await (const ev of watchDeployments(client, { ...(namespace ? { namespace: [namespace] } : {}), events: false, signal, baseUrl: s.baseUrl })) {
+          if (ev.type === 'deployment') byId.set(ev.deployment.id, ev.deployment);
+          else if (ev.type === 'removed') byId.delete(ev.id);
+          else if (ev.type === 'synced') synced = true;
+          // The list endpoint's order: oldest first.
+          if (synced) onList([...byId.values()]);
+        }
+      } catch (e) {
+        throw e instanceof CliError && e.exitCode !== EXIT.CONNECTION ? e : networkProblem(e);
+      }
     },
     async followLogs(id, opts, onLine) {
       // A plain fetch: the client's per-request timeout would cut a stream that is meant to stay open.

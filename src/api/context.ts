@@ -4,7 +4,8 @@ import type { operations } from '../../generated/openapi.js';
 import type { OperationId } from '../../generated/routes.js';
 import type { Store } from '../store/index.js';
 import type { RingConfig } from '../config.js';
-import type { Runtime, Instance } from '../runtime/runtime.js';
+import type { Runtime, Instance, LogLine } from '../runtime/runtime.js';
+import type { Deployment } from '../domain/deployment.js';
 import type { Logger } from '../logger.js';
 import type { TokenRow } from '../store/tokens.js';
 import type { UserRow } from '../store/users.js';
@@ -40,6 +41,8 @@ export interface Services {
   /** Observed instances of one deployment (cached briefly: clients poll). */
   instancesOf(deploymentId: string): Promise<Instance[]>;
   startedAt: number;
+  /** The Swarm backend when `[server.runtime.swarm]` is enabled: whole deployments, logs read from the manager. */
+  swarm?: { logs(d: Deployment, opts: { tail: number; sinceSeconds?: number }): Promise<LogLine[]> };
   /** Per-deployment resource usage for GET /metrics, refreshed in the background (absent: no such series). */
   runtimeStats?: { snapshot(): RuntimeStatsSnapshot };
 }

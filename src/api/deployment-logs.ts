@@ -1,6 +1,7 @@
 // GET /deployments/{id}/logs: the merged logs of a deployment's instances, or a live SSE stream of them.
 import { PassThrough } from 'node:stream';
 import type { Instance, LogLine, Runtime } from '../runtime/runtime.js';
+import type { Deployment } from '../domain/deployment.js';
 import { json, type Handler } from './context.js';
 import { badRequest, notFound } from './problem.js';
 import { assertNamespace } from './authenticate.js';
@@ -30,6 +31,7 @@ export const getDeploymentLogs: Handler<'getDeploymentLogs'> = async (ctx) => {
   const d = store.deployments.get(ctx.params.id);
   if (!d) return json(200, []); // Ring answers an unknown deployment with no lines
   assertNamespace(ctx.caller, d.namespace);
+  if (d.runtime === 'swarm') return swarmLogs(ctx, d);
   const runtime: Runtime | undefined = runtimes.get(d.runtime);
   if (!runtime) throw notFound(`runtime '${d.runtime}' is not enabled on this server`);
   const instances = pickInstances(await instancesOf(d.id), ctx.query.container);
@@ -73,3 +75,15 @@ export const getDeploymentLogs: Handler<'getDeploymentLogs'> = async (ctx) => {
   return ctx.h.response(stream).type('text/event-stream').header('content-encoding', 'identity')
     .header('cache-control', 'no-cache').header('referrer-policy', 'no-referrer');
 };
+
+/** A Swarm deployment's logs come from the manager (`docker service logs`), across every node. */
+async function swarmLogs(ctx: Parameters<Handler<'getDeploymentLogs'>>[0], d: Deployment) {
+  const swarm = ctx.services.swarm;
+  if (!swarm) throw notFound(`runtime 'swarm' is not enabled on this server`);
+  if (ctx.query.follow === true) {
+    throw badRequest('follow is not supported for swarm deployments yet: poll with since instead',
+      [{ property_path: 'follow', message: 'not supported for runtime swarm', code: 'request.query.unsupported' }]);
+  }
+  const tail = ctx.query.tail ?? 100;
+  return json(200, (await swarm.logs(d, { tail, sinceSeconds: parseSince(ctx.query.since) })).slice(-tail));
+}

@@ -15,6 +15,7 @@ import { publishStatusChanged } from '../webhooks/publish.js';
 import { rolloutEndedBy } from '../reconciler/rollout.js';
 import { outcomeOf, planApply, specChanges, specOf, type ApplyOptions, type ApplyPlan } from '../domain/apply-plan.js';
 import type { Store } from '../store/index.js';
+import { swarmProblems } from '../swarm/spec.js';
 import { audit } from './audit.js';
 import type { NewEvent } from '../store/events.js';
 
@@ -138,10 +139,21 @@ async function applySpec(
   return json(kept ? 200 : 201, applied(view, plan, changes, false));
 }
 
+/**
+ * admitRuntime() with this server's runtimes, the Swarm backend among them when enabled, plus what
+ * a Swarm deployment carries that Swarm cannot express (each field named).
+ */
+function admitRuntimeHere(services: Ctx<'createDeployment'>['services'], spec: DeploymentSpec) {
+  const enabled = [...services.runtimes.keys(), ...(services.swarm ? ['swarm'] : [])];
+  const admission = admitRuntime(spec, enabled);
+  if (spec.runtime === 'swarm' && services.swarm) admission.violations.push(...swarmProblems(spec).violations);
+  return admission;
+}
+
 export const createDeployment: Handler<'createDeployment'> = (ctx) => {
   const caller = callerOf(ctx);
   const spec = applyDeploymentDefaults(ctx.body as DeploymentInput);
-  const runtime = admitRuntime(spec, [...ctx.services.runtimes.keys()]);
+  const runtime = admitRuntimeHere(ctx.services, spec);
   const violations = [...validateDeployment(spec), ...runtime.violations];
   if (violations.length) throw Problem.validation(violations);
   assertNamespace(caller, spec.namespace);
@@ -155,7 +167,7 @@ export const restartDeployment: Handler<'restartDeployment'> = (ctx) => {
   if (d.status === 'deleted') throw conflict(`deployment '${d.id}' is deleted; apply its manifest to run it again`);
   const spec = applyDeploymentDefaults(specOf(d) as unknown as DeploymentInput);
   assertHostAccess(callerOf(ctx), spec, ctx.services.config);
-  const runtime = admitRuntime(spec, [...ctx.services.runtimes.keys()]);
+  const runtime = admitRuntimeHere(ctx.services, spec);
   if (runtime.violations.length) throw Problem.validation(runtime.violations);
   return applySpec(ctx, spec, runtime.events, { redeploy: true });
 };

@@ -35,10 +35,13 @@ export interface RouteValidators {
   body?: ValidateFunction;
 }
 
+/** Query parameters the operation does not declare are refused, not ignored: a typo never silently changes nothing. */
+const NO_QUERY = { type: 'object', properties: {}, additionalProperties: false };
+
 export function compileRoute(def: RouteDef): RouteValidators {
   return {
     params: def.params ? paramAjv.compile(rewriteRefs(def.params) as object) : undefined,
-    query: def.query ? paramAjv.compile(rewriteRefs(def.query) as object) : undefined,
+    query: paramAjv.compile(def.query ? { ...(rewriteRefs(def.query) as object), additionalProperties: false } : NO_QUERY),
     body: def.body ? bodyAjv.compile(rewriteRefs(def.body.schema) as object) : undefined,
   };
 }
@@ -63,7 +66,9 @@ export function toViolations(where: 'body' | 'query' | 'path', errors: ErrorObje
     path = path.replace(/^\./, '');
     if (e.keyword === 'additionalProperties') {
       const field = (e.params as { additionalProperty: string }).additionalProperty;
-      return { property_path: path || where, message: `unknown field '${clip(field)}' (not in the API schema)`, code: `request.${where}.unknown_field` };
+      return where === 'query'
+        ? { property_path: path || where, message: `unknown query parameter '${clip(field)}' (not declared by this operation)`, code: 'request.query.unknown_parameter' }
+        : { property_path: path || where, message: `unknown field '${clip(field)}' (not in the API schema)`, code: `request.${where}.unknown_field` };
     }
     const message = name !== undefined ? `key '${clip(name)}' ${e.message ?? 'is invalid'}` : e.message ?? 'is invalid';
     return { property_path: path || where, message, code: `request.${where}.${e.keyword}` };
@@ -118,6 +123,18 @@ export function scanJson(raw: Buffer): void {
 }
 
 /**
+ * A body sent to an operation that takes none: refused rather than ignored. Nothing, whitespace,
+ * `{}` and `null` (what some clients send by habit) count as no body.
+ */
+export function assertNoBody(raw: unknown): void {
+  if (raw === null || raw === undefined) return;
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8').trim() : typeof raw === 'string' ? raw.trim() : JSON.stringify(raw);
+  if (text === '' || text === '{}' || text === 'null') return;
+  throw new Problem(400, 'this operation takes no request body',
+    [{ property_path: 'body', message: 'this operation takes no request body', code: 'request.body.unexpected' }]);
+}
+
+/**
  * The JSON value of a request body, or undefined for an empty one. Malformed JSON and the
  * `__proto__` keys that would poison an object merged from it are 400s. The value has passed
  * scanJson, so the iterative key walk below is bounded.
@@ -163,7 +180,8 @@ export function normalizeQuery(query: Record<string, unknown>): Record<string, u
  * fields, so that one 422 lists every violation (the handler would otherwise never see the body).
  */
 const DOMAIN_RULES: Record<string, (body: unknown) => Violation[]> = {
-  createDeployment: (body) => validateDeployment(applyDeploymentDefaults(body as DeploymentInput)),
+  // Defaults filled in, unknown top-level keys kept (applyDeploymentDefaults drops them) so the domain names them too.
+  createDeployment: (body) => validateDeployment({ ...(body as object), ...applyDeploymentDefaults(body as DeploymentInput) }),
 };
 
 /** The problem for a body the schema refused: 422 for limits and unknown fields (with the domain's own findings), else 400. */

@@ -7,7 +7,7 @@ import { Problem, badRequest, conflictProblem, problemTitle } from './problem.js
 import { ConflictError } from '../store/conflict.js';
 import { storageFault } from '../store/storage-fault.js';
 import { authenticate } from './authenticate.js';
-import { bodyProblem, compileRoute, normalizeQuery, parseJsonBody, toViolations, type RouteValidators } from './request-validation.js';
+import { assertNoBody, bodyProblem, compileRoute, normalizeQuery, parseJsonBody, toViolations, type RouteValidators } from './request-validation.js';
 
 export const HANDLER_TIMEOUT_MS = 10_000;
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -74,6 +74,8 @@ export async function createApiServer(opts: {
         } else if (validators.body && !validators.body(body)) {
           throw bodyProblem(def.operationId, body, validators.body.errors);
         }
+      } else {
+        assertNoBody(request.payload);
       }
       // Handlers log through services.log: a child carrying the request id ties their lines to the request's.
       const log = services.log.child({ reqId: request.info.id });
@@ -94,7 +96,8 @@ export async function createApiServer(opts: {
         timeout: { server: false, socket: false },
         // JSON only: any other media type is a 415, never silently parsed as a form. hapi hands over
         // the (decompressed) bytes; parseJsonBody bounds their nesting before anything parses them.
-        ...(def.body ? { payload: { allow: ['application/json'], parse: 'gunzip' as const, output: 'data' as const } } : {}),
+        // Operations without a body get the bytes too, so that one sent anyway is refused unparsed.
+        ...(def.method !== 'GET' ? { payload: { parse: 'gunzip' as const, output: 'data' as const, ...(def.body ? { allow: ['application/json'] } : {}) } } : {}),
       },
     });
   }

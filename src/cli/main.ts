@@ -22,6 +22,7 @@ import { registerDiff } from './commands/diff.js';
 import { registerCompletions } from './commands/completions.js';
 import { registerVersion } from './commands/version.js';
 import { outputOption, quietOption } from './kit.js';
+import { registerExport } from './commands/export.js';
 
 function version(): string {
   try {
@@ -65,6 +66,7 @@ ${EXIT_CODES_HELP}`);
   registerWebhook(program);
   registerGitops(program);
   registerTui(program);
+  registerExport(program);
   registerVersion(program, version());
   registerCompletions(program);
 

@@ -27,5 +27,8 @@ export function isStatus(s: string): s is Status {
 export const KINDS = ['worker', 'job'] as const;
 export type Kind = (typeof KINDS)[number];
 
-export const RUNTIMES = ['docker', 'podman', 'containerd', 'cloud-hypervisor', 'firecracker'] as const;
+export const RUNTIMES = ['docker', 'podman', 'containerd', 'cloud-hypervisor', 'firecracker', 'swarm'] as const;
+
+/** Runtimes that take whole deployments (the engine owns replicas, health and rollouts), not instances. */
+export const DEPLOYMENT_BACKENDS: readonly RuntimeName[] = ['swarm'];
 export type RuntimeName = (typeof RUNTIMES)[number];

@@ -8,6 +8,7 @@
 // never sees a view older than its own last effects (no duplicate creates).
 import { CoalescedPass } from '../shared/coalesced-pass.js';
 import type { Deployment } from '../domain/deployment.js';
+import { DEPLOYMENT_BACKENDS, type RuntimeName } from '../domain/status.js';
 import type { Instance, Runtime, RuntimeEvent } from '../runtime/runtime.js';
 import type { Store } from '../store/index.js';
 import type { NewEvent } from '../store/events.js';
@@ -333,7 +334,7 @@ export class Reconciler {
   private planned(): Deployment[] {
     const ended = this.store.deployments.list({ status: [...TERMINAL_STATUSES], children: true }).filter(endedChildNeedsPlan);
     // reconcilable(): a stored row the server cannot handle is marked error and left out, never planned.
-    return this.store.deployments.reconcilable([...this.store.deployments.list({ status: [...RECONCILED_STATUSES] }), ...ended]);
+    return this.store.deployments.reconcilable([...this.store.deployments.list({ status: [...RECONCILED_STATUSES] }), ...ended]).filter(ownsInstances);
   }
 
   /** Removes an instance on purpose (health-check restart): its end is never counted; the next pass replaces it. */
@@ -522,4 +523,9 @@ function sleep(ms: number, signal?: AbortSignal): { promise: Promise<void>; canc
     signal?.addEventListener('abort', () => resolve(), { once: true });
   });
   return { promise, cancel: () => { if (timer) clearTimeout(timer); done(); } };
+}
+
+/** Deployment-level backends (Swarm) run their own controller; this loop drives instance runtimes only. */
+function ownsInstances(d: { runtime: RuntimeName }): boolean {
+  return !DEPLOYMENT_BACKENDS.includes(d.runtime);
 }

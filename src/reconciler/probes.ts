@@ -8,7 +8,7 @@
 import { connect } from 'node:net';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { parse as shellParse } from 'shell-quote';
+import { commandArgv } from '../domain/command-argv.js';
 import type { HealthCheckSpec } from '../domain/deployment.js';
 import { parseDuration } from '../domain/durations.js';
 import type { Instance, Runtime } from '../runtime/runtime.js';
@@ -119,16 +119,7 @@ export function probeHttp(url: string, ip: string, timeoutMs: number): Promise<P
 
 // ---- command ---------------------------------------------------------------------------------
 
-/** Characters whose meaning needs a shell; without them the command runs directly (no shell needed in the image). */
-const SHELL_SYNTAX = /[$`|&;<>()*?[\]{}~#\n]/;
-
-/** The argv a command check runs: shell words, or `/bin/sh -c` when it uses shell syntax. */
-export function commandArgv(command: string): string[] {
-  if (SHELL_SYNTAX.test(command)) return ['/bin/sh', '-c', command];
-  const words = shellParse(command);
-  if (!words.every((w): w is string => typeof w === 'string')) return ['/bin/sh', '-c', command];
-  return words;
-}
+export { commandArgv } from '../domain/command-argv.js';
 
 async function probeCommand(command: string, target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
   const argv = commandArgv(command);

@@ -19,6 +19,7 @@ import { storeResolvers } from './resolvers.js';
 import { WebhookDispatcher, type DispatcherOptions } from '../webhooks/dispatcher.js';
 import { reconcilerWebhookHooks } from '../webhooks/reconciler-hooks.js';
 import { RuntimeStatsCache } from '../metrics/runtime-stats.js';
+import { createSwarmBackend } from './swarm.js';
 import { Autoscaler } from '../autoscaler/autoscaler.js';
 
 export const VERSION = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')).version as string;
@@ -47,7 +48,9 @@ export async function startServer(
 
   const runtimeSet = await createRuntimeSet(config, log, env);
   const runtimes: Map<string, Runtime> = runtimeSet.available;
-  if (runtimes.size === 0) {
+  const resolvers = storeResolvers(store, secretBox);
+  const swarm = await createSwarmBackend({ config, store, log, ...resolvers, hooks: reconcilerWebhookHooks(store, log) });
+  if (runtimes.size === 0 && !swarm) {
     const why = [...runtimeSet.unavailable].map(([name, reason]) => `${name}: ${reason}`).join('; ');
     throw new StartupError(`no runtime is available (${why}); try \`ring doctor\``);
   }
@@ -75,10 +78,11 @@ export async function startServer(
     store, config, log, runtimes,
     specText: readFileSync(fileURLToPath(new URL('../../../openapi.yaml', import.meta.url)), 'utf8'),
     secretBox,
-    wake: (id) => { cache.invalidate(); reconciler.wake(id); },
+    wake: (id) => { cache.invalidate(); reconciler.wake(id); swarm?.controller.wake(); },
     instancesOf: (id) => cache.of(id),
     startedAt: Date.now(),
     runtimeStats,
+    ...(swarm ? { swarm } : {}),
   };
   const api = await createApiServer({ host: config.current.host, port: config.current.port, services, handlers });
   try {
@@ -90,6 +94,7 @@ export async function startServer(
   webhooks.start();
   runtimeStats.start();
   reconciler.start();
+  swarm?.controller.start();
   const autoscaler = new Autoscaler({ store, stats: runtimeStats, wake: services.wake, intervalMs: config.schedulerIntervalMs, logger: log });
   autoscaler.start();
   const url = `${config.current.scheme}://${config.current.host}:${api.info.port}`;
@@ -102,6 +107,7 @@ export async function startServer(
       log.info('API server shut down gracefully');
       autoscaler.stop();
       await reconciler.stop();
+      await swarm?.controller.stop();
       await webhooks.stop();
       await runtimeStats.stop();
       stopRuntimes(runtimes);

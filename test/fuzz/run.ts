@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { loadSpec, type Spec } from './spec.js';
-import { materialize, planArbitrary, type Mutation, type WireRequest } from './arbitraries.js';
+import { HUGE_NUMBERS, NEVER_ACCEPTED, materialize, planArbitrary, type Mutation, type WireRequest } from './arbitraries.js';
 
 export interface FuzzTarget {
   url: string;
@@ -81,11 +81,21 @@ function describe(r: WireRequest): string {
   return `${r.method} ${r.url.slice(0, 200)} [${r.operationId}, ${r.mutation}, ${r.headers['content-type'] ?? 'no content-type'}]${body}`;
 }
 
+/** Whether a body carries something no write may accept (see NEVER_ACCEPTED). */
+function acceptedHostile(r: WireRequest): boolean {
+  if (NEVER_ACCEPTED.includes(r.mutation)) return true;
+  const text = String(r.body);
+  return r.mutation === 'big_number' && HUGE_NUMBERS.some((n) => text.includes(`:${n}`) || text === n);
+}
+
 /** One request over node:http (fetch refuses a GET with a body, and drops a response that arrives while it still uploads). */
 function send(base: string, r: WireRequest): Promise<{ status: number; type: string; text: string } | { error: string }> {
   return new Promise((resolve) => {
     const u = new URL(base + r.url);
-    const req = httpRequest({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: r.method, headers: r.headers, agent }, (res) => {
+    // Node sends a DELETE body without Content-Length (the server would read none and take the bytes
+    // for the next request on the socket), so the length is always explicit.
+    const headers = r.body === undefined ? r.headers : { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) };
+    const req = httpRequest({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: r.method, headers, agent }, (res) => {
       const type = String(res.headers['content-type'] ?? '');
       // Streams (follow=true logs) never end: the status and content type are all we need.
       if (type.startsWith('text/event-stream')) {
@@ -160,6 +170,9 @@ export async function fuzz(target: FuzzTarget, opts: FuzzOptions, spec: Spec = l
             return;
           }
           stats.byStatus[a.status] = (stats.byStatus[a.status] ?? 0) + 1;
+          if (a.status < 300 && r.method !== 'GET' && r.body !== undefined && acceptedHostile(r)) {
+            stats.failures.push({ request: describe(r), status: a.status, why: `hostile body accepted (${r.mutation})`, body: a.text.slice(0, 300) });
+          }
           if (a.status >= 500) {
             stats.serverErrors++;
             stats.failures.push({ request: describe(r), status: a.status, why: '5xx', body: a.text.slice(0, 300) });

@@ -44,7 +44,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
 }
 
 /** Calls the API in a loop while `running()`; every call must answer, and before Docker is back. */
-async function probeWhile(srv: ChildServer, token: string, paths: string[], running: () => boolean) {
+async function probeWhile(srv: ChildServer, token: string, paths: string[], running: () => boolean): Promise<{ slow: string[]; calls: number; maxMs: number }> {
   const slow: string[] = [];
   let calls = 0;
   let maxMs = 0;
@@ -157,9 +157,35 @@ test(`a ${OUTAGE_MS / 1000} s Docker outage: the API stays up, deployments repor
   await d.client.getContainer(stopped!.Id).stop({ t: 1 });
   const healed = await waitForConvergence(d.client, ns, () => active, 60_000);
   assert.ok(healed.ok, `not recreated:\n${healed.problems.join('\n')}`);
+  await until('web and late running', async () => (await get(web)).status === 'running' && (await get(late!)).status === 'running', 60_000);
   const ids = new Set((await d.client.listContainers({ all: true, filters: { label: [`ring.namespace=${ns}`] } })).map((c) => c.Id));
   for (const c of [victim!, removed!, stopped!]) assert.ok(!ids.has(c.Id), `${c.Id.slice(0, 12)} was replaced, not kept`);
 
+  // ---- a wedged daemon: accepts connections, answers nothing -----------------------------------
+  const running = new Set((await d.client.listContainers({ filters: { label: [`ring.namespace=${ns}`] } })).map((c) => c.Id));
+  const counts = [(await get(web)).restart_count, (await get(late!)).restart_count];
+  d.freeze();
+  let thawed = false;
+  let frozenProbes: Awaited<ReturnType<typeof probeWhile>>;
+  try {
+    const probingFrozen = probeWhile(srv, token, ['/healthz', `/deployments?namespace=${ns}`, `/deployments/${web}`], () => !thawed);
+    await sleep(OUTAGE_MS);
+    assert.equal(srv.exitCode, undefined, `the server died while Docker was frozen:\n${srv.output.slice(-2000)}`);
+    thawed = true;
+    frozenProbes = await probingFrozen;
+  } finally {
+    thawed = true;
+    d.thaw();
+  }
+  assert.deepEqual(frozenProbes.slow, [], 'every API call answered while Docker was frozen');
+  await until('running after the freeze', async () => (await get(web)).status === 'running' && (await get(late!)).status === 'running', 60_000);
+  const afterFreeze = await waitForConvergence(d.client, ns, () => active, 60_000);
+  assert.ok(afterFreeze.ok, afterFreeze.problems.join('\n'));
+  const still = new Set((await d.client.listContainers({ filters: { label: [`ring.namespace=${ns}`] } })).map((c) => c.Id));
+  assert.deepEqual([...still].sort(), [...running].sort(), 'a frozen daemon\'s containers kept running and were kept');
+  assert.deepEqual([(await get(web)).restart_count, (await get(late!)).restart_count], counts, 'the freeze counted no restart');
+
+  t.diagnostic(`Docker frozen ${OUTAGE_MS / 1000} s: ${frozenProbes.calls} API calls, slowest ${frozenProbes.maxMs} ms`);
   t.diagnostic(`Docker down ${Math.round((backAt - downAt) / 1000)} s; ${probes.calls} API calls during it, slowest ${probes.maxMs} ms; ` +
     `converged ${convergedMs} ms after Docker's return (statuses running after ${statusMs} ms; tick ${TICK_S} s)`);
   assert.ok(convergedMs <= 2 * TICK_S * 1000 + 10_000, `converged ${convergedMs} ms after Docker's return: more than two ticks (${TICK_S} s) plus 10 s for the daemon to start the containers`);

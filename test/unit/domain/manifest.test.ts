@@ -190,7 +190,7 @@ const deploymentErrors: [string, string, string][] = [
   ['a blank name', 'name: ""\n    image: i', 'Deployment name cannot be empty'],
   ['a missing image', 'name: a', 'Deployment image cannot be empty'],
   ['an unsupported runtime', 'name: a\n    image: i\n    runtime: lxc',
-    "Runtime 'lxc' not supported. Supported runtimes: docker, podman, containerd, cloud-hypervisor, firecracker."],
+    "Runtime 'lxc' not supported. Supported runtimes: docker, podman, containerd, cloud-hypervisor, firecracker, swarm."],
   ['a command that is not a list', 'name: a\n    image: i\n    command: echo hi', 'command must be a list of strings'],
   ['labels that are a scalar', 'name: a\n    image: i\n    labels: x', 'labels must be a mapping or a list of single-key mappings'],
   ['environment as a list', 'name: a\n    image: i\n    environment: [A=1]', 'environment must be a mapping of names to values'],

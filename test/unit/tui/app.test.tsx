@@ -261,6 +261,25 @@ describe('tui view', () => {
     });
   });
 
+  it('follows the push stream when the source has one: changes arrive without polling the list', async () => {
+    const source = new FakeSource([deployment('alpha')]);
+    let push: ((l: Deployment[]) => void) | undefined;
+    (source as TuiSource).watch = (_ns, signal, onList) => new Promise<void>((resolve) => {
+      push = onList;
+      onList([deployment('alpha')]);
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    const term = new FakeTerminal();
+    await withApp(source, term, async () => {
+      await term.until((f) => /alpha/.test(f) && /live stream/.test(f), 'streamed list');
+      const polls = source.calls;
+      push!([deployment('alpha'), deployment('zulu')]);
+      await term.until((f) => /zulu/.test(f), 'a pushed change shows');
+      await pause(200);
+      assert.ok(source.calls <= polls + 1, `the list is not polled while the stream is live (${source.calls - polls} polls)`);
+    });
+  });
+
   it('server unreachable: a banner with the retry, the last data kept; back when it answers', async () => {
     const source = new FakeSource([deployment('alpha')]);
     const term = new FakeTerminal();
