@@ -53,7 +53,8 @@ export interface ConfigDef {
 export interface ManifestParts {
   namespaces: readonly { name: string }[];
   configs: readonly ConfigDef[];
-  deployments: readonly { key: string; spec: { name: string; namespace: string }; error?: string }[];
+  /** `spec` is the POST /deployments body (DeploymentInput); `error` set = report it, send nothing. */
+  deployments: readonly { key: string; spec: DeploymentInput; error?: string }[];
 }
 
 export interface ApplyManifestOptions {
