@@ -53,7 +53,8 @@ export function secretKeySource(env: NodeJS.ProcessEnv = process.env): { value?:
 function checkSecretKey(): Check {
   const src = secretKeySource();
   const parsed = parseSecretKey(src.value);
-  if (parsed.ok) return { name: 'RING_SECRET_KEY', ok: true, detail: src.from === 'environment' ? 'valid (environment)' : `valid (${src.from})` };
+  // Ring's wording (`[+] RING_SECRET_KEY: set`); a key read from the file says which file.
+  if (parsed.ok) return { name: 'RING_SECRET_KEY', ok: true, detail: src.from === 'environment' ? 'set' : `set (${src.from})` };
   const where = src.from === 'nowhere' ? ' (or run `ring init` to write a secret-key file)' : src.from === 'environment' ? '' : ` (read from ${src.from})`;
   return { name: 'RING_SECRET_KEY', ok: false, detail: `${parsed.reason}${where}` };
 }
