@@ -9,6 +9,7 @@ import { assertNamespace, namespaceVisible } from './authenticate.js';
 import { hasScope } from './tokens.js';
 import { assertHostAccess } from './host-access.js';
 import { deploymentView, matchesLabels } from './deployment-view.js';
+import { listDeploymentsBody } from './deployment-list.js';
 import { registerMountedVolumes } from './volumes.js';
 import { COMPONENT, EVENT_REASON, noted, type DeploymentChange } from '../domain/changes.js';
 import { rolloutEndedBy } from '../reconciler/rollout.js';
@@ -26,11 +27,16 @@ export function loadDeployment(ctx: Ctx<'getDeployment'> | { params: { id: strin
 }
 
 export const listDeployments: Handler<'listDeployments'> = async ({ query, services, caller }) => {
-  const rows = services.store.deployments
-    .list({ namespace: query.namespace, status: query.status, kind: query.kind })
-    .filter((d) => namespaceVisible(caller, d.namespace) && matchesLabels(d.labels, query.label ?? []));
-  const views = await Promise.all(rows.map(async (d) => deploymentView(d, await services.instancesOf(d.id), { rolloutDeadlineMs: services.config.rolloutDeadlineMs })));
-  return json(200, views);
+  const labels = query.label ?? [];
+  const body = await listDeploymentsBody({
+    store: services.store,
+    filter: { namespace: query.namespace, status: query.status, kind: query.kind },
+    keep: (d) => namespaceVisible(caller, d.namespace) && matchesLabels(d.labels, labels),
+    keepKey: JSON.stringify([caller?.namespaces ?? [], labels]),
+    instancesOf: services.instancesOf,
+    view: { rolloutDeadlineMs: services.config.rolloutDeadlineMs },
+  });
+  return { status: 200, body, contentType: 'application/json; charset=utf-8' };
 };
 
 export const getDeployment: Handler<'getDeployment'> = async (ctx) => {

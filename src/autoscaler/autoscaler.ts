@@ -46,11 +46,15 @@ export class Autoscaler {
   pass(): Map<string, AutoscaleDecision> {
     const now = (this.opts.now ?? Date.now)();
     const { store } = this.opts;
+    const taken = new Map<string, AutoscaleDecision>();
+    const candidates = autoscaleCandidates(store.deployments.list({ status: ['running'] }).concat(store.deployments.list({ children: true })));
+    // Reading the stats snapshot keeps its refresher running (two Docker calls per instance a
+    // tick): read it only when some deployment autoscales.
+    if (candidates.length === 0) return taken;
     const snap = this.opts.stats.snapshot();
     const byId = new Map(snap.deployments.map((s) => [s.id, s]));
     const statsAgeMs = snap.lastRefreshSeconds === 0 ? Infinity : now - snap.lastRefreshSeconds * 1000;
-    const taken = new Map<string, AutoscaleDecision>();
-    for (const d of autoscaleCandidates(store.deployments.list({ status: ['running'] }).concat(store.deployments.list({ children: true })))) {
+    for (const d of candidates) {
       const s = byId.get(d.id);
       const decision = decideScale({
         autoscale: d.autoscale!, current: d.desired_replicas ?? d.replicas,

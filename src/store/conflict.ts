@@ -50,6 +50,10 @@ export function guardConflicts(db: Db): Db {
   const prepare = db.prepare.bind(db);
   (db as { prepare: Db['prepare'] }).prepare = ((source: string) => {
     const stmt = prepare(source);
+    // db.prepare() hands out cached statements (db.ts): wrap each one once, not once per call.
+    const guarded = stmt as typeof stmt & { [GUARDED]?: true };
+    if (guarded[GUARDED]) return stmt;
+    guarded[GUARDED] = true;
     for (const method of ['run', 'get', 'all'] as const) {
       const original = (stmt[method] as (...a: unknown[]) => unknown).bind(stmt);
       (stmt as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {

@@ -14,7 +14,34 @@ export function openDatabase(path: string): Db {
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
   migrate(db);
+  cacheStatements(db);
   return db;
+}
+
+const MAX_CACHED_STATEMENTS = 512;
+
+/**
+ * Makes db.prepare() reuse compiled statements. The repositories prepare their SQL on every call
+ * (clear to read), and compiling was the largest single cost of an authenticated request or a
+ * POST /deployments. A cached statement is handed out with its result modes reset (pluck, expand
+ * and raw are sticky on a statement) and never while it is iterating (then a fresh one is made).
+ */
+export function cacheStatements(db: Db): void {
+  const prepare = db.prepare.bind(db) as (sql: string) => Database.Statement;
+  const cache = new Map<string, Database.Statement>();
+  (db as { prepare: (sql: string) => Database.Statement }).prepare = (sql: string) => {
+    const hit = cache.get(sql);
+    if (hit && !hit.busy) {
+      if (hit.reader) hit.pluck(false).expand(false).raw(false);
+      return hit;
+    }
+    const stmt = prepare(sql);
+    if (!hit) {
+      if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear();
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  };
 }
 
 /** Applies every migration newer than the stored user_version, all in one transaction. */

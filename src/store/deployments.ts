@@ -10,24 +10,21 @@ import { eventsRepo } from './events.js';
 /** The event reason when a stored deployment cannot be loaded and is set aside. */
 export const UNLOADABLE_REASON = 'invalid_stored_spec';
 
+/** The columns that change after insert; `spec` never does (no UPDATE touches it), so it is read once. */
 interface RawDeployment {
-  id: string; created_at: string; updated_at: string; status: Status; namespace: string; name: string;
-  runtime: string; kind: string; image: string; replicas: number; restart_count: number; spec: string;
-  parent_id: string | null; image_digest: string | null; seq: number; desired_replicas: number | null;
+  id: string; created_at: string; updated_at: string; status: Status;
+  replicas: number; restart_count: number; parent_id: string | null; image_digest: string | null; desired_replicas: number | null;
 }
 
-/** Never throws: a row the server cannot handle decodes to an inert spec carrying `unloadable`. */
-function decode(r: RawDeployment): Deployment {
-  const { spec, problem } = decodeStoredSpec(r.spec, r);
-  const replicas = problem === null && Number.isSafeInteger(r.replicas) && r.replicas >= 0 && r.replicas <= LIMITS.deployment.replicas ? r.replicas : 0;
-  return {
-    ...spec, id: r.id, created_at: r.created_at, updated_at: r.updated_at, status: r.status,
-    restart_count: r.restart_count, parent_id: r.parent_id, image_digest: r.image_digest,
-    replicas,
-    ...(spec.autoscale && Number.isSafeInteger(r.desired_replicas) ? { desired_replicas: r.desired_replicas as number } : {}),
-    ...(problem !== null ? { unloadable: problem }
-      : replicas !== r.replicas ? { unloadable: `the stored replica count ${String(r.replicas)} is outside 0–${LIMITS.deployment.replicas}` } : {}),
-  };
+const ROW_COLUMNS = 'id, created_at, updated_at, status, replicas, restart_count, parent_id, image_digest, desired_replicas';
+
+/** Freezes the cached spec all the way down: every reader shares it, so none may change it. */
+function deepFreeze<T>(x: T): T {
+  if (x && typeof x === 'object' && !Object.isFrozen(x)) {
+    Object.freeze(x);
+    for (const v of Object.values(x)) deepFreeze(v);
+  }
+  return x;
 }
 
 export interface DeploymentFilter {
@@ -36,9 +33,58 @@ export interface DeploymentFilter {
   children?: boolean;
 }
 
+/** Writes to the deployment table through any repository on this connection (see version()). */
+const writes = new WeakMap<Db, { n: number }>();
+
 export function deploymentsRepo(db: Db) {
-  const getStmt = db.prepare('SELECT * FROM deployment WHERE id = ?');
+  const counter = writes.get(db) ?? { n: 0 };
+  writes.set(db, counter);
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  const wrote = (): void => void counter.n++;
+  const getStmt = db.prepare(`SELECT ${ROW_COLUMNS} FROM deployment WHERE id = ?`);
+  const specStmt = db.prepare('SELECT spec, name, namespace, runtime, kind, image FROM deployment WHERE id = ?');
   const events = eventsRepo(db);
+  /**
+   * Decoded specs by deployment id. The spec column (and name, namespace, runtime, kind, image) is
+   * written once at insert and ids are never reused, so an entry can only go stale by its row
+   * being purged; list() and get() then parse and check each spec (decodeStoredSpec) once in the
+   * row's lifetime instead of on every read (the reconciler lists every row each pass).
+   */
+  const specs = new Map<string, { spec: DeploymentSpec; problem: string | null }>();
+  const specOf = (id: string): { spec: DeploymentSpec; problem: string | null } | undefined => {
+    let entry = specs.get(id);
+    if (!entry) {
+      const row = specStmt.get(id) as { spec: string; name: string; namespace: string; runtime: string; kind: string; image: string } | undefined;
+      if (row === undefined) return undefined;
+      const decoded = decodeStoredSpec(row.spec, row);
+      entry = { spec: deepFreeze(decoded.spec), problem: decoded.problem };
+      specs.set(id, entry);
+    }
+    return entry;
+  };
+  /** Never throws: a row the server cannot handle decodes to an inert spec carrying `unloadable`. */
+  const decode = (r: RawDeployment): Deployment | undefined => {
+    const entry = specOf(r.id);
+    if (!entry) return undefined; // purged between the two reads
+    const { spec, problem } = entry;
+    const replicas = problem === null && Number.isSafeInteger(r.replicas) && r.replicas >= 0 && r.replicas <= LIMITS.deployment.replicas ? r.replicas : 0;
+    return {
+      ...spec, id: r.id, created_at: r.created_at, updated_at: r.updated_at, status: r.status,
+      restart_count: r.restart_count, parent_id: r.parent_id, image_digest: r.image_digest,
+      replicas,
+      ...(spec.autoscale && Number.isSafeInteger(r.desired_replicas) ? { desired_replicas: r.desired_replicas as number } : {}),
+      ...(problem !== null ? { unloadable: problem }
+        : replicas !== r.replicas ? { unloadable: `the stored replica count ${String(r.replicas)} is outside 0–${LIMITS.deployment.replicas}` } : {}),
+    };
+  };
+  const decodeAll = (rows: RawDeployment[]): Deployment[] => {
+    const out: Deployment[] = [];
+    for (const r of rows) {
+      const d = decode(r);
+      if (d) out.push(d);
+    }
+    return out;
+  };
   return {
     /**
      * The deployments the reconciler may act on. Any it cannot (see stored-spec.ts) is marked
@@ -50,6 +96,7 @@ export function deploymentsRepo(db: Db) {
         if (d.status === 'error' || d.status === 'deleted') continue;
         db.transaction(() => {
           db.prepare('UPDATE deployment SET status = ?, updated_at = ? WHERE id = ?').run('error', nowIso(), d.id);
+          wrote();
           events.insert(d.id, { level: 'error', component: 'store', reason: UNLOADABLE_REASON,
             message: `Status changed from ${d.status} to error: the stored deployment cannot be loaded (${d.unloadable}); delete it and apply it again` });
         })();
@@ -78,13 +125,14 @@ export function deploymentsRepo(db: Db) {
         }
       }
       if (f.children) where.push('parent_id IS NOT NULL');
-      const sql = `SELECT * FROM deployment ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq`;
-      return (db.prepare(sql).all(...args) as RawDeployment[]).map(decode);
+      const sql = `SELECT ${ROW_COLUMNS} FROM deployment ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq`;
+      // db.prepare() reuses compiled statements (db.ts), so building the SQL per call costs a lookup.
+      return decodeAll(db.prepare(sql).all(...args) as RawDeployment[]);
     },
     /** Active (not deleted) deployments with this namespace and name. */
     active(namespace: string, name: string): Deployment[] {
-      return (db.prepare("SELECT * FROM deployment WHERE namespace = ? AND name = ? AND status <> 'deleted' ORDER BY seq")
-        .all(namespace, name) as RawDeployment[]).map(decode);
+      return decodeAll(db.prepare(`SELECT ${ROW_COLUMNS} FROM deployment WHERE namespace = ? AND name = ? AND status <> 'deleted' ORDER BY seq`)
+        .all(namespace, name) as RawDeployment[]);
     },
     insert(spec: DeploymentSpec, opts: { status: Status; parentId?: string | null }): Deployment {
       const id = randomUUID();
@@ -97,22 +145,43 @@ export function deploymentsRepo(db: Db) {
       if (opts.parentId && spec.autoscale) {
         db.prepare('UPDATE deployment SET desired_replicas = (SELECT desired_replicas FROM deployment WHERE id = ?) WHERE id = ?').run(opts.parentId, id);
       }
+      wrote();
       return this.get(id)!;
     },
-    setStatus: (id: string, status: Status): void =>
-      void db.prepare('UPDATE deployment SET status = ?, updated_at = ? WHERE id = ?').run(status, nowIso(), id),
-    setRestartCount: (id: string, n: number): void =>
-      void db.prepare('UPDATE deployment SET restart_count = ?, updated_at = ? WHERE id = ?').run(n, nowIso(), id),
-    setImageDigest: (id: string, digest: string | null): void =>
-      void db.prepare('UPDATE deployment SET image_digest = ? WHERE id = ?').run(digest, id),
+    /**
+     * Changes whenever a deployment row may have changed: a write through any repository on this
+     * connection, or a commit by another connection (SQLite's data_version). Equal versions mean
+     * every read since returned the same rows, so a reader may reuse what it derived from them.
+     */
+    version(): string {
+      return `${counter.n}:${dataVersion.get() as number}`;
+    },
+    setStatus: (id: string, status: Status): void => {
+      db.prepare('UPDATE deployment SET status = ?, updated_at = ? WHERE id = ?').run(status, nowIso(), id);
+      wrote();
+    },
+    setRestartCount: (id: string, n: number): void => {
+      db.prepare('UPDATE deployment SET restart_count = ?, updated_at = ? WHERE id = ?').run(n, nowIso(), id);
+      wrote();
+    },
+    setImageDigest: (id: string, digest: string | null): void => {
+      db.prepare('UPDATE deployment SET image_digest = ? WHERE id = ?').run(digest, id);
+      wrote();
+    },
     /** A rolling child becomes the active deployment by losing its parent (RING §5.8). */
-    setParent: (id: string, parentId: string | null): void =>
-      void db.prepare('UPDATE deployment SET parent_id = ?, updated_at = ? WHERE id = ?').run(parentId, nowIso(), id),
+    setParent: (id: string, parentId: string | null): void => {
+      db.prepare('UPDATE deployment SET parent_id = ?, updated_at = ? WHERE id = ?').run(parentId, nowIso(), id);
+      wrote();
+    },
     /** The autoscaler's decision; the reconciler then converges on it instead of replicas. */
-    setDesiredReplicas: (id: string, n: number): void =>
-      void db.prepare('UPDATE deployment SET desired_replicas = ?, updated_at = ? WHERE id = ?').run(n, nowIso(), id),
-    setReplicas: (id: string, n: number): void =>
-      void db.prepare('UPDATE deployment SET replicas = ?, updated_at = ? WHERE id = ?').run(n, nowIso(), id),
+    setDesiredReplicas: (id: string, n: number): void => {
+      db.prepare('UPDATE deployment SET desired_replicas = ?, updated_at = ? WHERE id = ?').run(n, nowIso(), id);
+      wrote();
+    },
+    setReplicas: (id: string, n: number): void => {
+      db.prepare('UPDATE deployment SET replicas = ?, updated_at = ? WHERE id = ?').run(n, nowIso(), id);
+      wrote();
+    },
     /**
      * Removes the row with its events and probe history. A child still pointing at it (its rolling
      * update ended another way) becomes a deployment of its own, so a later apply finds it.
@@ -122,6 +191,8 @@ export function deploymentsRepo(db: Db) {
       db.prepare('DELETE FROM deployment_event WHERE deployment_id = ?').run(id);
       db.prepare('DELETE FROM health_check WHERE deployment_id = ?').run(id);
       db.prepare('DELETE FROM deployment WHERE id = ?').run(id);
+      specs.delete(id);
+      wrote();
     },
   };
 }

@@ -193,4 +193,16 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     // The autoscaler's replica target (RING §5.10): NULL until it first decides; replicas stays the spec's.
     sql: `ALTER TABLE deployment ADD COLUMN desired_replicas INTEGER;`,
   },
+  {
+    version: 6,
+    name: 'read-path indexes',
+    // Lists read deployments in seq order (the reconciler every pass, GET /deployments), secrets and
+    // volumes look up a namespace's deployments, and health-check retention deletes by age: each
+    // gets an index instead of a scan and sort of the whole table.
+    sql: `
+      CREATE INDEX deployment_seq ON deployment(seq);
+      CREATE INDEX deployment_namespace ON deployment(namespace, seq);
+      CREATE INDEX health_check_created ON health_check(created_at);
+    `,
+  },
 ];

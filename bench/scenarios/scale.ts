@@ -1,0 +1,175 @@
+// Scenarios 4 and 6: N one-replica workers from one apply (N POSTs, 8 in flight), then the idle
+// cost of keeping them. Docker API calls are counted by a proxy on the Docker socket
+// (bench/support/docker-proxy.ts); CPU time and RSS are the server process's own (/proc). The
+// floor is sequential `docker run -d` of the same count. Scenario 6 is the same with one http
+// check per instance at 1 s: its extra CPU per probe per second over the plain run of that count.
+import { BUSYBOX_IMAGE, HTTPD_IMAGE } from '../../test/helpers/images.js';
+import { DockerCountingProxy } from '../support/docker-proxy.js';
+import { RingProcess } from '../support/ring-process.js';
+import { row } from '../support/report.js';
+import { allWith, runningWith, type BenchContext } from '../support/context.js';
+import { DockerCli, now, sleep, summarize, until, type Summary } from '../support/util.js';
+
+const TICK_S = 2;
+const IN_FLIGHT = 8;
+
+interface ScaleRun {
+  count: number;
+  http: boolean;
+  upMs: number;
+  runningMs: number;
+  listPerTick: Summary;
+  callsPerTick: Summary;
+  callsByRoute: Record<string, number>;
+  cpuMsPerTick: Summary;
+  rssBytes: number;
+  dbBytes: number;
+}
+
+async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTicks: number): Promise<ScaleRun> {
+  const proxy = new DockerCountingProxy(`/tmp/${ctx.prefix}-docker-${count}.sock`);
+  await proxy.start();
+  const ring = await RingProcess.start({ intervalS: TICK_S, dockerHost: proxy.dockerHost, logLevel: 'warn' });
+  const ns = `${ctx.prefix}-s${count}${http ? 'h' : ''}`;
+  const docker = ctx.docker;
+  try {
+    const body = (i: number) => ({
+      name: `w${i}`, namespace: ns, runtime: 'docker', kind: 'worker', image: http ? HTTPD_IMAGE : BUSYBOX_IMAGE, replicas: 1,
+      config: { image_pull_policy: 'IfNotPresent' },
+      ...(http ? { health_checks: [{ type: 'http', url: 'http://localhost:80/health', interval: '1s', timeout: '1s', threshold: 3, on_failure: 'restart' }] } : {}),
+    });
+    const t0 = now();
+    let next = 0;
+    await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < count) {
+        const r = await ring.request('POST', '/deployments', body(next++));
+        if (r.status !== 201) throw new Error(`POST /deployments: ${r.status} ${r.text.slice(0, 300)}`);
+      }
+    }));
+    let upMs = 0;
+    await until(async () => {
+      if (!upMs && (await runningWith(docker, [`ring.namespace=${ns}`])).length >= count) upMs = now() - t0;
+      if (!upMs) return false;
+      const r = await ring.request('GET', `/deployments?namespace=${ns}&status=running`);
+      return Array.isArray(r.json) && r.json.length === count;
+    }, `${count} deployments running`, 20 * 60_000, 100);
+    const runningMs = now() - t0;
+
+    // Idle: let the last creates settle (and probes start), then sample tick by tick.
+    await sleep(2 * TICK_S * 1000);
+    const lists: number[] = [];
+    const calls: number[] = [];
+    const cpu: number[] = [];
+    const byRoute: Record<string, number> = {};
+    for (let t = 0; t < idleTicks; t++) {
+      const before = proxy.snapshot();
+      const c0 = ring.cpuMs();
+      await sleep(TICK_S * 1000);
+      cpu.push(ring.cpuMs() - c0);
+      const d = proxy.since(before);
+      lists.push(d['GET /containers/json'] ?? 0);
+      calls.push(Object.values(d).reduce((a, b) => a + b, 0));
+      for (const [k, v] of Object.entries(d)) byRoute[k] = (byRoute[k] ?? 0) + v;
+    }
+    for (const k of Object.keys(byRoute)) byRoute[k] = byRoute[k]! / idleTicks;
+    return {
+      count, http, upMs, runningMs, listPerTick: summarize(lists), callsPerTick: summarize(calls), callsByRoute: byRoute,
+      cpuMsPerTick: summarize(cpu), rssBytes: ring.rssBytes(), dbBytes: ring.dbBytes(),
+    };
+  } finally {
+    await ring.stop();
+    await proxy.stop();
+    new DockerCli().removeAll(await allWith(docker, [`ring.namespace=${ns}`]));
+    try { new DockerCli().sh(['network', 'rm', `ring_${ns}`]); } catch { /* not created */ }
+  }
+}
+
+/** Sequential `docker run -d` of count containers: the floor. */
+async function dockerFloor(ctx: BenchContext, count: number): Promise<number> {
+  const cli = new DockerCli();
+  const ids: string[] = [];
+  // Like ring's containers, on a user-defined bridge network.
+  const net = `${ctx.prefix}-floor-${count}`;
+  cli.sh(['network', 'create', net]);
+  const t0 = now();
+  try {
+    for (let i = 0; i < count; i++) ids.push(await cli.run(['run', '-d', '--network', net, '--label', `${ctx.prefix}.floor=1`, BUSYBOX_IMAGE]));
+    return now() - t0;
+  } finally {
+    cli.removeAll(ids);
+    cli.sh(['network', 'rm', net]);
+  }
+}
+
+const growth = (xs: number[]) => xs.slice(1).map((x, i) => (x / xs[i]!).toFixed(2) + '×').join(' → ');
+
+export async function scale(ctx: BenchContext): Promise<void> {
+  const counts = ctx.quick ? [10, 30] : [10, 100, 300];
+  const httpCounts = ctx.quick ? [30] : [300];
+  // Sequential `docker run` is linear by construction; above this count the floor is the measured
+  // per-run time of the largest measured count times N (keeps the full suite near 15 minutes).
+  const floorMeasuredUpTo = ctx.quick ? 30 : 100;
+  const idleTicks = ctx.quick ? 3 : 8;
+  const S = '4. scale: N one-replica workers from one apply';
+  const plain: ScaleRun[] = [];
+  const floors: number[] = [];
+  const floorNotes: string[] = [];
+  for (const n of counts) {
+    if (n <= floorMeasuredUpTo) {
+      ctx.log(`scale: floor, ${n} × docker run -d`);
+      floors.push(await dockerFloor(ctx, n));
+      floorNotes.push('measured');
+    } else {
+      const base = counts.filter((c) => c <= floorMeasuredUpTo).at(-1)!;
+      floors.push((floors[counts.indexOf(base)]! / base) * n);
+      floorNotes.push(`floor extrapolated: ${n} × the per-run time of the ${base} sequential runs`);
+    }
+    ctx.log(`scale: ring, ${n} workers`);
+    plain.push(await ringScale(ctx, n, false, idleTicks));
+  }
+  for (const [i, r] of plain.entries()) {
+    const n = r.count;
+    ctx.rows.push(
+      row({ scenario: S, what: `${n}: POST ×${n} → all containers up`, unit: 'ms', ring: r.upMs, anchorName: `sequential docker run -d ×${n}`, anchor: floors[i]!, target: '≤ 1.5×', ratioMax: 1.5,
+        note: `one round (a convergence of N is the round); ${floorNotes[i]}` }),
+      row({ scenario: S, what: `${n}: POST ×${n} → all status running`, unit: 'ms', ring: r.runningMs, anchorName: `sequential docker run -d ×${n}`, anchor: floors[i]! }),
+      row({ scenario: S, what: `${n}: Docker list calls per idle tick (${TICK_S} s)`, unit: '', ring: r.listPerTick, ratio: null, target: '1', holds: r.listPerTick.max <= 1 && r.listPerTick.min >= 1 }),
+      row({ scenario: S, what: `${n}: Docker API calls per idle tick, all`, unit: '', ring: r.callsPerTick, ratio: null,
+        note: Object.entries(r.callsByRoute).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ') }),
+      row({ scenario: S, what: `${n}: server CPU per idle tick`, unit: 'ms', ring: r.cpuMsPerTick, ratio: null,
+        ...(n >= 300 ? { target: '≤ 20 ms at 300', holds: r.cpuMsPerTick.median <= 20 } : {}) }),
+      row({ scenario: S, what: `${n}: server RSS`, unit: 'B', ring: r.rssBytes, ratio: null, ...(n >= 300 ? { target: '≤ 150 MB at 300', holds: r.rssBytes <= 150e6 } : {}) }),
+      row({ scenario: S, what: `${n}: SQLite file size (db + wal)`, unit: 'B', ring: r.dbBytes, ratio: null }),
+    );
+  }
+  const conv = plain.map((r) => r.upMs);
+  const countGrowth = growth(plain.map((r) => r.count));
+  const linear = plain.every((r, i) => i === 0 || r.upMs / plain[i - 1]!.upMs <= (r.count / plain[i - 1]!.count) * 1.1);
+  ctx.rows.push(
+    row({ scenario: S, what: `growth ${counts.join(' → ')} (count ${countGrowth}): convergence`, unit: '', ring: null, ratio: null,
+      note: `ring ${growth(conv)}; floor ${growth(floors)}`, target: 'at most linear', holds: linear }),
+    row({ scenario: S, what: 'growth: CPU per idle tick / RSS / SQLite / API calls per tick', unit: '', ring: null, ratio: null,
+      note: `CPU ${growth(plain.map((r) => Math.max(r.cpuMsPerTick.median, 1)))}; RSS ${growth(plain.map((r) => r.rssBytes))}; SQLite ${growth(plain.map((r) => r.dbBytes))}; calls ${growth(plain.map((r) => Math.max(r.callsPerTick.median, 1)))}` }),
+  );
+
+  const S6 = '4/6. N workers with one http check each at 1 s (probes)';
+  for (const n of httpCounts) {
+    ctx.log(`scale: ring, ${n} workers with an http check`);
+    const h = await ringScale(ctx, n, true, idleTicks);
+    const base = plain.find((p) => p.count === n);
+    ctx.rows.push(
+      row({ scenario: S6, what: `${n}+http: POST ×${n} → all status running`, unit: 'ms', ring: h.runningMs, ...(base ? { anchorName: `same count without checks`, anchor: base.runningMs } : {}) }),
+      row({ scenario: S6, what: `${n}+http: Docker API calls per idle tick`, unit: '', ring: h.callsPerTick, ratio: null,
+        note: Object.entries(h.callsByRoute).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ') }),
+      row({ scenario: S6, what: `${n}+http: server CPU per idle tick (${TICK_S} s = ${n * TICK_S} probes)`, unit: 'ms', ring: h.cpuMsPerTick,
+        ...(base ? { anchorName: 'same count without checks', anchor: base.cpuMsPerTick } : {}) }),
+      row({ scenario: S6, what: `${n}+http: server RSS`, unit: 'B', ring: h.rssBytes, ratio: null }),
+      row({ scenario: S6, what: `${n}+http: SQLite file size`, unit: 'B', ring: h.dbBytes, ratio: null }),
+    );
+    if (base) {
+      const perProbe = (h.cpuMsPerTick.median - base.cpuMsPerTick.median) / (n * TICK_S);
+      ctx.rows.push(row({ scenario: S6, what: `${n}+http: CPU per probe (extra CPU per tick ÷ probes per tick)`, unit: 'ms', ring: perProbe, ratio: null,
+        note: 'probe cost per probe per second; ×N×(1/interval) is the CPU share probes take' }));
+    }
+  }
+}

@@ -1,0 +1,29 @@
+// What every scenario receives: the mode, the rows it reports, notes, and Docker clients.
+import Docker from 'dockerode';
+import type { Row } from './report.js';
+
+export interface BenchContext {
+  quick: boolean;
+  /** Unique per run: names and namespaces of everything the bench creates start with it. */
+  prefix: string;
+  rows: Row[];
+  notes: string[];
+  log(line: string): void;
+  /** The shared daemon (API, for fast polling). */
+  docker: Docker;
+}
+
+export function dockerApi(host?: string): Docker {
+  return new Docker(host ? { socketPath: host.replace(/^unix:\/\//, '') } : { socketPath: '/var/run/docker.sock' });
+}
+
+/** Running container ids with these labels, through the API (a CLI call costs ~50 ms here). */
+export async function runningWith(docker: Docker, labels: string[]): Promise<string[]> {
+  const list = await docker.listContainers({ filters: { label: labels, status: ['running'] } });
+  return list.map((c) => c.Id);
+}
+
+export async function allWith(docker: Docker, labels: string[]): Promise<string[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: labels } });
+  return list.map((c) => c.Id);
+}

@@ -1,0 +1,105 @@
+// Starts and measures a ring server child process (bench/support/ring-main.ts): its URL, an admin
+// token, CPU time and RSS from /proc, and the size of its SQLite files.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+const MAIN = fileURLToPath(new URL('./ring-main.js', import.meta.url));
+
+export interface RingOptions {
+  /** RING_SCHEDULER_INTERVAL in seconds. */
+  intervalS: number;
+  /** DOCKER_HOST for the server (e.g. the counting proxy). */
+  dockerHost?: string;
+  /** Write a V8 CPU profile (node --cpu-prof) into this directory. */
+  cpuProfDir?: string;
+  logLevel?: string;
+}
+
+export interface Reply { status: number; json: any; text: string }
+
+export class RingProcess {
+  private constructor(readonly child: ChildProcess, readonly url: string, readonly dir: string, readonly token: string) {}
+
+  static async start(opts: RingOptions): Promise<RingProcess> {
+    const dir = mkdtempSync(join(tmpdir(), 'ring-bench-'));
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: dir,
+      RING_CONFIG_DIR: dir,
+      RING_DATABASE_PATH: join(dir, 'ring.db'),
+      RING_SECRET_KEY: randomBytes(32).toString('base64'),
+      RING_SCHEDULER_INTERVAL: String(opts.intervalS),
+      RING_LOG_LEVEL: opts.logLevel ?? 'info',
+      RING_BENCH_LOG: join(dir, 'server.log'),
+      ...(opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : {}),
+    };
+    // RING_BENCH_CPU_PROF=<dir>: every server of the run writes a V8 CPU profile there (profiling, not measuring).
+    const profDir = opts.cpuProfDir ?? process.env.RING_BENCH_CPU_PROF;
+    const args = [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), MAIN];
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /RING_URL (\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`ring server exited (${code}) before listening: ${stderr.slice(-2000)}`)));
+    });
+    const login = await fetch(`${url}/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'changeme' }) });
+    if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`);
+    const token = ((await login.json()) as { token: string }).token;
+    return new RingProcess(child, url, dir, token);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  async request(method: string, path: string, body?: unknown): Promise<Reply> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(this.url + path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const text = await res.text();
+    let json: unknown;
+    try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+    return { status: res.status, json, text };
+  }
+
+  /** user + system CPU time of the server process so far, in ms (CLK_TCK resolution). */
+  cpuMs(): number {
+    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  }
+
+  rssBytes(): number {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : NaN;
+  }
+
+  /** ring.db plus its WAL and shared-memory files. */
+  dbBytes(): number {
+    const base = join(this.dir, 'ring.db');
+    return ['', '-wal', '-shm'].reduce((sum, s) => sum + (existsSync(base + s) ? statSync(base + s).size : 0), 0);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) {
+      const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,67 @@
+// GET /deployments, served from a per-query cache while nothing it shows has changed. Pollers
+// (CLI watch, TUI, dashboards) ask for the same list again and again; with 1000 deployments a
+// fresh answer is a full table read plus ~650 KB of JSON, all on the event loop. An answer is
+// reused only when the deployment rows are provably unchanged (the store's version()) and every
+// row's running instances — the only other input of a view — are the same ids and addresses.
+import type { Deployment } from '../domain/deployment.js';
+import type { Instance } from '../runtime/runtime.js';
+import type { DeploymentFilter } from '../store/deployments.js';
+import type { Store } from '../store/index.js';
+import { deploymentListJson, type ViewOptions } from './deployment-view.js';
+
+interface Entry {
+  version: string;
+  rows: Deployment[];
+  instances: Instance[][];
+  live: string[];
+  body: Buffer;
+}
+
+const MAX_KEYS = 32;
+const caches = new WeakMap<Store, Map<string, Entry>>();
+
+/** What a view shows of a deployment's instances: the running ones' ids and addresses. */
+function liveOf(instances: Instance[]): string {
+  let s = '';
+  for (const i of instances) if (i.state === 'running') s += `${i.id}@${i.address ?? ''};`;
+  return s;
+}
+
+export interface ListRequest {
+  store: Store;
+  filter: DeploymentFilter;
+  /** Rows the caller may see and asked for (namespace visibility, label selectors). */
+  keep: (d: Deployment) => boolean;
+  /** Part of the cache key for everything keep() depends on. */
+  keepKey: string;
+  instancesOf: (id: string) => Promise<Instance[]>;
+  view?: ViewOptions;
+}
+
+/** The JSON body of GET /deployments as bytes. */
+export async function listDeploymentsBody(req: ListRequest): Promise<Buffer> {
+  let cache = caches.get(req.store);
+  if (!cache) caches.set(req.store, (cache = new Map()));
+  const key = JSON.stringify([req.filter.namespace ?? null, req.filter.status ?? null, req.filter.kind ?? null, req.filter.children ?? false, req.keepKey, req.view?.rolloutDeadlineMs ?? null]);
+  const version = req.store.deployments.version();
+  const hit = cache.get(key);
+  const rows = hit && hit.version === version ? hit.rows : req.store.deployments.list(req.filter).filter(req.keep);
+  const instances = await Promise.all(rows.map((d) => req.instancesOf(d.id)));
+  // The rows may have changed while we waited for the instances: only reuse what is still current.
+  const current = req.store.deployments.version() === version;
+  if (hit && current && hit.version === version) {
+    let same = true;
+    for (let i = 0; i < rows.length && same; i++) same = hit.instances[i] === instances[i] || hit.live[i] === liveOf(instances[i]!);
+    if (same) {
+      hit.instances = instances;
+      return hit.body;
+    }
+  }
+  const byId = new Map(rows.map((d, i) => [d.id, instances[i]!]));
+  const body = Buffer.from(deploymentListJson(rows, (id) => byId.get(id) ?? [], req.view));
+  if (current) {
+    if (!cache.has(key) && cache.size >= MAX_KEYS) cache.delete(cache.keys().next().value!);
+    cache.set(key, { version, rows, instances, live: instances.map(liveOf), body });
+  }
+  return body;
+}
