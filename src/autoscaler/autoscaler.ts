@@ -1,7 +1,7 @@
 // Runs decideScale() over the autoscaled deployments on every scheduler interval, reading the CPU
 // figures the runtime-stats refresher already keeps (no extra runtime calls). A decision writes
 // desired_replicas and an `autoscaler` event in one transaction and wakes the reconciler, whose
-// runtime scale events then publish `deployment.scaled` (src/webhooks/reconciler-hooks.ts).
+// runtime scale events then publish `deployment.scaled` (src/domain/changes.ts).
 // Cooldown clocks live in memory, as Ring's: a restart forgets them.
 import type { Store } from '../store/index.js';
 import { EVENT_REASON, noted } from '../domain/changes.js';
