@@ -196,7 +196,8 @@ describe('ring gitops diff, status, health, drift, notify, suspend', () => {
     assert.match(now.stdout, /Outcome: +degraded/);
     assert.match(watchOut, /syncing \(sync now\)/);
     repo.git('rm', '-q', 'manifests/gated.yaml');
-    repo.commit('drop gated');
+    // Recorded before the next test forces a drift: otherwise this sync races the drift check.
+    await recorded(repo.commit('drop gated'), 90_000);
   });
 
   it('drift: a deployment replaced by hand is reported and --self-heal restores the manifest', async () => {
