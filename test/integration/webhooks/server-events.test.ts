@@ -42,7 +42,7 @@ function lines(r: Receiver, deploymentId: string): string[] {
   });
 }
 
-async function waitForLine(r: Receiver, deploymentId: string, line: string, ms = 30_000): Promise<Received> {
+async function waitForLine(r: Receiver, deploymentId: string, line: string, ms = 120_000): Promise<Received> {
   await eventually(() => lines(r, deploymentId).includes(line), ms, `'${line}' at the receiver`);
   const i = lines(r, deploymentId).indexOf(line);
   return r.received.filter((x) => x.json?.deployment_id === deploymentId)[i]!;
