@@ -25,6 +25,7 @@ export async function createRuntimeSet(config: RingConfig, log: Log, env: NodeJS
     const docker = createDockerRuntime(config.docker.host, serverId);
     try {
       await docker.ping();
+      await docker.loadCapacity();
       available.set('docker', docker);
     } catch (e) {
       const reason = `Docker is not reachable at ${config.docker.host}: ${(e as Error).message}`;

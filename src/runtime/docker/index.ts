@@ -36,6 +36,7 @@ export class DockerRuntime implements Runtime {
   private readonly networks: NetworkProvisioner;
   private readonly lister: InstanceLister;
   private readonly serverId: string | undefined;
+  private capacity: { memoryBytes: number; host: string } | null = null;
 
   constructor(opts: DockerRuntimeOptions = {}) {
     this.serverId = opts.serverId;
@@ -43,6 +44,23 @@ export class DockerRuntime implements Runtime {
     installRequestDeadline(this.docker);
     this.networks = new NetworkProvisioner(this.docker);
     this.lister = new InstanceLister(this.docker, opts.serverId);
+  }
+
+  /**
+   * The daemon's MemTotal (its host may be another machine than ours, with DOCKER_HOST=tcp://…).
+   * Read once after the startup ping: a host's memory does not change while the server runs.
+   */
+  async loadCapacity(): Promise<void> {
+    try {
+      const info = (await (this.docker.info as (o: object) => Promise<{ MemTotal?: number }>)(withTimeout({}, PING_TIMEOUT_MS)));
+      this.capacity = typeof info.MemTotal === 'number' && info.MemTotal > 0 ? { memoryBytes: info.MemTotal, host: 'the Docker host' } : null;
+    } catch {
+      this.capacity = null;
+    }
+  }
+
+  hostCapacity(): { memoryBytes: number; host: string } | null {
+    return this.capacity;
   }
 
   async ping(): Promise<void> {
