@@ -1,8 +1,8 @@
 // Starts the OTLP/HTTP exporters the settings ask for (src/telemetry/settings.ts) with the
 // OpenTelemetry JS SDK. Everything is batched and sent in the background: the API and the
-// reconciler only hand spans, samples and log records to in-memory queues (bounded; the SDK drops
-// the oldest when a collector is away), so an unreachable collector never stops or slows the
-// server. Export failures are logged once per outage (src/telemetry/export-report.ts).
+// reconciler only hand spans, samples and log records to in-memory queues (bounded: when one is
+// full the SDK drops new items), so an unreachable collector never stops or slows the server.
+// Export failures are logged once per outage (src/telemetry/export-report.ts).
 import type { Server } from '@hapi/hapi';
 import { context, propagation, trace, type Histogram } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';

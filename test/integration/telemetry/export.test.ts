@@ -170,6 +170,10 @@ describe('an unreachable collector', () => {
       assert.equal(failures.length, 1, 'one line per outage, not one per batch');
       assert.equal(failures[0]!.level, 'WARN');
       assert.match(failures[0]!.fields.message, /ECONNREFUSED|connect/i);
+      // The log records of every request failed to go too, batch after batch: still one line.
+      await waitFor('a failed log export to be reported', async () => texts().some((t) => t.startsWith(`telemetry: OTLP log export to ${closed}/v1/logs failed`)) || undefined, 30_000);
+      assert.equal(texts().filter((t) => t.startsWith('telemetry: OTLP log export to ')).length, 1);
+      assert.ok(texts().filter((t) => t.startsWith('telemetry: OTLP trace export to ')).length <= 1);
       assert.equal((await fetch(`${srv.url}/healthz`)).status, 200);
       assert.equal(await srv.stop(), 0, 'it stops cleanly too');
     } finally {
