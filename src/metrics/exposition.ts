@@ -4,7 +4,8 @@
 import { Gauge, Registry } from 'prom-client';
 import { STATUSES } from '../domain/status.js';
 import type { Store } from '../store/index.js';
-import type { DeploymentRuntimeStats, RuntimeStatsSnapshot } from './runtime-stats.js';
+import type { DeploymentRuntimeSeries, RuntimeStatsSnapshot } from './runtime-stats.js';
+import type { components } from '../../generated/openapi.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -17,22 +18,8 @@ export const UNHEALTHY_STATUSES = [
 const EVENT_STATUSES = ['pending', 'delivered', 'dead'] as const;
 const HEALTH_CHECK_STATUSES = ['success', 'failed', 'timeout'] as const;
 
-export interface MetricsSnapshot {
-  deployments: number;
-  deployments_by_status: Record<string, number>;
-  deployments_by_runtime: Record<string, number>;
-  unhealthy_deployments_by_namespace: { namespace: string; status: string; count: number }[];
-  namespaces: number;
-  secrets: number;
-  volumes: number;
-  users: number;
-  webhooks: number;
-  configs: number;
-  events_by_status: Record<string, number>;
-  health_checks_by_status: Record<string, number>;
-  runtime_last_refresh_seconds: number;
-  deployment_runtime: DeploymentRuntimeStats[];
-}
+/** The body of GET /metrics as JSON, and what the Prometheus text is rendered from. */
+export type MetricsSnapshot = components['schemas']['MetricsSnapshot'];
 
 /** Every expected key present (0 when absent): a series that vanishes breaks alerts. */
 function withZeros(counts: Record<string, number>, keys: readonly string[]): Record<string, number> {
@@ -63,7 +50,7 @@ export function collectSnapshot(store: Store, runtime: RuntimeStatsSnapshot | un
   };
 }
 
-type Numeric = { [K in keyof DeploymentRuntimeStats]: DeploymentRuntimeStats[K] extends number ? K : never }[keyof DeploymentRuntimeStats];
+type Numeric = { [K in keyof DeploymentRuntimeSeries]: DeploymentRuntimeSeries[K] extends number ? K : never }[keyof DeploymentRuntimeSeries];
 
 const RUNTIME_GAUGES: [string, string, Numeric][] = [
   ['ring_deployment_instances', 'Number of running instances per deployment.', 'instances'],
@@ -116,7 +103,7 @@ export async function renderPrometheus(s: MetricsSnapshot): Promise<string> {
   // hashing took most of a scrape. Blocks are separated by a blank line, as prom-client does.
   const blocks: string[] = [];
   const labelText = series.map((d) => `{deployment="${escapeLabel(d.name)}",namespace="${escapeLabel(d.namespace)}",runtime="${escapeLabel(d.runtime)}"}`);
-  const block = (name: string, help: string, type: string, value: (d: DeploymentRuntimeStats) => number) => {
+  const block = (name: string, help: string, type: string, value: (d: DeploymentRuntimeSeries) => number) => {
     let text = `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
     for (let i = 0; i < series.length; i++) text += `${name}${labelText[i]} ${sampleValue(value(series[i]!))}\n`;
     blocks.push(text);
@@ -141,8 +128,8 @@ function sampleValue(v: number): string {
  * name, and two samples with the same labels would make the exposition invalid. Their sum is the
  * deployment's usage.
  */
-function bySeries(list: DeploymentRuntimeStats[]): DeploymentRuntimeStats[] {
-  const merged = new Map<string, DeploymentRuntimeStats>();
+function bySeries(list: DeploymentRuntimeSeries[]): DeploymentRuntimeSeries[] {
+  const merged = new Map<string, DeploymentRuntimeSeries>();
   for (const d of list) {
     const key = JSON.stringify([d.namespace, d.name, d.runtime]);
     const prev = merged.get(key);
