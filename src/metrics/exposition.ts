@@ -128,7 +128,7 @@ function sampleValue(v: number): string {
  * name, and two samples with the same labels would make the exposition invalid. Their sum is the
  * deployment's usage.
  */
-function bySeries(list: DeploymentRuntimeSeries[]): DeploymentRuntimeSeries[] {
+export function bySeries(list: DeploymentRuntimeSeries[]): DeploymentRuntimeSeries[] {
   const merged = new Map<string, DeploymentRuntimeSeries>();
   for (const d of list) {
     const key = JSON.stringify([d.namespace, d.name, d.runtime]);
