@@ -4,7 +4,7 @@
 import { Gauge, Registry } from 'prom-client';
 import { STATUSES } from '../domain/status.js';
 import type { Store } from '../store/index.js';
-import type { DeploymentRuntimeSeries, RuntimeStatsSnapshot } from './runtime-stats.js';
+import type { DeploymentRuntimeStats, RuntimeStatsSnapshot } from './runtime-stats.js';
 import type { components } from '../../generated/openapi.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -18,8 +18,13 @@ export const UNHEALTHY_STATUSES = [
 const EVENT_STATUSES = ['pending', 'delivered', 'dead'] as const;
 const HEALTH_CHECK_STATUSES = ['success', 'failed', 'timeout'] as const;
 
-/** The body of GET /metrics as JSON, and what the Prometheus text is rendered from. */
-export type MetricsSnapshot = components['schemas']['MetricsSnapshot'];
+/**
+ * The body of GET /metrics as JSON, and what the Prometheus text is rendered from: the contract's
+ * MetricsSnapshot, whose per-deployment rows also carry the deployment's id here.
+ */
+export type MetricsSnapshot = Omit<components['schemas']['MetricsSnapshot'], 'deployment_runtime'> & {
+  deployment_runtime: DeploymentRuntimeStats[];
+};
 
 /** Every expected key present (0 when absent): a series that vanishes breaks alerts. */
 function withZeros(counts: Record<string, number>, keys: readonly string[]): Record<string, number> {
@@ -50,7 +55,7 @@ export function collectSnapshot(store: Store, runtime: RuntimeStatsSnapshot | un
   };
 }
 
-type Numeric = { [K in keyof DeploymentRuntimeSeries]: DeploymentRuntimeSeries[K] extends number ? K : never }[keyof DeploymentRuntimeSeries];
+type Numeric = { [K in keyof DeploymentRuntimeStats]: DeploymentRuntimeStats[K] extends number ? K : never }[keyof DeploymentRuntimeStats];
 
 const RUNTIME_GAUGES: [string, string, Numeric][] = [
   ['ring_deployment_instances', 'Number of running instances per deployment.', 'instances'],
@@ -103,7 +108,7 @@ export async function renderPrometheus(s: MetricsSnapshot): Promise<string> {
   // hashing took most of a scrape. Blocks are separated by a blank line, as prom-client does.
   const blocks: string[] = [];
   const labelText = series.map((d) => `{deployment="${escapeLabel(d.name)}",namespace="${escapeLabel(d.namespace)}",runtime="${escapeLabel(d.runtime)}"}`);
-  const block = (name: string, help: string, type: string, value: (d: DeploymentRuntimeSeries) => number) => {
+  const block = (name: string, help: string, type: string, value: (d: DeploymentRuntimeStats) => number) => {
     let text = `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
     for (let i = 0; i < series.length; i++) text += `${name}${labelText[i]} ${sampleValue(value(series[i]!))}\n`;
     blocks.push(text);
@@ -128,8 +133,8 @@ function sampleValue(v: number): string {
  * name, and two samples with the same labels would make the exposition invalid. Their sum is the
  * deployment's usage.
  */
-export function bySeries(list: DeploymentRuntimeSeries[]): DeploymentRuntimeSeries[] {
-  const merged = new Map<string, DeploymentRuntimeSeries>();
+export function bySeries(list: DeploymentRuntimeStats[]): DeploymentRuntimeStats[] {
+  const merged = new Map<string, DeploymentRuntimeStats>();
   for (const d of list) {
     const key = JSON.stringify([d.namespace, d.name, d.runtime]);
     const prev = merged.get(key);
