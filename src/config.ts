@@ -237,6 +237,8 @@ export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS
   const otherEnabled = Object.entries(runtimeTables).some(([name, t]) => name !== 'docker' && table(t).enabled === true);
   const dockerEnabled = runtimeTables.docker === undefined ? !otherEnabled : docker.enabled !== false;
   const unimplementedRuntimes = UNIMPLEMENTED_RUNTIMES.filter((name) => table(runtimeTables[name]).enabled === true);
+  // Ring's web dashboard is not part of this build: say so rather than accept the setting silently.
+  if (table(server.dashboard).enabled === true) warnings.push('[server.dashboard] enabled = true has no effect: this build has no dashboard');
   const swarm = table(table(server.runtime).swarm);
   const cloudHypervisor = cloudHypervisorConfig(table(table(server.runtime).cloud_hypervisor), configDir(env), warnings);
   const tomlInterval = typeof scheduler.interval === 'number' && scheduler.interval > 0 ? scheduler.interval * 1000 : 10_000;

@@ -33,3 +33,15 @@ test('docker.enabled and unimplementedRuntimes from the runtime tables', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('[server.dashboard] enabled = true is reported, not silently accepted', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ring-config-'));
+  try {
+    writeFileSync(join(dir, 'config.toml'), '[server.dashboard]\nenabled = true\n');
+    assert.ok(loadConfig({ env: { RING_CONFIG_DIR: dir } }).warnings.includes('[server.dashboard] enabled = true has no effect: this build has no dashboard'));
+    writeFileSync(join(dir, 'config.toml'), '[server.dashboard]\nenabled = false\n');
+    assert.deepEqual(loadConfig({ env: { RING_CONFIG_DIR: dir } }).warnings, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
