@@ -35,7 +35,19 @@ export async function startFuzzServer(dir?: string): Promise<FuzzServer> {
   return {
     url: server.url, dbPath: server.dbPath, token, server, docker,
     knownIds: async () => knownIds(server.dbPath),
-    freshToken: () => server.adminToken(),
+    // A login for `logout` requests. fetch's pooled socket may be one the server is just closing
+    // as idle (ECONNRESET on a loaded machine); that is the harness's connection, not an answer, so
+    // it is tried again. A server that really stopped answering fails the third attempt too.
+    freshToken: async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await server.adminToken();
+        } catch (e) {
+          if (attempt >= 3 || !(e instanceof TypeError)) throw e;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    },
     async close() {
       await server.close();
       await docker.close();

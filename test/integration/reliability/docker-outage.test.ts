@@ -183,7 +183,17 @@ test(`a ${OUTAGE_MS / 1000} s Docker outage: the API stays up, deployments repor
   assert.ok(afterFreeze.ok, afterFreeze.problems.join('\n'));
   const still = new Set((await d.client.listContainers({ filters: { label: [`ring.namespace=${ns}`] } })).map((c) => c.Id));
   assert.deepEqual([...still].sort(), [...running].sort(), 'a frozen daemon\'s containers kept running and were kept');
-  assert.deepEqual([(await get(web)).restart_count, (await get(late!)).restart_count], counts, 'the freeze counted no restart');
+  // No restart counted: a count never grows. It may drop to 0 — the healthy window (10 s without a
+  // failure) forgives the two restarts above, and a 20 s freeze on a slow machine outlasts it — but
+  // only with that window's own event.
+  for (const [i, id] of [web, late!].entries()) {
+    const now = (await get(id)).restart_count as number;
+    assert.ok(now <= counts[i]!, `the freeze counted a restart of ${id}: ${counts[i]} → ${now}`);
+    if (now < counts[i]!) {
+      assert.equal(now, 0);
+      assert.ok((await events(id)).some((e) => e.reason === 'restart_count_reset'), `${id}: ${counts[i]} → 0 without a restart_count_reset event`);
+    }
+  }
 
   t.diagnostic(`Docker frozen ${OUTAGE_MS / 1000} s: ${frozenProbes.calls} API calls, slowest ${frozenProbes.maxMs} ms`);
   t.diagnostic(`Docker down ${Math.round((backAt - downAt) / 1000)} s; ${probes.calls} API calls during it, slowest ${probes.maxMs} ms; ` +

@@ -67,7 +67,7 @@ async function apply(r: Ring, name: string, replicas: number): Promise<string> {
 }
 
 /** Polls until check() holds; the generous timeout is for a loaded machine, not a speed claim. */
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, ms = 90_000): Promise<T> {
+async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, ms = 180_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await check().catch(() => null);
@@ -79,10 +79,15 @@ async function until<T>(what: string, check: () => Promise<T | null | undefined 
 
 /** The running instance ids the server reports for a deployment, once it is running with `n`. */
 async function runningInstances(r: Ring, id: string, n: number): Promise<string[]> {
+  let last = '';
   return until(`${id} running with ${n} instance(s) on ${r.srv.url}`, async () => {
     const d = await r.srv.request('GET', `/deployments/${id}`, { token: r.token });
     const ids = (d.json?.instances ?? []).map((i: { id: string }) => i.id).sort();
+    last = `${d.status} ${d.json?.status} ${ids.length} instance(s)`;
     return d.json?.status === 'running' && ids.length === n ? ids as string[] : null;
+  }).catch(async (e: Error) => {
+    const evs = (await r.srv.request('GET', `/deployments/${id}/events?limit=20`, { token: r.token }).catch(() => null))?.json;
+    throw new Error(`${e.message} (last seen: ${last})\nevents: ${JSON.stringify(evs)}\n${r.srv.output.slice(-3000)}`);
   });
 }
 
