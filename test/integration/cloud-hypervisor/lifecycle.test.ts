@@ -1,6 +1,7 @@
 // B4, B7, B9, B10, B11, B16, B18, B20, B24: the real adapter against the simulator.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { ChClient } from '../../../src/runtime/cloud-hypervisor/client.js';
 import { InstancePaths } from '../../../src/runtime/cloud-hypervisor/paths.js';
@@ -117,6 +118,33 @@ describe('cloud-hypervisor runtime: boot, observe, exec, logs, stats, remove', (
     await fx.runtime.remove(crash.id);
     await fx.runtime.remove(off.id);
     assert.deepEqual(fx.files(), []);
+  });
+
+  test('B10/B17: a probe that resets its TCP connection to a guest port does not kill the VM (no phantom crash)', async () => {
+    // A tcp check connects and closes without reading the guest's banner, which the kernel turns into
+    // an RST. A real guest shrugs that off; the simulated one crashed on it (an unhandled ECONNRESET),
+    // which the reconciler then rightly counted as a restart: the cause of t17/t15's restart_count 2.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+    });
+    const { instance } = await fx.runtime.create(spec(fx.disk({ listen: [{ port: 22 }] }, 'rst.raw'), {
+      ports: [{ published: port, target: 22, hostIp: '', protocol: 'tcp' }],
+    }));
+    assert.ok(instance.address);
+    for (let k = 0; k < 5; k++) {
+      await new Promise<void>((resolve, reject) => {
+        const c = connect(22, instance.address!);
+        c.once('connect', () => { c.resetAndDestroy(); resolve(); });
+        c.once('error', reject);
+      });
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const l = await fx.runtime.list();
+    assert.equal(l.find((i) => i.id === instance.id)?.state, 'running', 'the VMM survived the resets');
+    const info = await new ChClient(new InstancePaths(fx.socketDir, instance.id).api).info();
+    assert.equal(info.state, 'Running');
+    await fx.runtime.remove(instance.id);
   });
 
   test('B7: a hung VMM does not stall list(): vm.info times out and the live VMM reads running', async () => {
