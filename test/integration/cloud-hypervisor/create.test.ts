@@ -178,6 +178,25 @@ describe('cloud-hypervisor create(): start order, bodies, seed, ports, volumes',
     assert.equal(pidsMentioning(`TCP4-LISTEN:${p1},`).length, 0);
   });
 
+  test('B14: NAT is installed once per runtime, only with manage_nat and only for a VM with ports (a fake host: nothing touches iptables)', async () => {
+    const installs: string[] = [];
+    const host = { iptables: async (args: string[]) => { installs.push(args.join(' ')); }, enableForwarding: () => { installs.push('ip_forward'); }, defaultInterface: () => undefined };
+    const port = () => freePort().then((p) => ({ published: p, target: 80, hostIp: '', protocol: 'tcp' as const }));
+    const off = new CloudHypervisorRuntime(fx.settings({ manageNat: false }), undefined, host);
+    const a = await off.create(spec(fx.disk({}, 'nat-a.raw'), { ports: [await port()] }));
+    assert.equal(installs.length, 0, 'manage_nat = false: nothing');
+    const on = new CloudHypervisorRuntime(fx.settings({ manageNat: true }), undefined, host);
+    const b = await on.create(spec(fx.disk({}, 'nat-b.raw')));
+    assert.equal(installs.length, 0, 'no ports, no network, no NAT');
+    const c = await on.create(spec(fx.disk({}, 'nat-c.raw'), { ports: [await port()] }));
+    const d = await on.create(spec(fx.disk({}, 'nat-d.raw'), { ports: [await port()] }));
+    assert.equal(installs.filter((x) => x === 'ip_forward').length, 1, 'once per process');
+    assert.equal(installs.filter((x) => x.includes('-C')).length, 3);
+    assert.ok(installs.every((x) => x === 'ip_forward' || x.includes('127.42.0.0/16') || x.includes('conntrack')), installs.join('\n'));
+    for (const i of [a, b, c, d]) await on.remove(i.instance.id);
+    assert.deepEqual(fx.files(), []);
+  });
+
   test('B15/t5: one virtiofsd per share with bind-/vol-/cfg- tags, pid files, shared memory; named dir kept after remove', async () => {
     const bindDir = join(fx.root, 'bind-src');
     mkdirSync(bindDir, { recursive: true });
