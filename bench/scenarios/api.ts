@@ -12,7 +12,7 @@ import { BUSYBOX_IMAGE } from '../../test/helpers/images.js';
 import { RingProcess } from '../support/ring-process.js';
 import { row } from '../support/report.js';
 import { allWith, type BenchContext } from '../support/context.js';
-import { DockerCli, summarize, until, type Summary } from '../support/util.js';
+import { summarize, until, type Summary } from '../support/util.js';
 
 const CEILING = fileURLToPath(new URL('../support/ceiling-main.js', import.meta.url));
 const CONNECTIONS = 8;
@@ -77,7 +77,7 @@ export async function api(ctx: BenchContext): Promise<void> {
   const seconds = ctx.quick ? 1.5 : 2;
   const S = `5. API (autocannon, ${CONNECTIONS} connections, ${rounds} rounds × ${seconds} s)`;
   const ns = `${ctx.prefix}-api`;
-  const ring = await RingProcess.start({ intervalS: 10 });
+  const ring = await RingProcess.start({ intervalS: 10, dockerHost: ctx.host });
   const auth = { authorization: `Bearer ${ring.token}` };
   try {
     for (const n of [100, 1000]) {
@@ -135,6 +135,6 @@ export async function api(ctx: BenchContext): Promise<void> {
     }
   } finally {
     await ring.stop();
-    new DockerCli().removeAll(await allWith(ctx.docker, [`ring.namespace=${ns}`]));
+    ctx.cli.removeAll(await allWith(ctx.docker, [`ring.namespace=${ns}`]));
   }
 }

@@ -8,7 +8,7 @@ import { DockerCountingProxy } from '../support/docker-proxy.js';
 import { RingProcess } from '../support/ring-process.js';
 import { row } from '../support/report.js';
 import { allWith, runningWith, type BenchContext } from '../support/context.js';
-import { DockerCli, now, sleep, summarize, until, type Summary } from '../support/util.js';
+import { now, sleep, summarize, until, type Summary } from '../support/util.js';
 
 const TICK_S = 2;
 const IN_FLIGHT = 8;
@@ -27,7 +27,7 @@ interface ScaleRun {
 }
 
 async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTicks: number): Promise<ScaleRun> {
-  const proxy = new DockerCountingProxy(`/tmp/${ctx.prefix}-docker-${count}.sock`);
+  const proxy = new DockerCountingProxy(`/tmp/${ctx.prefix}-docker-${count}.sock`, ctx.host.replace(/^unix:\/\//, ''));
   await proxy.start();
   const ring = await RingProcess.start({ intervalS: TICK_S, dockerHost: proxy.dockerHost, logLevel: 'warn' });
   const ns = `${ctx.prefix}-s${count}${http ? 'h' : ''}`;
@@ -79,14 +79,14 @@ async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTi
   } finally {
     await ring.stop();
     await proxy.stop();
-    new DockerCli().removeAll(await allWith(docker, [`ring.namespace=${ns}`]));
-    try { new DockerCli().sh(['network', 'rm', `ring_${ns}`]); } catch { /* not created */ }
+    ctx.cli.removeAll(await allWith(docker, [`ring.namespace=${ns}`]));
+    try { ctx.cli.sh(['network', 'rm', `ring_${ns}`]); } catch { /* not created */ }
   }
 }
 
 /** Sequential `docker run -d` of count containers: the floor. */
 async function dockerFloor(ctx: BenchContext, count: number): Promise<number> {
-  const cli = new DockerCli();
+  const cli = ctx.cli;
   const ids: string[] = [];
   // Like ring's containers, on a user-defined bridge network.
   const net = `${ctx.prefix}-floor-${count}`;

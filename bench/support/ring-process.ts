@@ -22,6 +22,16 @@ export interface RingOptions {
 
 export interface Reply { status: number; json: any; text: string }
 
+/**
+ * The line of a crashed server's stderr that says why: its first `…Error…:` line. Node prints the
+ * throwing source location first (e.g. `node:internal/modules/package_json_reader:93`), which
+ * alone hid the cause of an earlier failure (the worktree's package.json mid-merge).
+ */
+export function tellingLine(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /^[\w.]*(Error|Exception)\b.*:/.test(l)) ?? lines.find((l) => /Error:/.test(l)) ?? lines.at(-1) ?? '(no output)';
+}
+
 export class RingProcess {
   private constructor(readonly child: ChildProcess, readonly url: string, readonly dir: string, readonly token: string) {}
 
@@ -51,7 +61,7 @@ export class RingProcess {
         const m = /RING_URL (\S+)/.exec(out);
         if (m) resolve(m[1]!);
       });
-      child.on('exit', (code) => reject(new Error(`ring server exited (${code}) before listening: ${stderr.slice(-2000)}`)));
+      child.on('exit', (code) => reject(new Error(`ring server exited (${code}) before listening: ${tellingLine(stderr)}\n${stderr.slice(-2000)}`)));
     });
     const login = await fetch(`${url}/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'admin', password: 'changeme' }) });

@@ -56,6 +56,11 @@ export class SettledSet {
 // ---------------------------------------------------------------------------------------------
 // Executor
 
+/** An ended instance whose end is already counted or ours: removing it blocks nothing after it. */
+export function overlapsRest(a: Action): boolean {
+  return a.type === 'removeInstance' && (a.reason === 'crashed' || a.reason === 'already_settled');
+}
+
 export interface ExecutorDeps {
   store: Store;
   applyTimeoutMs: number;
@@ -166,17 +171,29 @@ export class Executor {
     }, this.deps.applyTimeoutMs);
     timer.unref?.();
 
+    // Removals of instances that already ended and are accounted for run beside the rest of the
+    // plan (awaited before this apply ends, so the next plan still sees their effect): a crashed
+    // container holds no process or host port, and its replacement should not wait the ~100 ms
+    // Docker takes to delete it. If one fails, the instance is settled, so the next pass removes it.
+    const overlapped: Promise<unknown>[] = [];
     try {
       const actions = result.actions;
       for (let i = 0; i < actions.length && !ac.signal.aborted;) {
+        const a = actions[i]!;
+        if (overlapsRest(a)) {
+          overlapped.push(this.applyOne(d, a, runtime, ac.signal, outcome));
+          i++;
+          continue;
+        }
         // Consecutive removals run together: stopping a container can take its whole grace
         // period, and a delete or scale-down should not pay it once per instance.
         let j = i + 1;
-        if (actions[i]!.type === 'removeInstance') while (j < actions.length && actions[j]!.type === 'removeInstance') j++;
-        const results = await Promise.all(actions.slice(i, j).map((a) => this.applyOne(d, a, runtime, ac.signal, outcome)));
+        if (a.type === 'removeInstance') while (j < actions.length && actions[j]!.type === 'removeInstance' && !overlapsRest(actions[j]!)) j++;
+        const results = await Promise.all(actions.slice(i, j).map((x) => this.applyOne(d, x, runtime, ac.signal, outcome)));
         if (results.includes(false)) break;
         i = j;
       }
+      await Promise.all(overlapped);
     } finally {
       clearTimeout(timer);
     }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { inspect } from 'node:util';
 import Docker from 'dockerode';
 import { RuntimeError, type CreatedInstance, type Instance, type InstanceSpec, type InstanceStats, type LogLine, type LogOptions, type Runtime, type RuntimeEvent } from '../runtime.js';
 import { installRequestDeadline, withTimeout } from './deadline.js';
@@ -103,9 +104,21 @@ function toDockerodeOptions(opts: DockerRuntimeOptions): Docker.DockerOptions {
   if (opts.host) {
     const url = new URL(opts.host.replace(/^tcp:/, 'http:'));
     const protocol = url.protocol === 'https:' ? 'https' : 'http';
-    const agent = protocol === 'https' ? new https.Agent({ keepAlive: false }) : new http.Agent({ keepAlive: false });
+    const agent = quiet(protocol === 'https' ? new https.Agent({ keepAlive: false }) : new http.Agent({ keepAlive: false }));
     return { host: url.hostname, port: url.port || (protocol === 'https' ? 2376 : 2375), protocol, agent } as Docker.DockerOptions;
   }
   // docker-modem takes `agent`; @types/dockerode does not declare it.
-  return { socketPath: opts.socketPath ?? DEFAULT_DOCKER_HOST.slice('unix://'.length), agent: new http.Agent({ keepAlive: false }) } as Docker.DockerOptions;
+  return { socketPath: opts.socketPath ?? DEFAULT_DOCKER_HOST.slice('unix://'.length), agent: quiet(new http.Agent({ keepAlive: false })) } as Docker.DockerOptions;
+}
+
+/**
+ * docker-modem formats every request's options for a debug line, debugging on or not, with
+ * `util.inspect(options, { showHidden: true, depth: null })` — the agent included, and through it
+ * every socket in flight with its whole object graph. Profiled in bench/ that was most of ring's
+ * CPU per Docker call, growing with the calls in flight (a list of 300 inspects them 8 at a time).
+ * A one-line rendering of the agent keeps that line cheap.
+ */
+export function quiet<T extends http.Agent>(agent: T): T {
+  Object.defineProperty(agent, inspect.custom, { value: () => `Agent { keepAlive: false }`, enumerable: false });
+  return agent;
 }

@@ -84,9 +84,13 @@ export async function createInstance(
 ): Promise<CreatedInstance> {
   throwIfAborted(signal);
   await admitMemory(spec);
+  // The namespace network is made ready while the image is checked (one round trip less on the
+  // path to a running container); the image's failure, if any, is the one reported.
+  const network = spec.networkMode !== 'host' ? networks.ensure(spec.namespace) : Promise.resolve('');
+  network.catch(() => undefined);
   const imageDigest = await ensureImage(docker, spec, signal);
   throwIfAborted(signal);
-  if (spec.networkMode !== 'host') await networks.ensure(spec.namespace);
+  await network;
   await ensureVolumes(docker, spec);
   const files = await writeInstanceFiles(spec.deploymentId, spec.files, spec.user);
 
