@@ -68,8 +68,7 @@ interface Sides {
 }
 
 export async function latency(ctx: BenchContext, swarm: PrivateDaemon | { unavailable: string }): Promise<void> {
-  // Rounds are cheap here (~3 s for all sides), so quick keeps the full count.
-  const ROUNDS = 5;
+  const ROUNDS = ctx.quick ? 3 : 5;
   const prefix = `${ctx.prefix}-${randomBytes(2).toString('hex')}`;
   const docker = ctx.docker;
   const upstream = ctx.host.replace(/^unix:\/\//, '');
@@ -146,7 +145,8 @@ export async function latency(ctx: BenchContext, swarm: PrivateDaemon | { unavai
       }
       await sleep(200);
       // Swarm: `docker service create` → task running; SIGKILL → a new task running.
-      if (swarmOk && !swarmWhy) {
+      // --quick: Swarm in the first round only (its task replacement alone takes ~6 s a round).
+      if (swarmOk && !swarmWhy && (!ctx.quick || i === 0)) {
         const name = `${prefix}-svc-${i}`;
         const label = withLabel('com.docker.swarm.service.name', name);
         try {

@@ -104,12 +104,13 @@ async function dockerFloor(ctx: BenchContext, count: number): Promise<number> {
 const growth = (xs: number[]) => xs.slice(1).map((x, i) => (x / xs[i]!).toFixed(2) + '×').join(' → ');
 
 export async function scale(ctx: BenchContext): Promise<void> {
-  const counts = ctx.quick ? [10, 30] : [10, 100, 300];
-  const httpCounts = ctx.quick ? [30] : [300];
+  const counts = ctx.quick ? [10, 20] : [10, 100, 300];
+  // 100 with a check each is scenario 4's; 300 × 1 check at 1 s is scenario 6.
+  const httpCounts = ctx.quick ? [20] : [100, 300];
   // Sequential `docker run` is linear by construction; above this count the floor is the measured
   // per-run time of the largest measured count times N (keeps the full suite near 15 minutes).
-  const floorMeasuredUpTo = ctx.quick ? 30 : 100;
-  const idleTicks = ctx.quick ? 3 : 8;
+  const floorMeasuredUpTo = ctx.quick ? 10 : 100;
+  const idleTicks = ctx.quick ? 2 : 6;
   const S = '4. scale: N one-replica workers from one apply';
   const plain: ScaleRun[] = [];
   const floors: number[] = [];

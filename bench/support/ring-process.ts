@@ -1,13 +1,13 @@
 // Starts and measures a ring server child process (bench/support/ring-main.ts): its URL, an admin
 // token, CPU time and RSS from /proc, and the size of its SQLite files.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpuMsOf } from './util.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 const MAIN = fileURLToPath(new URL('./ring-main.js', import.meta.url));
 
 export interface RingOptions {
@@ -84,11 +84,9 @@ export class RingProcess {
     return { status: res.status, json, text };
   }
 
-  /** user + system CPU time of the server process so far, in ms (CLK_TCK resolution). */
+  /** CPU time of the server process so far, in ms (per-thread schedstat, ns resolution). */
   cpuMs(): number {
-    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+    return cpuMsOf(this.pid);
   }
 
   rssBytes(): number {

@@ -34,6 +34,7 @@ export const listDeployments: Handler<'listDeployments'> = async ({ query, servi
     keep: (d) => namespaceVisible(caller, d.namespace) && matchesLabels(d.labels, labels),
     keepKey: JSON.stringify([caller?.namespaces ?? [], labels]),
     instancesOf: services.instancesOf,
+    ...(services.instancesLookup ? { instancesLookup: services.instancesLookup } : {}),
     view: { rolloutDeadlineMs: services.config.rolloutDeadlineMs },
   });
   return { status: 200, body, contentType: 'application/json; charset=utf-8' };

@@ -78,6 +78,7 @@ export async function startServer(
     secretBox,
     wake: (id) => { cache.invalidate(); reconciler.wake(id); swarm?.controller.wake(); },
     instancesOf: (id) => cache.of(id),
+    instancesLookup: () => cache.lookup(),
     startedAt: Date.now(),
     runtimeStats,
     ...(swarm ? { swarm } : {}),
