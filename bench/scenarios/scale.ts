@@ -52,7 +52,7 @@ async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTi
       if (!upMs) return false;
       const r = await ring.request('GET', `/deployments?namespace=${ns}&status=running`);
       return Array.isArray(r.json) && r.json.length === count;
-    }, `${count} deployments running`, 20 * 60_000, 100);
+    }, `${count} deployments running`, 6 * 60_000, 100);
     const runningMs = now() - t0;
 
     // Idle: let the last creates settle (and probes start), then sample tick by tick.

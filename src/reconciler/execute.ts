@@ -14,6 +14,7 @@ import { classify } from './classify.js';
 import { buildInstanceSpec, type SpecResolvers } from './instance-spec.js';
 import { FRESH_MEMORY, backoffMs, endedChildNeedsPlan, plan, type Action, type DeploymentMemory, type RolloutRole } from './plan.js';
 import { planUnavailable } from './unavailable.js';
+import { Slots } from '../shared/slots.js';
 import { traced } from '../telemetry/trace.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -75,7 +76,16 @@ export interface ExecutorDeps {
   hooks?: WriteHooks;
   /** RING_ROLLOUT_DEADLINE (RING §5.7); without it an unready worker waits forever. */
   rolloutDeadlineMs?: number;
+  /** Instance creates in flight at once, all deployments together (default 8). */
+  createConcurrency?: number;
 }
+
+/**
+ * 300 deployments applied at once asked Docker for 300 containers at once: its starts then took
+ * over 60 s and timed out (bench/ scenario 4). Docker does little of a start in parallel on a
+ * small host, so a few in flight keep it busy without queueing inside the daemon.
+ */
+const DEFAULT_CREATE_CONCURRENCY = 8;
 
 /** What the loop knows beyond one deployment's own row and instances. */
 export interface ReconcileContext {
@@ -104,8 +114,10 @@ export class Executor {
   private readonly lastUnresolved = new Map<string, { message: string; at: number }>();
   private readonly logger: Logger;
   private readonly clock: () => number;
+  private readonly createSlots: Slots;
 
   constructor(private readonly deps: ExecutorDeps) {
+    this.createSlots = new Slots(deps.createConcurrency ?? DEFAULT_CREATE_CONCURRENCY);
     this.logger = deps.logger ?? SILENT_LOGGER;
     this.clock = deps.clock ?? Date.now;
     this.settled = new SettledSet(SETTLED_TTL_MS, this.clock);
@@ -301,8 +313,14 @@ export class Executor {
       return false;
     }
     this.lastUnresolved.delete(d.id);
+    let release: () => void;
     try {
-      const created = await runtime.create(built.spec, signal);
+      release = await this.createSlots.acquire(signal);
+    } catch {
+      return false; // the apply timed out while waiting for a slot; the next pass retries
+    }
+    try {
+      const created = await runtime.create(built.spec, signal).finally(release);
       // After a timeout the container may still have come up; the next pass counts it.
       if (signal.aborted) return false;
       this.write(d.id, { changes: a.change ? [a.change] : [], ...(created.imageDigest ? { imageDigest: created.imageDigest } : {}) });
