@@ -1,7 +1,7 @@
 // The private Docker daemon every benchmark runs on. The machine's shared daemon serves other
 // people's tests (a benchmark there disturbs them, and their containers disturb the figures), and
 // `docker swarm init` there would change it under everybody, so the bench runs its own dockerd:
-// own unix socket, --data-root, --exec-root, --pidfile, address pool 10.214.0.0/16, inside its own
+// own unix socket, --data-root, --exec-root, --pidfile, address pool 10.214.0.0/16 in /22 networks, inside its own
 // network namespace (so its bridges and iptables rules never touch the host's), with the test
 // images built straight into it from the host's static busybox (never read from the shared
 // daemon). Entered with nsenter rather than `ip netns exec`, which remounts /sys and hides the
@@ -16,7 +16,8 @@ import { DockerCli, sleep } from './util.js';
 const ROOT = '/tmp/ring-bench-dockerd';
 const NETNS = 'ringbench-perf';
 export const NETNS_PATH = `/run/netns/${NETNS}`;
-const POOL = 'base=10.214.0.0/16,size=24';
+// /22 networks: 300 containers on one namespace network need more than a /24's 253 addresses.
+const POOL = 'base=10.214.0.0/16,size=22';
 
 export interface PrivateDaemon {
   cli: DockerCli;
