@@ -17,13 +17,15 @@ export interface Runtimes {
 /** Socket wait for the VMM's API socket: CH creates it in milliseconds; the default leaves room for a loaded host. */
 const CH_SOCKET_TIMEOUT_MS = 10_000;
 
-export async function createRuntimeSet(config: RingConfig, log: Log, env: NodeJS.ProcessEnv = process.env): Promise<Runtimes> {
+/** `serverId`: the database's id (store.server.id()), so this server's Docker objects are told from other servers'. */
+export async function createRuntimeSet(config: RingConfig, log: Log, env: NodeJS.ProcessEnv = process.env, serverId?: string): Promise<Runtimes> {
   const available = new Map<string, Runtime>();
   const unavailable = new Map<string, string>();
   if (config.docker.enabled) {
-    const docker = createDockerRuntime(config.docker.host);
+    const docker = createDockerRuntime(config.docker.host, serverId);
     try {
       await docker.ping();
+      await docker.loadCapacity();
       available.set('docker', docker);
     } catch (e) {
       const reason = `Docker is not reachable at ${config.docker.host}: ${(e as Error).message}`;
@@ -59,6 +61,13 @@ export async function createRuntimeSet(config: RingConfig, log: Log, env: NodeJS
     }
   } else {
     unavailable.set('cloud-hypervisor', 'the cloud-hypervisor runtime is not enabled in this server\'s config ([server.runtime.cloud_hypervisor] enabled = true)');
+  }
+  for (const name of config.unimplementedRuntimes) {
+    // Enabled in the file (Ring's config, `ring init --runtime podman`) but not implemented here: said
+    // at start, and POST /deployments refuses the runtime with this list, never a row that never runs.
+    const reason = `the ${name} runtime is not implemented by this server ([server.runtime.${name}] enabled = true has no effect); use docker or cloud-hypervisor`;
+    unavailable.set(name, reason);
+    log.warn({ runtime: name }, reason);
   }
   return { available, unavailable };
 }

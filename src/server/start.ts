@@ -1,7 +1,7 @@
 // `ring server start`: secret key → database (migrations, seed) → runtimes → API → reconciler.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, type RingConfig } from '../config.js';
+import { loadConfig, ringConfigDirNotice, type RingConfig } from '../config.js';
 import { parseSecretKey } from '../domain/secret-key.js';
 import { createLogger, type ServerLogger as Logger } from '../logger.js';
 import { openDatabase, createStore } from '../store/index.js';
@@ -40,6 +40,8 @@ export async function startServer(
   const config = opts.config ?? loadConfig({ env });
   const log = opts.log ?? createLogger(config.logLevel);
   for (const w of config.warnings) log.warn(w);
+  const ringDir = ringConfigDirNotice(env);
+  if (ringDir) log.info(ringDir);
 
   const key = parseSecretKey(env.RING_SECRET_KEY);
   if (!key.ok) throw new StartupError(key.reason);
@@ -63,7 +65,7 @@ async function run(
   const { db, store } = await openStore(config.databasePath, log);
   const secretBox = new SecretBox(key);
 
-  const runtimeSet = await createRuntimeSet(config, log, env);
+  const runtimeSet = await createRuntimeSet(config, log, env, store.server.id());
   const runtimes: Map<string, Runtime> = runtimeSet.available;
   const resolvers = storeResolvers(store, secretBox);
   const swarm = await createSwarmBackend({ config, store, log, ...resolvers, hooks: {} });
@@ -117,7 +119,7 @@ async function run(
   const autoscaler = new Autoscaler({ store, stats: runtimeStats, wake: services.wake, intervalMs: config.schedulerIntervalMs, logger: log });
   autoscaler.start();
   const url = `${config.current.scheme}://${config.current.host}:${api.info.port}`;
-  log.info({ url, runtimes: [...runtimes.keys()].sort(), db: config.databasePath, interval_s: config.schedulerIntervalMs / 1000 }, 'ring server started');
+  log.info({ url, runtimes: [...runtimes.keys()].sort(), db: config.databasePath, server_id: store.server.id(), interval_s: config.schedulerIntervalMs / 1000 }, 'ring server started');
 
   return {
     url,

@@ -2,24 +2,18 @@
 // with a problem naming every violation, and nothing is stored.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { startDockerStub, type DockerStub } from '../../helpers/docker-stub.js';
+import { startTestServerOnDockerStub, type TestServer } from '../../helpers/server.js';
 
 const valid = { name: 'web', namespace: 'hostile', runtime: 'docker', image: 'ring-test/busybox:1' };
 
 describe('hostile input', () => {
-  let docker: DockerStub;
   let s: TestServer;
   let token: string;
   before(async () => {
-    docker = await startDockerStub();
-    s = await startTestServer({ DOCKER_HOST: docker.host });
+    s = await startTestServerOnDockerStub();
     token = await s.adminToken();
   });
-  after(async () => {
-    await s.close();
-    await docker.close();
-  });
+  after(() => s.close());
   const post = (body: unknown) => s.request('POST', '/deployments', { token, body });
   const raw = (text: string) => s.request('POST', '/deployments', { token, rawBody: text });
   const codes = (r: { json: { violations: { property_path: string; code: string }[] } }) => r.json.violations.map((v) => `${v.property_path} ${v.code}`);
@@ -29,6 +23,18 @@ describe('hostile input', () => {
     assert.equal(r.status, 422, r.text);
     assert.deepEqual(codes(r), ['replicas deployment.replicas.too_large']);
     assert.match(r.json.violations[0].message, /at most 1000/);
+  });
+
+  test("replicas beyond the Docker host's memory (the stand-in has 2 GiB) are a 422 with the arithmetic; what fits is accepted", async () => {
+    const r = await post({ ...valid, name: 'big', replicas: 5, resources: { requests: { memory: '512Mi' } }, autoscale: { min: 1, max: 9, target_cpu: 50 } });
+    assert.equal(r.status, 422, r.text);
+    assert.deepEqual(codes(r), ['replicas deployment.replicas.exceeds_host_memory', 'autoscale.max deployment.replicas.exceeds_host_memory']);
+    assert.equal(r.json.violations[0].message,
+      '5 instances × 512 MiB (resources.requests.memory) = 2560 MiB, more than the 2048 MiB of memory the Docker host has in total; at most 4 fit — lower replicas or resources.requests.memory');
+    assert.equal((await s.request('GET', '/deployments?namespace=hostile', { token })).json.filter((d: { name: string }) => d.name === 'big').length, 0, 'nothing stored');
+    const fits = await s.request('POST', '/deployments?dry_run=true', { token, body: { ...valid, name: 'big', replicas: 4, resources: { requests: { memory: '512Mi' } } } });
+    assert.equal(fits.status, 200, fits.text);
+    assert.equal(fits.json.outcome, 'created');
   });
 
   test('unknown fields at any level are a 422 listing each, with the domain violations beside them', async () => {
