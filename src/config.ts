@@ -23,7 +23,8 @@ export interface RingConfig {
   applyTimeoutMs: number;
   rolloutDeadlineMs: number;
   databasePath: string;
-  docker: { enabled: boolean; host: string };
+  /** use_host_registry_auth / host_registry_config: may deployments with config.use_host_auth use the host's Docker credentials. */
+  docker: { enabled: boolean; host: string; useHostRegistryAuth: boolean; hostRegistryConfig?: string };
   /** `[server.runtime.swarm]`: whole deployments placed on a Swarm through its manager (src/swarm/). */
   swarm: { enabled: boolean; host: string; endpointMode: 'auto' | 'vip' | 'dnsrr' };
   /** `[server.runtime.cloud_hypervisor]` (CLOUD-HYPERVISOR.md §1.14, plus guest_subnet, manage_nat, virtiofsd_path). */
@@ -213,6 +214,8 @@ export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS
     docker: {
       enabled: docker.enabled !== false,
       host: typeof docker.host === 'string' ? docker.host : env.DOCKER_HOST || 'unix:///var/run/docker.sock',
+      useHostRegistryAuth: docker.use_host_registry_auth === true,
+      ...(typeof docker.host_registry_config === 'string' ? { hostRegistryConfig: docker.host_registry_config } : {}),
     },
     swarm: {
       enabled: env.RING_SWARM_HOST ? true : swarm.enabled === true,
