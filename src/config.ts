@@ -151,6 +151,20 @@ function bindMountAllow(fromToml: unknown, fromEnv: string | undefined, warnings
   return out;
 }
 
+/** `use_host_registry_auth` / `host_registry_config` of `[server.runtime.docker]`; a wrong type is reported, never guessed. */
+function hostRegistryAuth(docker: Table, warnings: string[]): { useHostRegistryAuth: boolean; hostRegistryConfig?: string } {
+  let useHostRegistryAuth = false;
+  if (docker.use_host_registry_auth !== undefined) {
+    if (typeof docker.use_host_registry_auth === 'boolean') useHostRegistryAuth = docker.use_host_registry_auth;
+    else warnings.push('[server.runtime.docker] use_host_registry_auth must be true or false; using false');
+  }
+  const path = docker.host_registry_config;
+  if (path === undefined) return { useHostRegistryAuth };
+  if (typeof path === 'string' && path.trim() !== '') return { useHostRegistryAuth, hostRegistryConfig: path.trim() };
+  warnings.push('[server.runtime.docker] host_registry_config must be a path; using $DOCKER_CONFIG/config.json or ~/.docker/config.json');
+  return { useHostRegistryAuth };
+}
+
 function positiveSeconds(raw: string | undefined, fallback: number, name: string, warnings: string[]): number {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
@@ -214,8 +228,7 @@ export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS
     docker: {
       enabled: docker.enabled !== false,
       host: typeof docker.host === 'string' ? docker.host : env.DOCKER_HOST || 'unix:///var/run/docker.sock',
-      useHostRegistryAuth: docker.use_host_registry_auth === true,
-      ...(typeof docker.host_registry_config === 'string' ? { hostRegistryConfig: docker.host_registry_config } : {}),
+      ...hostRegistryAuth(docker, warnings),
     },
     swarm: {
       enabled: env.RING_SWARM_HOST ? true : swarm.enabled === true,

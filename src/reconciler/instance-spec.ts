@@ -22,8 +22,6 @@ export type ConfigResolver = (namespace: string, name: string) => Record<string,
 export interface SpecResolvers {
   resolveSecret?: SecretResolver;
   resolveConfig?: ConfigResolver;
-  /** config.use_host_auth: the host's credentials for this image, or throws saying why not. */
-  resolveHostAuth?: (image: string) => RegistryAuth;
 }
 
 /** `configError`: the failure is a missing config or key, which takes the deployment to `config_error`. */
@@ -85,6 +83,7 @@ function build(d: Deployment, r: SpecResolvers): InstanceSpec {
     image: d.image,
     pullPolicy: cfg.image_pull_policy ?? 'Always',
     ...(auth ? { auth } : {}),
+    ...(cfg.use_host_auth === true ? { useHostAuth: true } : {}),
     command: [...(d.command ?? [])],
     env: resolveEnv(d, r),
     labels: { ...(d.labels ?? {}) },
@@ -141,10 +140,6 @@ function registryAuth(d: Deployment, r: SpecResolvers): RegistryAuth | undefined
         `image_pull_secret '${name}' in namespace '${d.namespace}' ${parsed.reason}`);
     }
     return parsed.credentials;
-  }
-  if (cfg.use_host_auth) {
-    const resolve = r.resolveHostAuth ?? (() => { throw new Error('the runtime is not authorized to use host registry credentials'); });
-    return ask('host_registry_auth_error', `Failed to pull image '${d.image}': `, false, () => resolve(d.image));
   }
   if (cfg.username && cfg.password) {
     return { username: cfg.username, password: cfg.password, ...(cfg.server ? { serveraddress: cfg.server } : {}) };

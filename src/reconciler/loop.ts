@@ -18,7 +18,7 @@ import { Executor, type ReconcileOutcome } from './execute.js';
 import { writeDeployment, type DeploymentEventHook, type StatusChangeHook, type WriteHooks } from './write.js';
 import { RuntimeEventWatcher } from './runtime-events.js';
 import { rolloutRole, waitsForDeletedTwin } from './rollout.js';
-import type { ConfigResolver, SecretResolver, SpecResolvers } from './instance-spec.js';
+import type { ConfigResolver, SecretResolver } from './instance-spec.js';
 import { RECONCILED_STATUSES, endedChildNeedsPlan, isReconciled, type RolloutRole } from './plan.js';
 import { TERMINAL_STATUSES } from '../domain/status.js';
 import { HealthProber } from './health.js';
@@ -35,7 +35,6 @@ export interface ReconcilerDeps {
   logger?: Logger;
   resolveSecret?: SecretResolver;
   resolveConfig?: ConfigResolver;
-  resolveHostAuth?: SpecResolvers['resolveHostAuth'];
   /** Called inside the transaction of every status change (webhook outbox). */
   onStatusChange?: StatusChangeHook;
   /** Called inside the transaction that records each deployment event (webhook outbox: scaled, error). */
@@ -108,7 +107,7 @@ export class Reconciler {
     this.isReady = deps.isReady ?? ((d, instances) => this.health.isReady(d, instances));
     this.executor = new Executor({
       ...shared, applyTimeoutMs: deps.applyTimeoutMs, isReady: this.isReady,
-      resolvers: { resolveSecret: deps.resolveSecret, resolveConfig: deps.resolveConfig, resolveHostAuth: deps.resolveHostAuth },
+      resolvers: { resolveSecret: deps.resolveSecret, resolveConfig: deps.resolveConfig },
       livenessConfirmMs: deps.livenessConfirmMs, rolloutDeadlineMs: deps.rolloutDeadlineMs,
     });
     this.events = new RuntimeEventWatcher({

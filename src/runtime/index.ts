@@ -21,7 +21,8 @@ export async function createRuntimeSet(config: RingConfig, log: Log, env: NodeJS
   const available = new Map<string, Runtime>();
   const unavailable = new Map<string, string>();
   if (config.docker.enabled) {
-    const docker = createDockerRuntime(config.docker.host);
+    const docker = createDockerRuntime(config.docker.host,
+      { enabled: config.docker.useHostRegistryAuth, configPath: config.docker.hostRegistryConfig, env });
     try {
       await docker.ping();
       available.set('docker', docker);

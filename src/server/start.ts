@@ -20,7 +20,6 @@ import { WebhookDispatcher, type DispatcherOptions } from '../webhooks/dispatche
 import { RuntimeStatsCache } from '../metrics/runtime-stats.js';
 import { createSwarmBackend } from './swarm.js';
 import { Autoscaler } from '../autoscaler/autoscaler.js';
-import { hostRegistryAuth } from '../runtime/docker/host-auth.js';
 
 export const VERSION = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')).version as string;
 
@@ -65,7 +64,6 @@ export async function startServer(
     unavailableRuntimes: runtimeSet.unavailable,
     logger: log,
     ...storeResolvers(store, secretBox),
-    resolveHostAuth: (image: string) => hostRegistryAuth(image, { enabled: config.docker.useHostRegistryAuth, configPath: config.docker.hostRegistryConfig, env }),
     onObserved: (instances: Instance[]) => cache.prime(instances),
   });
   const webhooks = new WebhookDispatcher({

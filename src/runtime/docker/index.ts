@@ -10,6 +10,7 @@ import { InstanceLister, createInstance, removeInstance, stopInstance } from './
 import { readLogs } from './logs.js';
 import { NetworkProvisioner } from './network.js';
 import { readStats } from './stats.js';
+import type { HostAuthPolicy } from './host-auth.js';
 
 export { ExecTimeoutError, isExecTimeout } from './errors.js';
 export { DEPLOYMENT_LABEL } from './labels.js';
@@ -23,6 +24,8 @@ export interface DockerRuntimeOptions {
   socketPath?: string;
   /** TCP daemon as a URL: `tcp://host:2375`, `http://host:2375` or `https://host:2376`. */
   host?: string;
+  /** config.use_host_auth: whether and where host registry credentials are read ([server.runtime.docker]). */
+  hostAuth?: HostAuthPolicy;
 }
 
 export class DockerRuntime implements Runtime {
@@ -30,8 +33,10 @@ export class DockerRuntime implements Runtime {
   private readonly docker: Docker;
   private readonly networks: NetworkProvisioner;
   private readonly lister: InstanceLister;
+  private readonly hostAuth: HostAuthPolicy;
 
   constructor(opts: DockerRuntimeOptions = {}) {
+    this.hostAuth = opts.hostAuth ?? { enabled: false };
     this.docker = new Docker(toDockerodeOptions(opts));
     installRequestDeadline(this.docker);
     this.networks = new NetworkProvisioner(this.docker);
@@ -51,7 +56,7 @@ export class DockerRuntime implements Runtime {
   }
 
   create(spec: InstanceSpec, signal?: AbortSignal): Promise<CreatedInstance> {
-    return createInstance(this.docker, this.networks, spec, signal);
+    return createInstance(this.docker, this.networks, spec, signal, this.hostAuth);
   }
 
   remove(instanceId: string): Promise<void> {
@@ -89,8 +94,8 @@ export function parseDockerHost(hostUrl: string): DockerRuntimeOptions {
 }
 
 /** Honours DOCKER_HOST when no URL is given, as the docker CLI does. */
-export function createDockerRuntime(hostUrl?: string): DockerRuntime {
-  return new DockerRuntime(parseDockerHost(hostUrl ?? process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST));
+export function createDockerRuntime(hostUrl?: string, hostAuth?: HostAuthPolicy): DockerRuntime {
+  return new DockerRuntime({ ...parseDockerHost(hostUrl ?? process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST), ...(hostAuth ? { hostAuth } : {}) });
 }
 
 /**

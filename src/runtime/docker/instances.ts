@@ -6,6 +6,7 @@ import { withTimeout } from './deadline.js';
 import { dockerMessage, dockerStatus, isNotFound, isPortConflict } from './errors.js';
 import { removeFilesDir, writeInstanceFiles, type WrittenFiles } from './files.js';
 import { ensureImage } from './images.js';
+import type { HostAuthPolicy } from './host-auth.js';
 import { DEPLOYMENT_LABEL, FILES_DIR_LABEL, MANAGED_LABEL, NAMESPACE_LABEL, containerLabels } from './labels.js';
 import { networkName, type NetworkProvisioner } from './network.js';
 
@@ -81,10 +82,11 @@ export async function createInstance(
   networks: NetworkProvisioner,
   spec: InstanceSpec,
   signal?: AbortSignal,
+  hostAuth?: HostAuthPolicy,
 ): Promise<CreatedInstance> {
   throwIfAborted(signal);
   await admitMemory(spec);
-  const imageDigest = await ensureImage(docker, spec, signal);
+  const imageDigest = await ensureImage(docker, spec, signal, hostAuth);
   throwIfAborted(signal);
   if (spec.networkMode !== 'host') await networks.ensure(spec.namespace);
   await ensureVolumes(docker, spec);
