@@ -25,6 +25,8 @@ export const VERSION = JSON.parse(readFileSync(fileURLToPath(new URL('../../../p
 
 export interface RunningServer {
   url: string;
+  /** The runtimes that started (for the banner), sorted. */
+  runtimes: string[];
   stop(): Promise<void>;
 }
 
@@ -100,6 +102,7 @@ export async function startServer(
 
   return {
     url,
+    runtimes: [...runtimes.keys()].sort(),
     async stop() {
       await api.stop({ timeout: 5000 });
       log.info('API server shut down gracefully');
