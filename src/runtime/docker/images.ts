@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { RuntimeError, type InstanceSpec } from '../runtime.js';
 import { classifyPullError, dockerMessage, dockerStatus, isNotFound } from './errors.js';
-import { hostRegistryAuth, type HostAuthPolicy } from './host-auth.js';
+import { hostConfigPath, hostRegistryAuth, type HostAuthPolicy } from './host-auth.js';
 
 export interface ImageRef {
   /** Name without tag or digest, as the pull API wants it in `fromImage`. */
@@ -85,6 +85,9 @@ function repoDigest(info: Docker.ImageInspectInfo, ref: ImageRef): string | null
 async function pullImage(docker: Docker, spec: InstanceSpec, ref: ImageRef, signal: AbortSignal | undefined, hostAuth: HostAuthPolicy): Promise<void> {
   // Host credentials are looked up only when a pull happens: a cached image needs none.
   const creds = spec.auth ?? (spec.useHostAuth ? hostRegistryAuth(spec.image, hostAuth) : undefined);
+  const hint = spec.useHostAuth && !spec.auth
+    ? `the registry refused the host's credentials from ${hostConfigPath(hostAuth)} (docker login again on the server's host)`
+    : undefined;
   const auth = creds
     ? { username: creds.username, password: creds.password, serveraddress: creds.serveraddress ?? registryHost(ref.repository) }
     : undefined;
@@ -97,7 +100,7 @@ async function pullImage(docker: Docker, spec: InstanceSpec, ref: ImageRef, sign
     })) as NodeJS.ReadableStream;
   } catch (err) {
     if (signal?.aborted) throw abortError(spec, err);
-    throw classifyPullError(spec.image, ref.ref, dockerMessage(err), dockerStatus(err));
+    throw classifyPullError(spec.image, ref.ref, dockerMessage(err), dockerStatus(err), hint);
   }
 
   const streamError = await new Promise<string | null>((resolve) => {
@@ -112,7 +115,7 @@ async function pullImage(docker: Docker, spec: InstanceSpec, ref: ImageRef, sign
     );
   });
   if (signal?.aborted) throw abortError(spec, signal.reason);
-  if (streamError !== null) throw classifyPullError(spec.image, ref.ref, streamError);
+  if (streamError !== null) throw classifyPullError(spec.image, ref.ref, streamError, undefined, hint);
 }
 
 function abortError(spec: InstanceSpec, cause: unknown): RuntimeError {
