@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parseDuration } from './domain/durations.js';
+import { telemetrySettings, type TelemetryConfig } from './telemetry/settings.js';
 
 export interface ContextConfig {
   name: string;
@@ -34,6 +35,8 @@ export interface RingConfig {
   security: { bindMountAllow: string[] };
   /** `[server.webhooks]`: allow_loopback (or RING_WEBHOOK_ALLOW_LOOPBACK) lets subscribers live on this host. */
   webhooks: { allowLoopback: boolean };
+  /** `[server.telemetry.*]` + OTEL_* (src/telemetry/settings.ts); its errors refuse the server's start. */
+  telemetry: TelemetryConfig;
   /** Problems met while reading the file; the server logs them and goes on with defaults. */
   warnings: string[];
 }
@@ -256,6 +259,7 @@ export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS
         ? /^(1|true|yes|on)$/i.test(env.RING_WEBHOOK_ALLOW_LOOPBACK.trim())
         : table(server.webhooks).allow_loopback === true,
     },
+    telemetry: telemetrySettings(server.telemetry, env),
     warnings,
   };
 }

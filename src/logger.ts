@@ -86,8 +86,23 @@ export function renderLine(pinoJson: string, format: LogFormat): string {
   return `${time} ${levelName.padStart(5)} ${tgt}: ${msg ?? ''}${kv}\n`;
 }
 
-/** Wraps a destination so that each pino line reaches it rendered in `format`. */
-function formatting(format: LogFormat, destination: pino.DestinationStream): pino.DestinationStream {
+/** A reader of every line the server logs, as pino's record (the OTLP log export, src/telemetry/). */
+export type LogTap = (record: Record<string, unknown>) => void;
+const taps = new WeakMap<pino.Logger, Set<LogTap>>();
+
+/**
+ * Adds a reader of every line `logger` (and its children) writes; returns its removal, or null for a
+ * logger createLogger() did not build. A tap that throws loses that one record; the console line is written first.
+ */
+export function tapLog(logger: pino.Logger, tap: LogTap): (() => void) | null {
+  const set = taps.get(logger);
+  if (!set) return null;
+  set.add(tap);
+  return () => set.delete(tap);
+}
+
+/** Wraps a destination so that each pino line reaches it rendered in `format` (and reaches the taps). */
+function formatting(format: LogFormat, destination: pino.DestinationStream, readers: Set<LogTap>): pino.DestinationStream {
   let pending = '';
   return {
     write(chunk: string) {
@@ -96,7 +111,14 @@ function formatting(format: LogFormat, destination: pino.DestinationStream): pin
       while ((nl = pending.indexOf('\n')) >= 0) {
         const one = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
-        if (one.trim() !== '') destination.write(renderLine(one, format));
+        if (one.trim() === '') continue;
+        destination.write(renderLine(one, format));
+        if (readers.size > 0) {
+          try {
+            const record = JSON.parse(one) as Record<string, unknown>;
+            for (const tap of readers) tap(record);
+          } catch { /* a line pino did not write as JSON, or a failing tap: the console line is what counts */ }
+        }
       }
     },
   };
@@ -112,5 +134,8 @@ export function createLogger(
   format: LogFormat = logFormatOf(process.env.RING_LOG_FORMAT),
 ): pino.Logger {
   const out = destination ?? pino.destination({ fd: 1, sync: true });
-  return pino({ level: logLevelOf(spec), base: { target: 'ring' }, timestamp: pino.stdTimeFunctions.isoTime }, formatting(format, out));
+  const readers = new Set<LogTap>();
+  const logger = pino({ level: logLevelOf(spec), base: { target: 'ring' }, timestamp: pino.stdTimeFunctions.isoTime }, formatting(format, out, readers));
+  taps.set(logger, readers);
+  return logger;
 }

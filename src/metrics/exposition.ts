@@ -141,7 +141,7 @@ function sampleValue(v: number): string {
  * name, and two samples with the same labels would make the exposition invalid. Their sum is the
  * deployment's usage.
  */
-function bySeries(list: DeploymentRuntimeStats[]): DeploymentRuntimeStats[] {
+export function bySeries(list: DeploymentRuntimeStats[]): DeploymentRuntimeStats[] {
   const merged = new Map<string, DeploymentRuntimeStats>();
   for (const d of list) {
     const key = JSON.stringify([d.namespace, d.name, d.runtime]);

@@ -14,6 +14,7 @@ import { classify } from './classify.js';
 import { buildInstanceSpec, type SpecResolvers } from './instance-spec.js';
 import { FRESH_MEMORY, backoffMs, endedChildNeedsPlan, plan, type Action, type DeploymentMemory, type RolloutRole } from './plan.js';
 import { planUnavailable } from './unavailable.js';
+import { traced } from '../telemetry/trace.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settled instances
@@ -183,8 +184,17 @@ export class Executor {
     return outcome;
   }
 
+  /** Applies one action in its span (`reconcile.createInstance`, …); false stops the rest of the plan. */
+  private applyOne(d: Deployment, a: Action, runtime: Runtime, signal: AbortSignal, outcome: ReconcileOutcome): Promise<boolean> {
+    return traced(`reconcile.${a.type}`, {
+      'ring.deployment.id': d.id, 'ring.deployment.name': d.name, 'ring.namespace': d.namespace, 'ring.runtime': d.runtime,
+      ...('reason' in a ? { 'ring.action.reason': a.reason } : {}),
+      ...('instanceId' in a && a.instanceId ? { 'ring.instance.id': a.instanceId } : {}),
+    }, () => this.applyAction(d, a, runtime, signal, outcome));
+  }
+
   /** Applies one action; false stops the rest of the plan (the next pass re-plans from a fresh view). */
-  private async applyOne(d: Deployment, a: Action, runtime: Runtime, signal: AbortSignal, outcome: ReconcileOutcome): Promise<boolean> {
+  private async applyAction(d: Deployment, a: Action, runtime: Runtime, signal: AbortSignal, outcome: ReconcileOutcome): Promise<boolean> {
     switch (a.type) {
       case 'createInstance':
         return this.create(d, a, runtime, signal, outcome);

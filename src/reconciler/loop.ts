@@ -23,6 +23,7 @@ import { RECONCILED_STATUSES, endedChildNeedsPlan, isReconciled, type RolloutRol
 import { TERMINAL_STATUSES } from '../domain/status.js';
 import { HealthProber } from './health.js';
 import { lostEvent, lostWithRuntime, outageWrite, recoveryEvent, type Outage } from './runtime-outage.js';
+import { traced } from '../telemetry/trace.js';
 
 export interface ReconcilerDeps {
   store: Store;
@@ -176,7 +177,11 @@ export class Reconciler {
   private async passOnce(): Promise<void> {
     const wanted = this.planned();
     if (wanted.length === 0) return;
+    // A span per pass that has work to look at (an idle server's ticks make none).
+    await traced('reconcile.pass', { 'ring.deployments': wanted.length }, () => this.passOver(wanted));
+  }
 
+  private async passOver(wanted: Deployment[]): Promise<void> {
     // One list() per runtime in use, for all its deployments.
     const listEpoch = ++this.epoch;
     const observed = new Map<string, Instance[]>();

@@ -20,6 +20,8 @@ import { WebhookDispatcher, type DispatcherOptions } from '../webhooks/dispatche
 import { RuntimeStatsCache } from '../metrics/runtime-stats.js';
 import { createSwarmBackend } from './swarm.js';
 import { Autoscaler } from '../autoscaler/autoscaler.js';
+import { startTelemetry, type Telemetry } from '../telemetry/start.js';
+import { collectSnapshot } from '../metrics/exposition.js';
 
 export const VERSION = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')).version as string;
 
@@ -43,9 +45,25 @@ export async function startServer(
 
   const key = parseSecretKey(env.RING_SECRET_KEY);
   if (!key.ok) throw new StartupError(key.reason);
+  if (config.telemetry.errors.length > 0) throw new StartupError(`invalid telemetry configuration: ${config.telemetry.errors.join('; ')}`);
+  for (const w of config.telemetry.warnings) log.warn(w);
+  // Before anything else logs, so the log export carries the start-up lines too.
+  const telemetry = startTelemetry(config.telemetry.settings, { log, version: VERSION });
+  try {
+    return await run({ opts, env, config, log, key: key.key, telemetry });
+  } catch (e) {
+    await telemetry.shutdown();
+    throw e;
+  }
+}
 
+/** Everything after the checks, with telemetry already exporting (and shut down by the caller on a failure). */
+async function run(
+  { opts, env, config, log, key, telemetry }:
+  { opts: { webhooks?: WebhookTimings }; env: NodeJS.ProcessEnv; config: RingConfig; log: Logger; key: Buffer; telemetry: Telemetry },
+): Promise<RunningServer> {
   const { db, store } = await openStore(config.databasePath, log);
-  const secretBox = new SecretBox(key.key);
+  const secretBox = new SecretBox(key);
 
   const runtimeSet = await createRuntimeSet(config, log, env);
   const runtimes: Map<string, Runtime> = runtimeSet.available;
@@ -85,6 +103,8 @@ export async function startServer(
     ...(swarm ? { swarm } : {}),
   };
   const api = await createApiServer({ host: config.current.host, port: config.current.port, services, handlers });
+  telemetry.instrumentHttp(api);
+  telemetry.observe({ snapshot: () => collectSnapshot(store, runtimeStats.snapshot()), passes: () => reconciler.passes });
   try {
     await api.start();
   } catch (e) {
@@ -114,6 +134,7 @@ export async function startServer(
       stopRuntimes(runtimes);
       db.close();
       log.info('ring server stopped');
+      await telemetry.shutdown();
     },
   };
 }
