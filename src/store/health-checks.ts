@@ -27,13 +27,17 @@ export function healthChecksRepo(db: Db) {
       insertStmt.run({ ...row, seq: nextSeq() });
       return row;
     },
-    /** Newest first; with latest, only the newest result of each declared check. */
+    /**
+     * Newest first, by when the check started (the history's first column): two checks that run
+     * concurrently are recorded in the order they finish, so record order alone can invert them.
+     * With latest, only the newest result of each declared check.
+     */
     list(deploymentId: string, opts: { limit: number; latest?: boolean }): HealthCheckRow[] {
       const cols = 'id, deployment_id, instance_id, check_index, check_type, status, message, created_at, started_at, finished_at';
       const sql = opts.latest
         ? `SELECT ${cols} FROM health_check h WHERE deployment_id = ? AND seq = (SELECT MAX(seq) FROM health_check
-             WHERE deployment_id = h.deployment_id AND check_index = h.check_index) ORDER BY seq DESC LIMIT ?`
-        : `SELECT ${cols} FROM health_check WHERE deployment_id = ? ORDER BY seq DESC LIMIT ?`;
+             WHERE deployment_id = h.deployment_id AND check_index = h.check_index) ORDER BY started_at DESC, seq DESC LIMIT ?`
+        : `SELECT ${cols} FROM health_check WHERE deployment_id = ? ORDER BY started_at DESC, seq DESC LIMIT ?`;
       return db.prepare(sql).all(deploymentId, opts.limit) as HealthCheckRow[];
     },
     /** The seeds' retention: nothing older than 7 days, at most 50 per deployment. */

@@ -52,7 +52,13 @@ export function observeServer(meter: Meter, sources: MetricSources): void {
   const passes: ObservableCounter = meter.createObservableCounter('ring.reconcile.passes', { description: 'Reconcile passes completed since the server started', unit: '{pass}' });
 
   meter.addBatchObservableCallback((obs) => {
-    const s = sources.snapshot();
+    obs.observe(passes, sources.passes());
+    let s: MetricsSnapshot;
+    try {
+      s = sources.snapshot();
+    } catch {
+      return; // ring.db closed (the final export at shutdown) or failing: this export goes without the inventory
+    }
     obs.observe(deployments, s.deployments);
     for (const [status, n] of Object.entries(s.deployments_by_status)) obs.observe(byStatus, n, { status });
     for (const [runtime, n] of Object.entries(s.deployments_by_runtime)) obs.observe(byRuntime, n, { runtime });
@@ -64,7 +70,6 @@ export function observeServer(meter: Meter, sources: MetricSources): void {
       const attributes = { deployment: d.name, namespace: d.namespace, runtime: d.runtime };
       for (const [gauge, field] of perDeployment) obs.observe(gauge, d[field], attributes);
     }
-    obs.observe(passes, sources.passes());
   }, [deployments, byStatus, byRuntime, unhealthy, events, healthChecks, ...counts.map(([x]) => x), ...perDeployment.map(([x]) => x), passes]);
 }
 

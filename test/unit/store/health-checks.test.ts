@@ -30,6 +30,16 @@ describe('health-check store', () => {
     assert.equal(s.healthChecks.list('d1', { limit: 1 }).length, 1);
   });
 
+  test('newest first by start time: a slow check that started earlier but finished later sorts below the quick one', () => {
+    const s = store();
+    const row = (index: number, started: string, finished: string) => s.healthChecks.insert({ deployment_id: 'd', instance_id: 'i',
+      check_index: index, check_type: index ? 'http' : 'tcp', status: 'success', message: '', started_at: started, finished_at: finished });
+    const quick = row(0, '2026-01-01T00:00:01.000Z', '2026-01-01T00:00:01.001Z');
+    const slow = row(1, '2026-01-01T00:00:00.900Z', '2026-01-01T00:00:01.500Z'); // recorded last, started first
+    assert.deepEqual(s.healthChecks.list('d', { limit: 10 }).map((r) => r.id), [quick.id, slow.id]);
+    assert.deepEqual(s.healthChecks.list('d', { limit: 10, latest: true }).map((r) => r.id), [quick.id, slow.id]);
+  });
+
   test('retention: at most 50 per deployment, nothing older than 7 days', () => {
     const s = store();
     for (let k = 0; k < RETENTION_PER_DEPLOYMENT + 20; k++) add(s, 'busy', k % 2);
