@@ -1,41 +1,23 @@
 // The desired state of one deployment as the API accepts it and the store keeps it.
 import type { Kind, RuntimeName, Status } from './status.js';
+import type { components } from '../../generated/openapi.js';
 
-export type PortProtocol = 'tcp' | 'udp';
-export interface PortSpec { published: number; target: number; host_ip?: string; protocol?: PortProtocol }
+// The parts of a deployment whose shape the API contract fixes exactly are its generated types
+// (a type-only import: nothing of generated/ runs here), so the two cannot drift apart.
+type Schemas = components['schemas'];
 
-export type VolumeType = 'bind' | 'volume' | 'config' | 'secret';
-export interface VolumeSpec {
-  type: VolumeType;
-  source?: string;
-  key?: string;
-  destination: string;
-  driver: 'local' | 'nfs';
-  permission: 'ro' | 'rw';
-}
+export type PortSpec = Schemas['Port'];
+export type PortProtocol = NonNullable<PortSpec['protocol']>;
 
-export type EnvValue = string | { secretRef: string };
+export type VolumeSpec = Schemas['Volume'];
+export type VolumeType = VolumeSpec['type'];
 
-export interface ResourceSpec {
-  limits?: { cpu?: string; memory?: string };
-  requests?: { cpu?: string; memory?: string };
-}
-
-export interface HealthCheckSpec {
-  type: 'tcp' | 'http' | 'command';
-  port?: number;
-  url?: string;
-  command?: string;
-  interval: string;
-  timeout: string;
-  threshold?: number;
-  on_failure?: 'restart' | 'stop' | 'alert';
-  readiness?: boolean;
-  min_healthy_time?: string;
-  start_period?: string;
-}
+export type EnvValue = Schemas['EnvValue'];
+export type ResourceSpec = Schemas['Resources'];
+export type HealthCheckSpec = Schemas['HealthCheck'];
 
 export type ImagePullPolicy = 'Always' | 'IfNotPresent' | 'Never';
+/** Narrower than the wire's DeploymentConfig (any string): validation admits only the three policies. */
 export interface DeploymentConfig {
   image_pull_policy?: ImagePullPolicy;
   server?: string;
@@ -46,7 +28,7 @@ export interface DeploymentConfig {
   user?: { id?: number | string; group?: number | string; privileged?: boolean };
 }
 
-export interface AutoscaleSpec { min: number; max: number; target_cpu: number }
+export type AutoscaleSpec = Schemas['Autoscale'];
 
 /** The body of POST /deployments once defaults are filled in. */
 export interface DeploymentSpec {

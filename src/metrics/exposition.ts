@@ -5,6 +5,7 @@ import { Gauge, Registry } from 'prom-client';
 import { STATUSES } from '../domain/status.js';
 import type { Store } from '../store/index.js';
 import type { DeploymentRuntimeStats, RuntimeStatsSnapshot } from './runtime-stats.js';
+import type { components } from '../../generated/openapi.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -17,22 +18,13 @@ export const UNHEALTHY_STATUSES = [
 const EVENT_STATUSES = ['pending', 'delivered', 'dead'] as const;
 const HEALTH_CHECK_STATUSES = ['success', 'failed', 'timeout'] as const;
 
-export interface MetricsSnapshot {
-  deployments: number;
-  deployments_by_status: Record<string, number>;
-  deployments_by_runtime: Record<string, number>;
-  unhealthy_deployments_by_namespace: { namespace: string; status: string; count: number }[];
-  namespaces: number;
-  secrets: number;
-  volumes: number;
-  users: number;
-  webhooks: number;
-  configs: number;
-  events_by_status: Record<string, number>;
-  health_checks_by_status: Record<string, number>;
-  runtime_last_refresh_seconds: number;
+/**
+ * The body of GET /metrics as JSON, and what the Prometheus text is rendered from: the contract's
+ * MetricsSnapshot, whose per-deployment rows also carry the deployment's id here.
+ */
+export type MetricsSnapshot = Omit<components['schemas']['MetricsSnapshot'], 'deployment_runtime'> & {
   deployment_runtime: DeploymentRuntimeStats[];
-}
+};
 
 /** Every expected key present (0 when absent): a series that vanishes breaks alerts. */
 function withZeros(counts: Record<string, number>, keys: readonly string[]): Record<string, number> {

@@ -10,24 +10,14 @@ import type { Instance, InstanceStats, Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/index.js';
 import { statsTotals } from './totals.js';
 import type { Logger } from '../log-type.js';
+import type { components } from '../../generated/openapi.js';
 
-export interface DeploymentRuntimeStats {
+/** One deployment's row of GET /metrics' deployment_runtime, as the API contract defines it. */
+export type DeploymentRuntimeSeries = components['schemas']['MetricsSnapshot']['deployment_runtime'][number];
+
+export interface DeploymentRuntimeStats extends DeploymentRuntimeSeries {
   /** The deployment's id (the autoscaler's key; not a Prometheus label). */
   id: string;
-  name: string;
-  namespace: string;
-  runtime: string;
-  instances: number;
-  cpu_usage_percent: number;
-  memory_usage_bytes: number;
-  memory_limit_bytes: number;
-  network_rx_bytes: number;
-  network_tx_bytes: number;
-  disk_read_bytes: number;
-  disk_write_bytes: number;
-  pids: number;
-  /** Counted failures (restart_count): Ring's series is always 0 (§14). */
-  restarts: number;
 }
 
 export interface RuntimeStatsSnapshot {
@@ -139,7 +129,7 @@ function summarise(d: { id: string; name: string; namespace: string; runtime: st
     disk_read_bytes: t.diskIo.readBytes,
     disk_write_bytes: t.diskIo.writeBytes,
     pids: t.pids,
-    restarts: d.restart_count,
+    restarts: d.restart_count, // counted failures (restart_count): Ring's series is always 0 (§14)
   };
 }
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
+import { startDockerStub, type DockerStub } from './docker-stub.js';
 
 export const TEST_SECRET_KEY = randomBytes(32).toString('base64');
 
@@ -66,6 +67,23 @@ export async function startTestServer(extraEnv: NodeJS.ProcessEnv = {}, dir = mk
     async close() {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A test server whose Docker is the stand-in of docker-stub.ts, for tests of the API alone: nothing
+ * it does reaches the shared daemon. close() stops the server, then the stand-in.
+ */
+export async function startTestServerOnDockerStub(extraEnv: NodeJS.ProcessEnv = {}): Promise<TestServer & { docker: DockerStub }> {
+  const docker = await startDockerStub();
+  const server = await startTestServer({ DOCKER_HOST: docker.host, ...extraEnv });
+  return {
+    ...server,
+    docker,
+    async close() {
+      await server.close();
+      await docker.close();
     },
   };
 }

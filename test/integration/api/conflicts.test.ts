@@ -4,8 +4,7 @@
 // decide the race. Runs against a stand-in Docker: nothing here needs a container.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { startDockerStub, type DockerStub } from '../../helpers/docker-stub.js';
+import { startTestServerOnDockerStub, type TestServer } from '../../helpers/server.js';
 
 type Res = Awaited<ReturnType<TestServer['request']>>;
 
@@ -25,18 +24,13 @@ function assertOneWinner(results: Res[], okStatus: number): void {
 }
 
 describe('concurrent writes of one name', () => {
-  let docker: DockerStub;
   let s: TestServer;
   let token: string;
   before(async () => {
-    docker = await startDockerStub();
-    s = await startTestServer({ DOCKER_HOST: docker.host });
+    s = await startTestServerOnDockerStub();
     token = await s.adminToken();
   });
-  after(async () => {
-    await s.close();
-    await docker.close();
-  });
+  after(() => s.close());
 
   const parallel = (n: number, f: (i: number) => Promise<Res>) => Promise.all(Array.from({ length: n }, (_, i) => f(i)));
 

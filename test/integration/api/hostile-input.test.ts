@@ -2,24 +2,18 @@
 // with a problem naming every violation, and nothing is stored.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { startDockerStub, type DockerStub } from '../../helpers/docker-stub.js';
+import { startTestServerOnDockerStub, type TestServer } from '../../helpers/server.js';
 
 const valid = { name: 'web', namespace: 'hostile', runtime: 'docker', image: 'ring-test/busybox:1' };
 
 describe('hostile input', () => {
-  let docker: DockerStub;
   let s: TestServer;
   let token: string;
   before(async () => {
-    docker = await startDockerStub();
-    s = await startTestServer({ DOCKER_HOST: docker.host });
+    s = await startTestServerOnDockerStub();
     token = await s.adminToken();
   });
-  after(async () => {
-    await s.close();
-    await docker.close();
-  });
+  after(() => s.close());
   const post = (body: unknown) => s.request('POST', '/deployments', { token, body });
   const raw = (text: string) => s.request('POST', '/deployments', { token, rawBody: text });
   const codes = (r: { json: { violations: { property_path: string; code: string }[] } }) => r.json.violations.map((v) => `${v.property_path} ${v.code}`);
