@@ -30,6 +30,8 @@ export interface RingConfig {
   swarm: { enabled: boolean; host: string; endpointMode: 'auto' | 'vip' | 'dnsrr' };
   /** `[server.runtime.cloud_hypervisor]` (CLOUD-HYPERVISOR.md §1.14, plus guest_subnet, manage_nat, virtiofsd_path). */
   cloudHypervisor: CloudHypervisorConfig;
+  /** `[server.runtime.podman|containerd|firecracker] enabled = true`: runtimes this server cannot run. */
+  unimplementedRuntimes: string[];
   logLevel: string;
   /** Host access by non-admin tokens (src/domain/host-access.ts). */
   security: { bindMountAllow: string[] };
@@ -124,9 +126,42 @@ export function cloudHypervisorConfig(raw: Table, dir: string, warnings: string[
 }
 
 
-export function configDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.RING_CONFIG_DIR || join(homedir(), '.config', 'ring');
+/** Where a config directory came from: RING_CONFIG_DIR, ours (~/.config/ring), or Ring's (~/.config/kemeter/ring). */
+export interface ConfigDirChoice {
+  dir: string;
+  from: 'env' | 'ours' | 'ring';
+  /** Our own default directory (whether or not it exists). */
+  ours: string;
 }
+
+/**
+ * The config directory (config.toml, auth.json, secret-key, cloud-hypervisor/). RING_CONFIG_DIR wins;
+ * else ours, ~/.config/ring; but when ours does not exist and Ring's ~/.config/kemeter/ring does, a
+ * Ring user's existing directory is used as it is (same file formats, RING.md §11.1, §12), so moving
+ * over needs no copying. Creating ~/.config/ring (e.g. `ring init`) switches back to ours.
+ */
+export function chooseConfigDir(env: NodeJS.ProcessEnv = process.env): ConfigDirChoice {
+  const home = env.HOME || homedir();
+  const ours = join(home, '.config', 'ring');
+  if (env.RING_CONFIG_DIR) return { dir: env.RING_CONFIG_DIR, from: 'env', ours };
+  const ring = join(home, '.config', 'kemeter', 'ring');
+  if (!existsSync(ours) && existsSync(ring)) return { dir: ring, from: 'ring', ours };
+  return { dir: ours, from: 'ours', ours };
+}
+
+export function configDir(env: NodeJS.ProcessEnv = process.env): string {
+  return chooseConfigDir(env).dir;
+}
+
+/** The one line that says Ring's directory is in use, or undefined when it is not. */
+export function ringConfigDirNotice(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const c = chooseConfigDir(env);
+  if (c.from !== 'ring') return undefined;
+  return `using Ring's config directory ${c.dir} (config.toml, auth.json, secret-key): ${c.ours} does not exist`;
+}
+
+/** Runtimes Ring's config knows that this server does not implement (RING.md §1: "enum values only"). */
+export const UNIMPLEMENTED_RUNTIMES = ['podman', 'containerd', 'firecracker'] as const;
 
 export function configFilePath(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
   return explicit || env.RING_CONFIG_FILE || join(configDir(env), 'config.toml');
@@ -225,7 +260,15 @@ export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS
 
   const server = table(doc.server);
   const scheduler = table(server.scheduler);
-  const docker = table(table(server.runtime).docker);
+  const runtimeTables = table(server.runtime);
+  const docker = table(runtimeTables.docker);
+  // Docker is the default runtime when the file enables no other one; a file that enables another
+  // runtime and says nothing of Docker means "not Docker", as in Ring (`ring init --runtime podman`).
+  const otherEnabled = Object.entries(runtimeTables).some(([name, t]) => name !== 'docker' && table(t).enabled === true);
+  const dockerEnabled = runtimeTables.docker === undefined ? !otherEnabled : docker.enabled !== false;
+  const unimplementedRuntimes = UNIMPLEMENTED_RUNTIMES.filter((name) => table(runtimeTables[name]).enabled === true);
+  // Ring's web dashboard is not part of this build: say so rather than accept the setting silently.
+  if (table(server.dashboard).enabled === true) warnings.push('[server.dashboard] enabled = true has no effect: this build has no dashboard');
   const swarm = table(table(server.runtime).swarm);
   const cloudHypervisor = cloudHypervisorConfig(table(table(server.runtime).cloud_hypervisor), configDir(env), warnings);
   unusedRingSettings(server, env, warnings);
@@ -240,9 +283,8 @@ export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS
     applyTimeoutMs: positiveSeconds(env.RING_APPLY_TIMEOUT, 300_000, 'RING_APPLY_TIMEOUT', warnings),
     rolloutDeadlineMs: positiveSeconds(env.RING_ROLLOUT_DEADLINE, 600_000, 'RING_ROLLOUT_DEADLINE', warnings),
     databasePath: env.RING_DATABASE_PATH || './ring.db',
-    // Docker is the default runtime: it is on unless the file turns it off explicitly.
     docker: {
-      enabled: docker.enabled !== false,
+      enabled: dockerEnabled,
       host: typeof docker.host === 'string' ? docker.host : env.DOCKER_HOST || 'unix:///var/run/docker.sock',
       ...hostRegistryAuth(docker, warnings),
     },
@@ -252,6 +294,7 @@ export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS
       endpointMode: swarm.endpoint_mode === 'vip' || swarm.endpoint_mode === 'dnsrr' ? swarm.endpoint_mode : 'auto',
     },
     cloudHypervisor,
+    unimplementedRuntimes,
     logLevel: env.RING_LOG_LEVEL || env.RUST_LOG || (typeof server.log_level === 'string' ? server.log_level : '') || 'info',
     security: { bindMountAllow: bindMountAllow(table(server.security).bind_mount_allow, env.RING_BIND_MOUNT_ALLOW, warnings) },
     webhooks: {

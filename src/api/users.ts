@@ -18,14 +18,14 @@ function validateUser(fields: { username?: string; password?: string }): Violati
   const v: Violation[] = [];
   if (fields.username !== undefined) {
     if (fields.username.length < 2 || fields.username.length > 50) {
-      v.push({ property_path: 'username', message: 'must be between 2 and 50 characters', code: 'user.username.length' });
+      v.push({ property_path: 'username', message: 'must be 2 to 50 characters long', code: 'user.username.length' });
     }
     if (!/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/.test(fields.username)) {
-      v.push({ property_path: 'username', message: 'must start with a letter or digit and contain only letters, digits, ".", "_" and "-"', code: 'user.username.format' });
+      v.push({ property_path: 'username', message: "must start with a letter or digit and contain only letters, digits, '.', '-', '_'", code: 'user.username.format' });
     }
   }
   if (fields.password !== undefined && (fields.password.length < 8 || fields.password.length > 128)) {
-    v.push({ property_path: 'password', message: 'must be between 8 and 128 characters', code: 'user.password.length' });
+    v.push({ property_path: 'password', message: 'must be 8 to 128 characters long', code: 'user.password.length' });
   }
   return v;
 }

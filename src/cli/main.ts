@@ -22,7 +22,9 @@ import { registerDiff } from './commands/diff.js';
 import { registerCompletions } from './commands/completions.js';
 import { registerVersion } from './commands/version.js';
 import { outputOption, quietOption } from './kit.js';
+import { ringConfigDirNotice } from '../config.js';
 import { registerExport } from './commands/export.js';
+import { registerContext } from './commands/context.js';
 
 function version(): string {
   try {
@@ -67,8 +69,18 @@ ${EXIT_CODES_HELP}`);
   registerGitops(program);
   registerTui(program);
   registerExport(program);
+  registerContext(program);
   registerVersion(program, version());
   registerCompletions(program);
+
+  // A Ring user's ~/.config/kemeter/ring in use (ours does not exist): said once per run, on stderr so
+  // stdout stays parseable. `ring server` logs it instead, in the chosen log format;
+  // `ring init` writes ours and says so.
+  program.hook('preAction', (_program, action) => {
+    for (let c: Command | null = action; c; c = c.parent) if ((c.name() === 'server' || c.name() === 'init') && c.parent === program) return;
+    const notice = ringConfigDirNotice();
+    if (notice) process.stderr.write(`note: ${notice}\n`);
+  });
 
   for (const cmd of allCommands(program)) {
     if (cmd !== program && cmd.commands.length === 0) {

@@ -85,7 +85,7 @@ export function reasonOf(src: FailureSource): string | undefined {
 }
 
 /**
- * `<context>: <title> (<status>)` followed by `  * <property_path>: <message>` for each violation, or
+ * `<context>: <title> (<status>)` followed by `  * <property_path>: <message> [<code>]` for each violation, or
  * `  <detail>` when there are none (problem+json); else `<context>: <status>` and the body (≤ 2000 chars).
  */
 export function formatHttpFailure(context: string, src: FailureSource): string {
@@ -97,7 +97,11 @@ export function formatHttpFailure(context: string, src: FailureSource): string {
     const lines = [`${context}: ${typeof p.title === 'string' ? p.title : 'Error'} (${f.status})`];
     const violations = Array.isArray(p.violations) ? p.violations.filter(isRecord) : [];
     if (violations.length > 0) {
-      for (const v of violations) lines.push(`  * ${String(v.property_path ?? '')}: ${String(v.message ?? '')}`);
+      // The code too, so a user can look it up and a script can match it (Ring prints path and message only).
+      for (const v of violations) {
+        const code = typeof v.code === 'string' && v.code && v.code !== v.message ? ` [${v.code}]` : '';
+        lines.push(`  * ${String(v.property_path ?? '')}: ${String(v.message ?? '')}${code}`);
+      }
     } else if (typeof p.detail === 'string' && p.detail) {
       for (const l of p.detail.split('\n')) lines.push(`  ${l}`);
     }

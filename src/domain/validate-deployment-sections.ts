@@ -61,10 +61,10 @@ export function namespaceViolations(value: unknown, path: string, codePrefix: st
   const out: Violation[] = [];
   const s = typeof value === 'string' ? value : '';
   if (s.length < NAMESPACE_MIN_LENGTH || s.length > NAMESPACE_MAX_LENGTH) {
-    out.push(v(path, `must be between ${NAMESPACE_MIN_LENGTH} and ${NAMESPACE_MAX_LENGTH} characters long`, `${codePrefix}.length`));
+    out.push(v(path, `must be ${NAMESPACE_MIN_LENGTH} to ${NAMESPACE_MAX_LENGTH} characters long`, `${codePrefix}.length`));
   }
   if (!NAMESPACE_RE.test(s)) {
-    out.push(v(path, 'must consist of lowercase letters, digits and \'-\', and start and end with a letter or digit', `${codePrefix}.format`));
+    out.push(v(path, 'must contain only lowercase letters, digits and \'-\', and start and end with an alphanumeric character', `${codePrefix}.format`));
   }
   return out;
 }
@@ -106,7 +106,7 @@ export function identityViolations({ b, replicas, replicasRaw, kind }: Body): Vi
 }
 
 export function runtimeViolations({ runtime }: Body): Violation[] {
-  return includes(RUNTIMES, runtime) ? [] : [v('runtime', `runtime ${show(runtime)} is not supported (supported: ${RUNTIMES.join(', ')})`, 'deployment.runtime.unsupported')];
+  return includes(RUNTIMES, runtime) ? [] : [v('runtime', `runtime must be one of: ${RUNTIMES.join(', ')}, got ${show(runtime)}`, 'deployment.runtime.unsupported')];
 }
 
 /** A name a volume refers to (named volume, secret, config): never a path. */
@@ -243,10 +243,10 @@ export function portsViolations({ ports }: Body): Violation[] {
     const port = raw;
     const publishedOk = isPort(port.published);
     if (!publishedOk) {
-      out.push(v(`${p}.published`, `published port must be between 1 and 65535, got ${show(port.published)}`, 'deployment.ports.published.out_of_range'));
+      out.push(v(`${p}.published`, `must be between 1 and 65535, got ${show(port.published)}`, 'deployment.ports.published.out_of_range'));
     }
     if (!isPort(port.target)) {
-      out.push(v(`${p}.target`, `target port must be between 1 and 65535, got ${show(port.target)}`, 'deployment.ports.target.out_of_range'));
+      out.push(v(`${p}.target`, `must be between 1 and 65535, got ${show(port.target)}`, 'deployment.ports.target.out_of_range'));
     }
     if (port.host_ip != null && (typeof port.host_ip !== 'string' || isIP(port.host_ip) === 0)) {
       out.push(v(`${p}.host_ip`, `${show(port.host_ip)} is not a valid IP address`, 'deployment.ports.host_ip.invalid'));
@@ -283,7 +283,7 @@ export function environmentViolations({ b }: Body): Violation[] {
   for (const [key, value] of Object.entries(env)) {
     const p = `environment.${key}`;
     if (!ENV_KEY_RE.test(key)) {
-      out.push(v(p, 'variable names must match ^[A-Za-z_][A-Za-z0-9_]*$', 'deployment.environment.key.invalid'));
+      out.push(v(p, `'${key}' is not a valid env var name (must match [A-Za-z_][A-Za-z0-9_]*)`, 'deployment.environment.key.invalid'));
     }
     if (!isEnvValue(value)) {
       out.push(v(p, 'value must be a string or {"secretRef": "<secret name>"}', 'deployment.environment.value.invalid'));
@@ -434,13 +434,13 @@ export function configViolations({ b, config }: Body): Violation[] {
 export function replicaSharingViolations({ ports, replicas, volumes }: Body): Violation[] {
   const out: Violation[] = [];
   if (ports.length > 0 && replicas > 1) {
-    out.push(v('ports', 'published ports cannot be used with more than 1 replica (the host port can only be bound once)', 'deployment.ports.replicas_conflict'));
-    out.push(v('replicas', 'more than 1 replica cannot be used with published ports', 'deployment.replicas.ports_conflict'));
+    out.push(v('ports', `publishing host ports with replicas > 1 (${replicas}) causes port conflicts between replicas — drop \`ports\` or reduce \`replicas\` to 1`, 'deployment.ports.replicas_conflict'));
+    out.push(v('replicas', `replicas > 1 (${replicas}) is incompatible with \`ports\` — drop \`ports\` or reduce \`replicas\` to 1`, 'deployment.replicas.ports_conflict'));
   }
   if (replicas > 1) {
     volumes.forEach((vol, i) => {
       if (isObject(vol) && vol.type === 'volume' && vol.permission === 'rw') {
-        out.push(v(`volumes[${i}].permission`, 'a named volume mounted read-write cannot be shared by more than 1 replica', 'deployment.volumes.shared_rw_replicas'));
+        out.push(v(`volumes[${i}].permission`, `named volume ${show(vol.source)} is mounted read-write with replicas > 1 (${replicas}); replicas share the same volume with no write coordination, which corrupts data — reduce \`replicas\` to 1 or mount the volume \`ro\``, 'deployment.volumes.shared_rw_replicas'));
       }
     });
   }
@@ -452,14 +452,14 @@ export function jobViolations({ kind, replicas, autoscale, healthChecks }: Body)
   if (kind !== 'job') return [];
   const out: Violation[] = [];
   if (replicas !== 1) {
-    out.push(v('replicas', 'a job must have exactly 1 replica', 'deployment.replicas.job_must_be_one'));
+    out.push(v('replicas', `kind=job runs once and exits; replicas must be 1, got ${show(replicas)}`, 'deployment.replicas.job_must_be_one'));
   }
   if (autoscale !== undefined) {
     out.push(v('autoscale', 'autoscaling is not supported for jobs', 'deployment.autoscale.job_unsupported'));
   }
   healthChecks.forEach((hc, i) => {
     if (isObject(hc) && hc.readiness === true) {
-      out.push(v(`health_checks[${i}].readiness`, 'readiness checks are not supported for jobs', 'deployment.health_checks.job_readiness_unsupported'));
+      out.push(v(`health_checks[${i}].readiness`, 'kind=job is incompatible with readiness health checks (readiness gates rolling updates, which don\'t apply to one-shot jobs)', 'deployment.health_checks.job_readiness_unsupported'));
     }
   });
   return out;

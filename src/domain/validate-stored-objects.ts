@@ -18,14 +18,14 @@ function v(property_path: string, message: string, code: string): Violation {
 
 function lengthViolation(value: string, min: number, max: number, path: string, code: string): Violation[] {
   return value.length < min || value.length > max
-    ? [v(path, `must be between ${min} and ${max} characters long`, code)]
+    ? [v(path, `must be ${min} to ${max} characters long`, code)]
     : [];
 }
 
 /** Size limits are on the UTF-8 bytes, since that is what is stored and mounted. */
 function bytesViolation(value: string, path: string, code: string): Violation[] {
   const n = Buffer.byteLength(value, 'utf8');
-  return n < 1 || n > MAX_VALUE_BYTES ? [v(path, `must be between 1 byte and 1 MiB (${MAX_VALUE_BYTES} bytes), got ${n}`, code)] : [];
+  return n < 1 || n > MAX_VALUE_BYTES ? [v(path, `must be 1 to ${MAX_VALUE_BYTES} bytes (1 MiB), got ${n}`, code)] : [];
 }
 
 export interface SecretInput { namespace: string; name: string; value: string }
@@ -36,7 +36,7 @@ export function validateSecret(body: SecretInput): Violation[] {
     ...lengthViolation(body.name, 2, 253, 'name', 'secret.name.length'),
     ...(SECRET_NAME_RE.test(body.name)
       ? []
-      : [v('name', 'must consist of letters, digits, \'-\', \'_\' and \'.\', and start and end with a letter or digit', 'secret.name.format')]),
+      : [v('name', 'must contain only letters, digits, \'_\', \'.\' and \'-\', and start and end with an alphanumeric character', 'secret.name.format')]),
     ...bytesViolation(body.value, 'value', 'secret.value.length'),
   ];
 }
@@ -49,7 +49,7 @@ export function validateConfig(body: ConfigInput, opts: { requireJson: boolean }
   if (body.namespace !== undefined) out.push(...namespaceViolations(body.namespace, 'namespace', 'config.namespace'));
   out.push(...lengthViolation(body.name, 1, 253, 'name', 'config.name.length'));
   if (!CONFIG_NAME_RE.test(body.name)) {
-    out.push(v('name', 'must consist of lowercase letters, digits, \'-\' and \'.\', and start and end with a letter or digit', 'config.name.format'));
+    out.push(v('name', 'must contain only lowercase letters, digits, \'.\' and \'-\', and start and end with an alphanumeric character', 'config.name.format'));
   }
   out.push(...bytesViolation(body.data, 'data', 'config.data.length'));
   if (opts.requireJson && body.data !== '' && parseConfigData(body.data) === null) {
@@ -57,7 +57,7 @@ export function validateConfig(body: ConfigInput, opts: { requireJson: boolean }
   }
   const labels = body.labels ?? '';
   if (labels.length > MAX_CONFIG_LABELS_LENGTH) {
-    out.push(v('labels', `must be at most ${MAX_CONFIG_LABELS_LENGTH} characters long`, 'config.labels.length'));
+    out.push(v('labels', `must be at most ${MAX_CONFIG_LABELS_LENGTH} characters`, 'config.labels.length'));
   }
   return out;
 }
@@ -91,7 +91,7 @@ export function validateVolume(body: VolumeInput): Violation[] {
     ...lengthViolation(body.name, 2, 253, 'name', 'volume.name.length'),
   ];
   if (!VOLUME_NAME_RE.test(body.name)) {
-    out.push(v('name', 'must consist of lowercase letters, digits, \'-\', \'_\' and \'.\', and start and end with a letter or digit', 'volume.name.format'));
+    out.push(v('name', 'must contain only lowercase letters, digits, \'_\', \'.\' and \'-\', and start and end with an alphanumeric character', 'volume.name.format'));
   }
   if (body.backend_type != null && !(VOLUME_BACKENDS as readonly string[]).includes(body.backend_type)) {
     out.push(v('backend_type', `backend_type '${body.backend_type}' is not supported (supported: ${VOLUME_BACKENDS.join(', ')})`, 'volume.backend_type.unsupported'));

@@ -37,10 +37,10 @@ export function validateToken(input: TokenInput, knownScopes: readonly string[])
   const violations: Violation[] = [];
   const { name } = input;
   if (name.length < TOKEN_NAME_MIN_LENGTH || name.length > TOKEN_NAME_MAX_LENGTH) {
-    violations.push({ property_path: 'name', message: `must be between ${TOKEN_NAME_MIN_LENGTH} and ${TOKEN_NAME_MAX_LENGTH} characters`, code: 'token.name.length' });
+    violations.push({ property_path: 'name', message: `must be ${TOKEN_NAME_MIN_LENGTH} to ${TOKEN_NAME_MAX_LENGTH} characters long`, code: 'token.name.length' });
   }
   if (!TOKEN_NAME_RE.test(name)) {
-    violations.push({ property_path: 'name', message: 'must start and end with a letter or digit and contain only letters, digits, ".", "_" and "-"', code: 'token.name.format' });
+    violations.push({ property_path: 'name', message: "must contain only letters, digits, '_', '.' and '-', and start and end with an alphanumeric character", code: 'token.name.format' });
   }
   if (input.scopes.length === 0) {
     violations.push({ property_path: 'scopes', message: `at least one scope is required (known: ${knownScopes.join(', ')})`, code: 'token.scopes.empty' });
@@ -55,7 +55,7 @@ export function validateToken(input: TokenInput, knownScopes: readonly string[])
   if (input.expire_at !== undefined && input.expire_at !== null) {
     expireAt = parseRfc3339(input.expire_at);
     if (expireAt === null) {
-      violations.push({ property_path: 'expire_at', message: `'${input.expire_at}' is not an RFC 3339 date-time (e.g. 2030-01-31T12:00:00Z)`, code: 'token.expire_at.format' });
+      violations.push({ property_path: 'expire_at', message: `must be an RFC 3339 timestamp (e.g. 2030-01-31T12:00:00Z), got '${input.expire_at}'`, code: 'token.expire_at.format' });
     }
   }
   if (violations.length) return { ok: false, violations };

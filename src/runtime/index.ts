@@ -61,6 +61,13 @@ export async function createRuntimeSet(config: RingConfig, log: Log, env: NodeJS
   } else {
     unavailable.set('cloud-hypervisor', 'the cloud-hypervisor runtime is not enabled in this server\'s config ([server.runtime.cloud_hypervisor] enabled = true)');
   }
+  for (const name of config.unimplementedRuntimes) {
+    // Enabled in the file (Ring's config, `ring init --runtime podman`) but not implemented here: said
+    // at start, and POST /deployments refuses the runtime with this list, never a row that never runs.
+    const reason = `the ${name} runtime is not implemented by this server ([server.runtime.${name}] enabled = true has no effect); use docker or cloud-hypervisor`;
+    unavailable.set(name, reason);
+    log.warn({ runtime: name }, reason);
+  }
   return { available, unavailable };
 }
 

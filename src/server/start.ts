@@ -1,7 +1,7 @@
 // `ring server start`: secret key → database (migrations, seed) → runtimes → API → reconciler.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, type RingConfig } from '../config.js';
+import { loadConfig, ringConfigDirNotice, type RingConfig } from '../config.js';
 import { parseSecretKey } from '../domain/secret-key.js';
 import { createLogger, type ServerLogger as Logger } from '../logger.js';
 import { openDatabase, createStore } from '../store/index.js';
@@ -42,6 +42,8 @@ export async function startServer(
   const config = opts.config ?? loadConfig({ env });
   const log = opts.log ?? createLogger(config.logLevel);
   for (const w of config.warnings) log.warn(w);
+  const ringDir = ringConfigDirNotice(env);
+  if (ringDir) log.info(ringDir);
 
   const key = parseSecretKey(env.RING_SECRET_KEY);
   if (!key.ok) throw new StartupError(key.reason);

@@ -192,7 +192,8 @@ export async function runDoctor(g: GlobalOptions): Promise<number> {
     { name: 'Config', ok: true, detail: existsSync(file) ? `${file} (context '${config.current.name}', ${config.current.host}:${config.current.port})` : `${file} not found, using defaults (127.0.0.1:3030)` },
   ]);
   const dockerEnabled = rt.docker ?? config.docker.enabled;
-  const nothingEnabled = !dockerEnabled && !rt.ch;
+  // Another runtime enabled (podman…) is not "nothing": its own group says it cannot run here.
+  const nothingEnabled = !dockerEnabled && !rt.ch && rt.others.length === 0;
   if (dockerEnabled || nothingEnabled) {
     out();
     failures += printGroup('Docker', await checkDocker(config.docker.host));

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { configDir, configFilePath, DEFAULT_PORT } from '../../config.js';
+import { chooseConfigDir, DEFAULT_PORT } from '../../config.js';
 import { CliError, EXIT } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
 import { out } from '../output.js';
@@ -51,8 +51,9 @@ export function configToml(runtime: RuntimeChoice, port: number): string {
   if (runtime === 'docker') tables.push(runtimeTable('docker', true));
   else if (runtime === 'both') tables.push(runtimeTable('docker', true), cloudHypervisorTable());
   else {
-    // Docker is on unless turned off: say so explicitly when another runtime was chosen.
-    tables.push(runtimeTable('docker', false), runtime === 'cloud-hypervisor' ? cloudHypervisorTable() : runtimeTable(runtime, true));
+    // Only the chosen runtime's table, as Ring writes it: a file that enables another runtime and has
+    // no [server.runtime.docker] table leaves Docker off (src/config.ts).
+    tables.push(runtime === 'cloud-hypervisor' ? cloudHypervisorTable() : runtimeTable(runtime, true));
   }
   return [
     '# Written by `ring init`. Reference: RING.md §12.',
@@ -78,8 +79,12 @@ export function registerInit(program: Command): void {
     .option('--force', 'overwrite an existing config.toml and secret-key')
     .action(async (opts: { runtime?: RuntimeChoice; port?: number; force?: boolean }, cmd: Command) => {
       const g = globalsOf(cmd);
-      const configFile = configFilePath(g.config);
-      const keyFile = join(configDir(), 'secret-key');
+      // ring init sets up ring's own directory: a Ring user's ~/.config/kemeter/ring is read while ours
+      // does not exist (src/config.ts), never overwritten.
+      const choice = chooseConfigDir();
+      const dir = choice.from === 'ring' ? choice.ours : choice.dir;
+      const configFile = g.config || process.env.RING_CONFIG_FILE || join(dir, 'config.toml');
+      const keyFile = join(dir, 'secret-key');
       if (!opts.force) {
         for (const p of [configFile, keyFile]) {
           if (existsSync(p)) throw new CliError(`Error: ${p} already exists. Use --force to overwrite it.`, EXIT.GENERAL);
@@ -110,6 +115,7 @@ export function registerInit(program: Command): void {
         throw new CliError(`Error: cannot write the configuration: ${(e as Error).message}`, EXIT.GENERAL);
       }
       out(`Wrote ${configFile} (runtime ${runtime}, port ${port})`);
+      if (choice.from === 'ring') out(`Ring's config directory ${choice.dir} is left as it was; ring now reads ${dir}`);
       out(`Wrote ${keyFile} (mode 0600)`);
       out();
       out('→ Pre-flight checks (ring doctor):');

@@ -90,9 +90,9 @@ describe('ring secret / ring config', () => {
     assert.equal(bad.code, 1);
     assert.deepEqual(bad.stderr.trim().split('\n'), [
       "Failed to create secret '-': Validation failed (422)",
-      '  * name: must be between 2 and 253 characters long',
-      "  * name: must consist of letters, digits, '-', '_' and '.', and start and end with a letter or digit",
-      '  * value: must be between 1 byte and 1 MiB (1048576 bytes), got 0',
+      '  * name: must be 2 to 253 characters long [secret.name.length]',
+      "  * name: must contain only letters, digits, '_', '.' and '-', and start and end with an alphanumeric character [secret.name.format]",
+      '  * value: must be 1 to 1048576 bytes (1 MiB), got 0 [secret.value.length]',
     ]);
 
     const nons = await ring(['secret', 'create', 'x1', '-n', 'no-such-ns', '-v', 'x']);

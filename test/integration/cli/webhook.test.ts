@@ -55,8 +55,8 @@ describe('ring webhook', () => {
     assert.equal(r.stdout, '');
     assert.equal(r.stderr, [
       "Failed to create webhook for 'http://169.254.169.254/x': Validation failed (422)",
-      '  * url: URL must not target an internal address (169.254.169.254: link-local address)',
-      "  * events[0]: invalid wildcard 'deployment*' — use '*' for all kinds or '<family>.*' (e.g. 'deployment.*')",
+      '  * url: URL must not target an internal address (169.254.169.254: link-local address) [webhook.url.format]',
+      "  * events[0]: invalid wildcard 'deployment*' — use '*' for all kinds or '<family>.*' (e.g. 'deployment.*') [webhook.events.unknown]",
       '',
     ].join('\n'));
   });
