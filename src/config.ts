@@ -205,13 +205,13 @@ function hostRegistryAuth(docker: Table, warnings: string[]): { useHostRegistryA
 
 /**
  * Ring settings this build has no use for: each is said once at start (the server logs `warnings`),
- * never silently dropped. RING_DASHBOARD itself is answered by the banner (`Dashboard: not available`).
+ * never silently dropped. RING_DASHBOARD itself is answered by the banner (`Dashboard: not available`),
+ * `[server.dashboard] enabled` in loadConfig.
  */
-function unusedRingSettings(server: Table, env: NodeJS.ProcessEnv, warnings: string[]): void {
+function unusedRingSettings(env: NodeJS.ProcessEnv, warnings: string[]): void {
   if (env.RING_DB_POOL_SIZE !== undefined && env.RING_DB_POOL_SIZE !== '') {
     warnings.push('RING_DB_POOL_SIZE is not used: ring keeps one synchronous SQLite connection (no pool)');
   }
-  if (table(server.dashboard).enabled === true) warnings.push('[server.dashboard] enabled = true: this build has no web dashboard (use `ring tui`)');
   if (env.RING_DASHBOARD_LISTEN) warnings.push('RING_DASHBOARD_LISTEN is not used: this build has no web dashboard (use `ring tui`)');
 }
 
@@ -271,7 +271,7 @@ export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS
   if (table(server.dashboard).enabled === true) warnings.push('[server.dashboard] enabled = true has no effect: this build has no dashboard');
   const swarm = table(table(server.runtime).swarm);
   const cloudHypervisor = cloudHypervisorConfig(table(table(server.runtime).cloud_hypervisor), configDir(env), warnings);
-  unusedRingSettings(server, env, warnings);
+  unusedRingSettings(env, warnings);
   const tomlInterval = typeof scheduler.interval === 'number' && scheduler.interval > 0 ? scheduler.interval * 1000 : 10_000;
 
   return {

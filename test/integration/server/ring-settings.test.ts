@@ -15,7 +15,7 @@ describe('Ring settings at start', () => {
       const out = srv.stdout();
       for (const w of [
         /WARN ring: RING_DB_POOL_SIZE is not used: ring keeps one synchronous SQLite connection/,
-        /WARN ring: \[server\.dashboard\] enabled = true: this build has no web dashboard/,
+        /WARN ring: \[server\.dashboard\] enabled = true has no effect: this build has no dashboard/,
         /WARN ring: RING_DASHBOARD_LISTEN is not used: this build has no web dashboard/,
         /WARN ring: \[server\.runtime\.docker\] use_host_registry_auth must be true or false; using false/,
       ]) assert.match(out, w);

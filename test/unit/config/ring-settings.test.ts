@@ -12,8 +12,8 @@ test('Ring settings without a use here are warned about, each once; unset → no
     writeFileSync(join(dir, 'config.toml'), '[server.dashboard]\nenabled = true\nlisten_address = "127.0.0.1:3031"\n');
     const w = loadConfig({ env: { RING_CONFIG_DIR: dir, RING_DB_POOL_SIZE: '5', RING_DASHBOARD_LISTEN: '0.0.0.0:3031' } }).warnings;
     assert.deepEqual(w, [
+      '[server.dashboard] enabled = true has no effect: this build has no dashboard',
       'RING_DB_POOL_SIZE is not used: ring keeps one synchronous SQLite connection (no pool)',
-      '[server.dashboard] enabled = true: this build has no web dashboard (use `ring tui`)',
       'RING_DASHBOARD_LISTEN is not used: this build has no web dashboard (use `ring tui`)',
     ]);
     writeFileSync(join(dir, 'config.toml'), '[server.dashboard]\nenabled = false\n');
