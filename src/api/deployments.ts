@@ -3,6 +3,7 @@
 import type { Deployment, DeploymentSpec } from '../domain/deployment.js';
 import { applyDeploymentDefaults, validateDeployment, type DeploymentInput } from '../domain/validate-deployment.js';
 import { admitRuntime } from '../domain/runtime-admission.js';
+import { hostCapacityViolations } from '../domain/host-capacity.js';
 import { callerOf, json, noContent, type Ctx, type Handler } from './context.js';
 import { Problem, conflict, forbidden, notFound, onConflict } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
@@ -142,12 +143,14 @@ async function applySpec(
 
 /**
  * admitRuntime() with this server's runtimes, the Swarm backend among them when enabled, plus what
- * a Swarm deployment carries that Swarm cannot express (each field named).
+ * a Swarm deployment carries that Swarm cannot express (each field named), and replicas that could
+ * never fit in the runtime host's memory together.
  */
 function admitRuntimeHere(services: Ctx<'createDeployment'>['services'], spec: DeploymentSpec) {
   const enabled = [...services.runtimes.keys(), ...(services.swarm ? ['swarm'] : [])];
   const admission = admitRuntime(spec, enabled);
   if (spec.runtime === 'swarm' && services.swarm) admission.violations.push(...swarmProblems(spec).violations);
+  admission.violations.push(...hostCapacityViolations(spec, services.runtimes.get(spec.runtime)?.hostCapacity?.() ?? null));
   return admission;
 }
 

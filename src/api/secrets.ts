@@ -2,11 +2,12 @@
 // the reconciler alone opens it, to hand it to a container.
 import type { SecretRow } from '../store/secrets.js';
 import { validateSecret } from '../domain/validate-stored-objects.js';
-import { referencingDeployments, usesSecret } from '../domain/references.js';
+import { usesSecret } from '../domain/references.js';
 import { json, noContent, type Ctx, type Handler } from './context.js';
 import { Problem, conflict, notFound, onConflict } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
 import { audit } from './audit.js';
+import { refuseDeleteWhileUsed } from './refuse-in-use.js';
 
 const view = (s: SecretRow) => ({ id: s.id, created_at: s.created_at, updated_at: s.updated_at, namespace: s.namespace, name: s.name });
 
@@ -43,13 +44,7 @@ export const createSecret: Handler<'createSecret'> = ({ body, services, caller }
 export const deleteSecret: Handler<'deleteSecret'> = (ctx) => {
   const s = loadSecret(ctx);
   const { store } = ctx.services;
-  if (ctx.query.force !== true) {
-    const users = referencingDeployments(store.deployments.list({ namespace: [s.namespace] }), (d) => usesSecret(d, s.name));
-    if (users.length > 0) {
-      throw conflict(`secret '${s.name}' is referenced by deployments: ${users.join(', ')}`,
-        { deployments: users, hint: 'Use ?force=true to delete anyway' });
-    }
-  }
+  refuseDeleteWhileUsed(store, 'secret', s, usesSecret, ctx.query.force);
   store.tx(() => {
     store.secrets.remove(s.id);
     audit(store, ctx.caller, 'delete', 'secret', s.name, s.namespace);

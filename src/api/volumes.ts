@@ -4,11 +4,12 @@ import type { VolumeRow } from '../store/volumes.js';
 import type { Store } from '../store/index.js';
 import type { DeploymentSpec } from '../domain/deployment.js';
 import { validateVolume } from '../domain/validate-stored-objects.js';
-import { referencingDeployments, usesVolume } from '../domain/references.js';
+import { usesVolume } from '../domain/references.js';
 import { json, noContent, type Ctx, type Handler } from './context.js';
 import { Problem, conflict, notFound, onConflict } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
 import { audit } from './audit.js';
+import { refuseDeleteWhileUsed } from './refuse-in-use.js';
 
 const view = (v: VolumeRow) => ({
   id: v.id, created_at: v.created_at, updated_at: v.updated_at, namespace: v.namespace, name: v.name,
@@ -48,13 +49,7 @@ export const createVolume: Handler<'createVolume'> = ({ body, services, caller }
 export const deleteVolume: Handler<'deleteVolume'> = (ctx) => {
   const v = loadVolume(ctx);
   const { store } = ctx.services;
-  if (ctx.query.force !== true) {
-    const users = referencingDeployments(store.deployments.list({ namespace: [v.namespace] }), (d) => usesVolume(d, v.name));
-    if (users.length > 0) {
-      throw conflict(`volume '${v.name}' is referenced by deployments: ${users.join(', ')}`,
-        { deployments: users, hint: 'Use ?force=true to delete anyway' });
-    }
-  }
+  refuseDeleteWhileUsed(store, 'volume', v, usesVolume, ctx.query.force);
   store.tx(() => {
     store.volumes.remove(v.id);
     audit(store, ctx.caller, 'delete', 'volume', v.name, v.namespace);

@@ -17,14 +17,16 @@ export interface Runtimes {
 /** Socket wait for the VMM's API socket: CH creates it in milliseconds; the default leaves room for a loaded host. */
 const CH_SOCKET_TIMEOUT_MS = 10_000;
 
-export async function createRuntimeSet(config: RingConfig, log: Log, env: NodeJS.ProcessEnv = process.env): Promise<Runtimes> {
+/** `serverId`: the database's id (store.server.id()), so this server's Docker objects are told from other servers'. */
+export async function createRuntimeSet(config: RingConfig, log: Log, env: NodeJS.ProcessEnv = process.env, serverId?: string): Promise<Runtimes> {
   const available = new Map<string, Runtime>();
   const unavailable = new Map<string, string>();
   if (config.docker.enabled) {
-    const docker = createDockerRuntime(config.docker.host,
+    const docker = createDockerRuntime(config.docker.host, serverId,
       { enabled: config.docker.useHostRegistryAuth, configPath: config.docker.hostRegistryConfig, env });
     try {
       await docker.ping();
+      await docker.loadCapacity();
       available.set('docker', docker);
     } catch (e) {
       const reason = `Docker is not reachable at ${config.docker.host}: ${(e as Error).message}`;

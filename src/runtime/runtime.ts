@@ -137,4 +137,9 @@ export interface Runtime {
   stats(instanceId: string): Promise<InstanceStats>;
   /** Live lifecycle events; the iterable ends when the stream breaks (the caller re-subscribes). */
   events?(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
+  /**
+   * Total memory of the machine instances run on, read when the server started (null = unknown):
+   * the API refuses replicas that could never fit together. Absent = not gated.
+   */
+  hostCapacity?(): { memoryBytes: number; host: string } | null;
 }

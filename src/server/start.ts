@@ -67,7 +67,7 @@ async function run(
   const { db, store } = await openStore(config.databasePath, log);
   const secretBox = new SecretBox(key);
 
-  const runtimeSet = await createRuntimeSet(config, log, env);
+  const runtimeSet = await createRuntimeSet(config, log, env, store.server.id());
   const runtimes: Map<string, Runtime> = runtimeSet.available;
   const resolvers = storeResolvers(store, secretBox);
   const swarm = await createSwarmBackend({ config, store, log, ...resolvers, hooks: {} });
@@ -120,7 +120,7 @@ async function run(
   const autoscaler = new Autoscaler({ store, stats: runtimeStats, wake: services.wake, intervalMs: config.schedulerIntervalMs, logger: log });
   autoscaler.start();
   const url = `${config.current.scheme}://${config.current.host}:${api.info.port}`;
-  log.info({ url, runtimes: [...runtimes.keys()].sort(), db: config.databasePath, interval_s: config.schedulerIntervalMs / 1000 }, 'ring server started');
+  log.info({ url, runtimes: [...runtimes.keys()].sort(), db: config.databasePath, server_id: store.server.id(), interval_s: config.schedulerIntervalMs / 1000 }, 'ring server started');
 
   return {
     url,

@@ -23,7 +23,7 @@ export async function createSwarmBackend(opts: {
 }): Promise<SwarmBackend | undefined> {
   const { config, store, log } = opts;
   if (!config.swarm.enabled) return undefined;
-  const engine = new SwarmEngine(config.swarm.host);
+  const engine = new SwarmEngine(config.swarm.host, store.server.id());
   try {
     const problem = await engine.managerProblem();
     if (problem) log.warn({ host: config.swarm.host }, `swarm backend: ${problem}; swarm deployments report the error until it is fixed`);

@@ -14,6 +14,7 @@ import { outboxRepo } from './outbox.js';
 import { inventoryRepo } from './inventory.js';
 import { changesRepo } from './changes.js';
 import { auditRepo } from './audit.js';
+import { serverIdentityRepo } from './server-identity.js';
 import { guardConflicts } from './conflict.js';
 
 export function createStore(db: Db) {
@@ -39,6 +40,8 @@ export function createStore(db: Db) {
     changes: changesRepo(db, { events, outbox, webhooks }),
     inventory: inventoryRepo(db),
     audit: auditRepo(db),
+    /** This database's id, labelled on what it creates in shared runtimes. */
+    server: serverIdentityRepo(db),
     /** Runs fn atomically: a state change and the events it causes land together or not at all. */
     tx<T>(fn: () => T): T {
       return db.transaction(fn)();

@@ -205,4 +205,15 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX health_check_created ON health_check(created_at);
     `,
   },
+  {
+    version: 7,
+    name: 'server identity',
+    // Who this database is, as labels on what it creates in a runtime shared with other ring servers
+    // (staging and CI on one Docker host): each server lists and cleans up only its own objects.
+    // Made here rather than in code, so a database upgraded in place gets one exactly once.
+    sql: `
+      CREATE TABLE server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO server_meta (key, value) VALUES ('server_id', lower(hex(randomblob(8))));
+    `,
+  },
 ];

@@ -98,10 +98,12 @@ export class SwarmController {
       byName.set(k, [...(byName.get(k) ?? []), r]);
     }
     const known = new Set(rows.map((r) => r.id));
-    // Services ring labelled whose rows are all gone: nothing will ever remove them but us.
-    for (const s of observed) {
+    // Services ring labelled whose rows are all gone: nothing will ever remove them but us. Only
+    // ours: one without a server id may belong to another ring server on this swarm.
+    for (const [i, s] of observed.entries()) {
       const k = `${s.namespace}/${s.name}`;
-      if (!byName.has(k) && s.deploymentId && !known.has(s.deploymentId)) {
+      const ours = engine.serverId === undefined || engine.ownership(services[i] as never) === 'own';
+      if (ours && !byName.has(k) && s.deploymentId && !known.has(s.deploymentId)) {
         await engine.removeService(s.id).catch((e) => this.o.logger.warn({ service: s.id, error: text(e) }, 'could not remove an orphaned swarm service'));
       }
     }

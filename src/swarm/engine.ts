@@ -6,6 +6,8 @@ import Docker from 'dockerode';
 import { SWARM_LABEL, networkName, serviceName, type SwarmFile } from './spec.js';
 import type { ObservedService } from './plan.js';
 import type { ObservedTask } from './status.js';
+import { SERVER_LABEL } from '../runtime/docker/labels.js';
+import { isVisibleTo, ownership, type Ownership } from '../runtime/docker/ownership.js';
 
 /** Every Engine call is bounded: a wedged manager must not hang the controller or an API request. */
 const CALL_TIMEOUT_MS = 15_000;
@@ -24,7 +26,12 @@ function objectName(...parts: string[]): string {
 export class SwarmEngine {
   readonly docker: Docker;
 
-  constructor(host: string) {
+  /**
+   * `serverId`: this server's id (store.server.id()). Another ring server may drive the same swarm:
+   * its services are not listed (a name clash then fails the create with Docker's reason instead of
+   * taking the other's service over), and only our own files are pruned.
+   */
+  constructor(host: string, readonly serverId?: string) {
     const u = host.startsWith('unix://') ? { socketPath: host.slice('unix://'.length) }
       : host.startsWith('tcp://') || host.startsWith('http://')
         ? (() => { const url = new URL(host.replace(/^tcp:/, 'http:')); return { host: url.hostname, port: Number(url.port || 2375) }; })()
@@ -85,14 +92,14 @@ export class SwarmEngine {
       : await this.docker.listConfigs({ filters: { name: [name] } });
     const found = (list as { ID: string; Spec?: { Name?: string } }[]).find((s) => s.Spec?.Name === name);
     if (found) return { id: found.ID, name };
-    const body = { Name: name, Data: Buffer.from(content).toString('base64'), Labels: { 'ring.managed': 'true', [SWARM_LABEL.namespace]: namespace } };
+    const body = { Name: name, Data: Buffer.from(content).toString('base64'), Labels: { 'ring.managed': 'true', [SWARM_LABEL.namespace]: namespace, ...this.serverLabel() } };
     const created = (kind === 'secret' ? await this.docker.createSecret(body) : await this.docker.createConfig(body)) as { id?: string; ID?: string };
     return { id: created.id ?? created.ID ?? '', name };
   }
 
   /** Removes ring's secrets/configs no service uses any more (old contents after a rotation). */
   async pruneFiles(): Promise<void> {
-    const filters = { label: ['ring.managed=true'] };
+    const filters = { label: ['ring.managed=true', ...(this.serverId ? [`${SERVER_LABEL}=${this.serverId}`] : [])] };
     for (const s of await this.docker.listSecrets({ filters }) as { ID: string }[]) {
       await this.docker.getSecret(s.ID).remove().catch(() => undefined); // in use → 400: kept
     }
@@ -102,7 +109,21 @@ export class SwarmEngine {
   }
 
   async listServices(): Promise<Docker.Service[]> {
-    return (await this.docker.listServices({ filters: { label: [SWARM_LABEL.deployment] } })) as unknown as Docker.Service[];
+    const all = (await this.docker.listServices({ filters: { label: [SWARM_LABEL.deployment] } })) as unknown as Docker.Service[];
+    return all.filter((s) => isVisibleTo(s.Spec?.Labels, this.serverId));
+  }
+
+  /** Whether a listed service is ours to remove as an orphan: never one made before server ids, which may be another server's. */
+  ownership(s: { Spec?: { Labels?: Record<string, string> } }): Ownership {
+    return ownership(s.Spec?.Labels, this.serverId);
+  }
+
+  private serverLabel(): Record<string, string> {
+    return this.serverId ? { [SERVER_LABEL]: this.serverId } : {};
+  }
+
+  private labelled(spec: Record<string, unknown>): Record<string, unknown> {
+    return { ...spec, Labels: { ...(spec.Labels as Record<string, string> | undefined), ...this.serverLabel() } };
   }
 
   static observe(s: Docker.Service & { Spec?: Docker.ServiceSpec; PreviousSpec?: Docker.ServiceSpec; UpdateStatus?: Docker.UpdateStatus; ID: string }): ObservedService & { namespace?: string; name?: string } {
@@ -137,14 +158,14 @@ export class SwarmEngine {
   }
 
   async createService(spec: Record<string, unknown>, auth?: RegistryAuth): Promise<string> {
-    const created = (await this.docker.createService({ ...(spec as Docker.ServiceSpec), ...(auth ? { authconfig: auth } : {}) })) as unknown as { id?: string; ID?: string };
+    const created = (await this.docker.createService({ ...(this.labelled(spec) as Docker.ServiceSpec), ...(auth ? { authconfig: auth } : {}) })) as unknown as { id?: string; ID?: string };
     return created.id ?? created.ID ?? '';
   }
 
   async updateService(serviceId: string, spec: Record<string, unknown>, auth?: RegistryAuth): Promise<void> {
     const svc = this.docker.getService(serviceId);
     const cur = (await svc.inspect()) as { Version: { Index: number } };
-    await svc.update((auth ?? {}) as never, { _query: { version: cur.Version.Index }, _body: spec } as never);
+    await svc.update((auth ?? {}) as never, { _query: { version: cur.Version.Index }, _body: this.labelled(spec) } as never);
   }
 
   /** `docker service rollback`: back to PreviousSpec, which Swarm keeps. */

@@ -75,6 +75,10 @@ function dockerSubject(): Subject {
   const docker = new Docker();
   const rt = createDockerRuntime('unix:///var/run/docker.sock');
   let reachable = true;
+  // This run's namespaces only: a sweep by the `ring_ct-` prefix removed the networks of another
+  // run of this file (another worktree's) on the shared daemon, under its containers' creates.
+  const made = new Set<string>();
+  const mine = (spec: InstanceSpec): InstanceSpec => { made.add(spec.namespace); return spec; };
   const subject: Subject = {
     name: 'docker',
     setup: async () => {
@@ -82,12 +86,12 @@ function dockerSubject(): Subject {
       await ensureTestImages(docker);
     },
     runtime: () => rt,
-    running: (id) => ({ ...base(id), image: BUSYBOX_IMAGE, command: ['sh', '-c', `echo ${READY}; exec sleep 3600`] }),
-    failing: (id) => ({ ...base(id), image: 'ring-test/does-not-exist:1' }),
+    running: (id) => mine({ ...base(id), image: BUSYBOX_IMAGE, command: ['sh', '-c', `echo ${READY}; exec sleep 3600`] }),
+    failing: (id) => mine({ ...base(id), image: 'ring-test/does-not-exist:1' }),
     leftovers: async (id) => (await docker.listContainers({ all: true, filters: { label: [`${DEPLOYMENT_LABEL}=${id}`] } })).map((c) => c.Id),
     teardown: async () => {
       // Only what these tests made: their namespaces' networks.
-      for (const n of await docker.listNetworks({ filters: { name: ['ring_ct-'] } })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+      for (const ns of made) await docker.getNetwork(`ring_${ns}`).remove().catch(() => undefined);
     },
   };
   Object.defineProperty(subject, 'skip', { get: () => (reachable ? false : 'Docker is not reachable') });

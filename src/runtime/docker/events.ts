@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { StringDecoder } from 'node:string_decoder';
 import type { RuntimeEvent, RuntimeEventKind } from '../runtime.js';
 import { DEPLOYMENT_LABEL } from './labels.js';
+import { isVisibleTo } from './ownership.js';
 
 const KINDS: readonly RuntimeEventKind[] = ['die', 'oom', 'kill', 'start'];
 
@@ -16,10 +17,10 @@ interface RawEvent {
 }
 
 /**
- * Lifecycle events of ring's containers. The iterable ends (without throwing) when the daemon
+ * Lifecycle events of this server's containers (see ownership.ts). The iterable ends (without throwing) when the daemon
  * closes or breaks the stream or `signal` aborts; resubscribing is the caller's job.
  */
-export async function* watchEvents(docker: Docker, signal: AbortSignal): AsyncGenerator<RuntimeEvent> {
+export async function* watchEvents(docker: Docker, signal: AbortSignal, serverId?: string): AsyncGenerator<RuntimeEvent> {
   if (signal.aborted) return;
   let stream: NodeJS.ReadableStream & { destroy?: () => void };
   try {
@@ -40,7 +41,7 @@ export async function* watchEvents(docker: Docker, signal: AbortSignal): AsyncGe
       const lines = (partial + (typeof chunk === 'string' ? chunk : decoder.write(chunk))).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
-        const event = parseEvent(line);
+        const event = parseEvent(line, serverId);
         if (event) yield event;
       }
     }
@@ -52,7 +53,8 @@ export async function* watchEvents(docker: Docker, signal: AbortSignal): AsyncGe
   }
 }
 
-export function parseEvent(line: string): RuntimeEvent | null {
+/** null for a line that is not one of our lifecycle events, including another server's container. */
+export function parseEvent(line: string, serverId?: string): RuntimeEvent | null {
   if (line.trim() === '') return null;
   let raw: RawEvent;
   try {
@@ -63,7 +65,9 @@ export function parseEvent(line: string): RuntimeEvent | null {
   // `Action` can carry a suffix for exec events ("exec_start: sh"); ours never do, but be strict.
   const action = (raw.Action ?? raw.status ?? '') as RuntimeEventKind;
   if (!KINDS.includes(action)) return null;
+  // The event's attributes carry the container's labels.
   const attrs = raw.Actor?.Attributes ?? {};
+  if (!isVisibleTo(attrs, serverId)) return null;
   const exit = attrs.exitCode;
   return {
     kind: action,

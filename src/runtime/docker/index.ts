@@ -13,7 +13,7 @@ import { readStats } from './stats.js';
 import type { HostAuthPolicy } from './host-auth.js';
 
 export { ExecTimeoutError, isExecTimeout } from './errors.js';
-export { DEPLOYMENT_LABEL } from './labels.js';
+export { DEPLOYMENT_LABEL, SERVER_LABEL } from './labels.js';
 
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 /** `ring server start` and `ring doctor` ask this first; a daemon that cannot answer a ping in 10 s is not usable. */
@@ -24,6 +24,11 @@ export interface DockerRuntimeOptions {
   socketPath?: string;
   /** TCP daemon as a URL: `tcp://host:2375`, `http://host:2375` or `https://host:2376`. */
   host?: string;
+  /**
+   * This server's id (store.server.id()): labelled on every container created, and the filter of
+   * list() and events(), so servers sharing the daemon leave each other alone. Unset = unbound.
+   */
+  serverId?: string;
   /** config.use_host_auth: whether and where host registry credentials are read ([server.runtime.docker]). */
   hostAuth?: HostAuthPolicy;
 }
@@ -33,14 +38,34 @@ export class DockerRuntime implements Runtime {
   private readonly docker: Docker;
   private readonly networks: NetworkProvisioner;
   private readonly lister: InstanceLister;
+  private readonly serverId: string | undefined;
   private readonly hostAuth: HostAuthPolicy;
+  private capacity: { memoryBytes: number; host: string } | null = null;
 
   constructor(opts: DockerRuntimeOptions = {}) {
+    this.serverId = opts.serverId;
     this.hostAuth = opts.hostAuth ?? { enabled: false };
     this.docker = new Docker(toDockerodeOptions(opts));
     installRequestDeadline(this.docker);
     this.networks = new NetworkProvisioner(this.docker);
-    this.lister = new InstanceLister(this.docker);
+    this.lister = new InstanceLister(this.docker, opts.serverId);
+  }
+
+  /**
+   * The daemon's MemTotal (its host may be another machine than ours, with DOCKER_HOST=tcp://…).
+   * Read once after the startup ping: a host's memory does not change while the server runs.
+   */
+  async loadCapacity(): Promise<void> {
+    try {
+      const info = (await (this.docker.info as (o: object) => Promise<{ MemTotal?: number }>)(withTimeout({}, PING_TIMEOUT_MS)));
+      this.capacity = typeof info.MemTotal === 'number' && info.MemTotal > 0 ? { memoryBytes: info.MemTotal, host: 'the Docker host' } : null;
+    } catch {
+      this.capacity = null;
+    }
+  }
+
+  hostCapacity(): { memoryBytes: number; host: string } | null {
+    return this.capacity;
   }
 
   async ping(): Promise<void> {
@@ -56,7 +81,7 @@ export class DockerRuntime implements Runtime {
   }
 
   create(spec: InstanceSpec, signal?: AbortSignal): Promise<CreatedInstance> {
-    return createInstance(this.docker, this.networks, spec, signal, this.hostAuth);
+    return createInstance(this.docker, this.networks, spec, signal, this.serverId, this.hostAuth);
   }
 
   remove(instanceId: string): Promise<void> {
@@ -81,7 +106,7 @@ export class DockerRuntime implements Runtime {
   }
 
   events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
-    return watchEvents(this.docker, signal);
+    return watchEvents(this.docker, signal, this.serverId);
   }
 }
 
@@ -94,8 +119,10 @@ export function parseDockerHost(hostUrl: string): DockerRuntimeOptions {
 }
 
 /** Honours DOCKER_HOST when no URL is given, as the docker CLI does. */
-export function createDockerRuntime(hostUrl?: string, hostAuth?: HostAuthPolicy): DockerRuntime {
-  return new DockerRuntime({ ...parseDockerHost(hostUrl ?? process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST), ...(hostAuth ? { hostAuth } : {}) });
+export function createDockerRuntime(hostUrl?: string, serverId?: string, hostAuth?: HostAuthPolicy): DockerRuntime {
+  return new DockerRuntime({
+    ...parseDockerHost(hostUrl ?? process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST), ...(serverId ? { serverId } : {}), ...(hostAuth ? { hostAuth } : {}),
+  });
 }
 
 /**

@@ -9,13 +9,14 @@ import { ensureImage } from './images.js';
 import type { HostAuthPolicy } from './host-auth.js';
 import { DEPLOYMENT_LABEL, FILES_DIR_LABEL, MANAGED_LABEL, NAMESPACE_LABEL, containerLabels } from './labels.js';
 import { networkName, type NetworkProvisioner } from './network.js';
+import { isVisibleTo } from './ownership.js';
 
 export function containerName(spec: Pick<InstanceSpec, 'namespace' | 'name'>): string {
   return `${spec.namespace}_${spec.name}_${randomBytes(4).toString('hex')}`;
 }
 
 /** The whole Docker create body for one instance; pure, so it can be unit-tested without a daemon. */
-export function buildCreateOptions(spec: InstanceSpec, name: string, files: WrittenFiles | null): Docker.ContainerCreateOptions {
+export function buildCreateOptions(spec: InstanceSpec, name: string, files: WrittenFiles | null, serverId?: string): Docker.ContainerCreateOptions {
   const hostMode = spec.networkMode === 'host';
   const network = networkName(spec.namespace);
 
@@ -53,7 +54,7 @@ export function buildCreateOptions(spec: InstanceSpec, name: string, files: Writ
     // An empty Cmd would erase the image's CMD; leaving it out keeps ENTRYPOINT/CMD as built.
     ...(spec.command.length > 0 ? { Cmd: spec.command } : {}),
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-    Labels: containerLabels(spec, files?.dir ?? null),
+    Labels: containerLabels(spec, files?.dir ?? null, serverId),
     ExposedPorts: exposedPorts,
     ...(spec.user ? { User: spec.user } : {}),
     ...(hc
@@ -82,6 +83,7 @@ export async function createInstance(
   networks: NetworkProvisioner,
   spec: InstanceSpec,
   signal?: AbortSignal,
+  serverId?: string,
   hostAuth?: HostAuthPolicy,
 ): Promise<CreatedInstance> {
   throwIfAborted(signal);
@@ -95,7 +97,7 @@ export async function createInstance(
   const name = containerName(spec);
   let container: Docker.Container;
   try {
-    container = await docker.createContainer(buildCreateOptions(spec, name, files));
+    container = await docker.createContainer(buildCreateOptions(spec, name, files, serverId));
   } catch (err) {
     await removeFilesDir(files?.dir);
     throw new RuntimeError('instance_creation_failed', `Docker failed to start container: ${dockerMessage(err)}`, { cause: err });
@@ -196,7 +198,7 @@ export const LIST_TIMEOUT_MS = 15_000;
 export class InstanceLister {
   private readonly details = new Map<string, Details>();
 
-  constructor(private readonly docker: Docker) {}
+  constructor(private readonly docker: Docker, private readonly serverId?: string) {}
 
   async list(): Promise<Instance[]> {
     let infos: Docker.ContainerInfo[];
@@ -205,6 +207,9 @@ export class InstanceLister {
     } catch (err) {
       throw new RuntimeError('runtime_error', `Failed to list containers: ${dockerMessage(err)}`, { cause: err });
     }
+    // Docker's label filters cannot say "this id or none", so other servers' containers go here,
+    // before any of them costs an inspect.
+    infos = infos.filter((i) => isVisibleTo(i.Labels, this.serverId));
     const live = new Set(infos.map((i) => detailsKey(i.Id, i.State)));
     for (const key of this.details.keys()) if (!live.has(key)) this.details.delete(key);
 

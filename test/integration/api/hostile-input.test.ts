@@ -25,6 +25,18 @@ describe('hostile input', () => {
     assert.match(r.json.violations[0].message, /at most 1000/);
   });
 
+  test("replicas beyond the Docker host's memory (the stand-in has 2 GiB) are a 422 with the arithmetic; what fits is accepted", async () => {
+    const r = await post({ ...valid, name: 'big', replicas: 5, resources: { requests: { memory: '512Mi' } }, autoscale: { min: 1, max: 9, target_cpu: 50 } });
+    assert.equal(r.status, 422, r.text);
+    assert.deepEqual(codes(r), ['replicas deployment.replicas.exceeds_host_memory', 'autoscale.max deployment.replicas.exceeds_host_memory']);
+    assert.equal(r.json.violations[0].message,
+      '5 instances × 512 MiB (resources.requests.memory) = 2560 MiB, more than the 2048 MiB of memory the Docker host has in total; at most 4 fit — lower replicas or resources.requests.memory');
+    assert.equal((await s.request('GET', '/deployments?namespace=hostile', { token })).json.filter((d: { name: string }) => d.name === 'big').length, 0, 'nothing stored');
+    const fits = await s.request('POST', '/deployments?dry_run=true', { token, body: { ...valid, name: 'big', replicas: 4, resources: { requests: { memory: '512Mi' } } } });
+    assert.equal(fits.status, 200, fits.text);
+    assert.equal(fits.json.outcome, 'created');
+  });
+
   test('unknown fields at any level are a 422 listing each, with the domain violations beside them', async () => {
     const r = await post({ ...valid, zz_top: 1, network: { mode: 'bridge', zz_extra: 1 }, resources: { requests: { gpu: '1' } }, environment: { '1BAD': 'x' } });
     assert.equal(r.status, 422, r.text);

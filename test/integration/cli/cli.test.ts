@@ -5,25 +5,12 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUSYBOX_IMAGE, ensureTestImages } from '../../helpers/images.js';
 import { BIN, ROOT, cliEnv, docker, ringCli, waitFor, type Result } from '../../helpers/processes.js';
+import { freePort } from '../../helpers/server-process.js';
 
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const ring = (args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000) => ringCli(args, env, timeoutMs);
 const baseEnv = cliEnv;

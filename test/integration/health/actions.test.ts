@@ -1,36 +1,19 @@
 // Health checks through the whole server on real Docker: each on_failure action, the readiness
 // gate holding `creating` then opening, the rollout deadline, and the health-checks API and CLI.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
-import { HTTPD_IMAGE, ensureTestImages } from '../../helpers/images.js';
-import { removeNamespaceArtifacts, uniqueNamespace } from '../../helpers/namespaces.js';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { Api, docker, running, sleep, waitFor } from './support.js';
-
-const BIN = fileURLToPath(new URL('../../../../bin/ring', import.meta.url));
+import { describe, test } from 'node:test';
+import { HTTPD_IMAGE } from '../../helpers/images.js';
+import { ringCli } from '../../helpers/processes.js';
+import { docker, running, serverPerSuite, sleep, waitFor } from './support.js';
 
 const fast = { interval: '200ms', timeout: '1s', threshold: 2 };
 
 describe('health-check actions and the readiness gate', () => {
-  let srv: TestServer;
-  let api: Api;
-  const ns = uniqueNamespace('hca');
-
-  before(async () => {
-    await ensureTestImages();
-    srv = await startTestServer();
-    api = new Api(srv, await srv.adminToken());
-  });
-
-  after(async () => {
-    await srv?.close();
-    await removeNamespaceArtifacts([ns], docker);
-  });
+  const { ns, api } = serverPerSuite('hca');
 
   test('alert: a command probe exiting 1 fails; at the threshold an error event, nothing else changes', async () => {
     const d = await api.deploy({ namespace: ns, name: 'alert', image: HTTPD_IMAGE,
@@ -115,9 +98,13 @@ describe('health-check actions and the readiness gate', () => {
     });
     const dir = mkdtempSync(join(tmpdir(), 'ring-hc-cli-'));
     try {
-      writeFileSync(join(dir, 'config.toml'), `[contexts.default]\ncurrent = true\nhost = "127.0.0.1"\napi.scheme = "http"\napi.port = ${new URL(srv.url).port}\n`);
+      writeFileSync(join(dir, 'config.toml'), `[contexts.default]\ncurrent = true\nhost = "127.0.0.1"\napi.scheme = "http"\napi.port = ${new URL(api.srv.url).port}\n`);
       const env = { ...process.env, RING_CONFIG_DIR: dir, RING_TOKEN: api.token, NO_COLOR: '1' };
-      const cli = async (args: string[]) => JSON.parse(await runCli(args, env)) as any[];
+      const cli = async (args: string[]) => {
+        const r = await ringCli(args, env);
+        assert.equal(r.code, 0, `ring ${args.join(' ')}: ${r.stderr}`);
+        return JSON.parse(r.stdout) as any[];
+      };
       const latest = await cli(['deployment', 'health-checks', d.id, '--latest', '--output', 'json']);
       assert.deepEqual(latest.map((r) => r.check_index).sort(), [0, 1]);
       assert.deepEqual(latest.map((r) => r.check_type).sort(), ['http', 'tcp']);
@@ -137,20 +124,7 @@ describe('health-check actions and the readiness gate', () => {
 });
 
 describe('the readiness deadline', () => {
-  let srv: TestServer;
-  let api: Api;
-  const ns = uniqueNamespace('hcd');
-
-  before(async () => {
-    await ensureTestImages();
-    srv = await startTestServer({ RING_ROLLOUT_DEADLINE: '3' });
-    api = new Api(srv, await srv.adminToken());
-  });
-
-  after(async () => {
-    await srv?.close();
-    await removeNamespaceArtifacts([ns], docker);
-  });
+  const { ns, api } = serverPerSuite('hcd', { RING_ROLLOUT_DEADLINE: '3' });
 
   test('a worker whose readiness never turns green fails with readiness_deadline_exceeded', async () => {
     const t0 = Date.now();
@@ -166,15 +140,3 @@ describe('the readiness deadline', () => {
     assert.equal(ev.message, 'Readiness checks were not green within the 3s rollout deadline; deployment failed');
   });
 });
-
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`ring ${args.join(' ')} exited ${code}: ${err}`))));
-  });
-}

@@ -1,12 +1,10 @@
 // Rolling updates and immediate replacements through the API, on real Docker (RING §5.8).
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
-import { after, before, describe, test } from 'node:test';
-import { HTTPD_IMAGE, HTTPD_V2_IMAGE, ensureTestImages } from '../../helpers/images.js';
-import { removeNamespaceArtifacts, uniqueNamespace } from '../../helpers/namespaces.js';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { describe, test } from 'node:test';
+import { HTTPD_IMAGE, HTTPD_V2_IMAGE } from '../../helpers/images.js';
+import { freePort } from '../../helpers/server-process.js';
 import { DEPLOYMENT_LABEL } from '../../../src/runtime/docker/index.js';
-import { Api, docker, httpGet, ipOf, running, servedBodies, sleep, waitFor } from './support.js';
+import { docker, httpGet, ipOf, running, serverPerSuite, servedBodies, sleep, waitFor } from './support.js';
 
 const readiness = (path = '/health') => [{
   type: 'http', url: `http://localhost:80${path}`, interval: '200ms', timeout: '1s', threshold: 3, on_failure: 'restart',
@@ -36,20 +34,7 @@ function availabilitySampler(ids: () => string[]) {
 }
 
 describe('rolling updates', () => {
-  let srv: TestServer;
-  let api: Api;
-  const ns = uniqueNamespace('hcr');
-
-  before(async () => {
-    await ensureTestImages();
-    srv = await startTestServer();
-    api = new Api(srv, await srv.adminToken());
-  });
-
-  after(async () => {
-    await srv?.close();
-    await removeNamespaceArtifacts([ns], docker);
-  });
+  const { ns, api } = serverPerSuite('hcr');
 
   test('a re-apply with health checks rolls: the child takes over with no downtime, the parent is drained and purged', async () => {
     const base = { namespace: ns, name: 'web', replicas: 2, health_checks: readiness() };
@@ -134,20 +119,7 @@ describe('rolling updates', () => {
 });
 
 describe('a rollout that fails', () => {
-  let srv: TestServer;
-  let api: Api;
-  const ns = uniqueNamespace('hcf');
-
-  before(async () => {
-    await ensureTestImages();
-    srv = await startTestServer({ RING_ROLLOUT_DEADLINE: '4' });
-    api = new Api(srv, await srv.adminToken());
-  });
-
-  after(async () => {
-    await srv?.close();
-    await removeNamespaceArtifacts([ns], docker);
-  });
+  const { ns, api } = serverPerSuite('hcf', { RING_ROLLOUT_DEADLINE: '4' });
 
   // The h01 scenario: 2 replicas of v1 with an http readiness check, then v2 whose readiness URL
   // answers 404, under a short RING_ROLLOUT_DEADLINE.
@@ -200,14 +172,3 @@ describe('a rollout that fails', () => {
     assert.equal(left.length, 0, 'the purge removed the stopped containers');
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}

@@ -1,9 +1,13 @@
-// Shared by the health-check and rolling-update integration tests: API calls on a test server,
-// polling, HTTP against a container's bridge IP (containers these tests created only).
+// Shared by the health-check and rolling-update integration tests: a test server per describe
+// block, API calls on it, polling, HTTP against a container's bridge IP (containers these tests
+// created only).
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { after, before } from 'node:test';
 import Docker from 'dockerode';
-import type { TestServer } from '../../helpers/server.js';
+import { ensureTestImages } from '../../helpers/images.js';
+import { removeNamespaceArtifacts, uniqueNamespace } from '../../helpers/namespaces.js';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { DEPLOYMENT_LABEL } from '../../../src/runtime/docker/index.js';
 
 export const docker = new Docker();
@@ -19,8 +23,46 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
 }
 
+/**
+ * A ring server for the describe block that calls this: started (test images in place) before its
+ * tests, closed after them, and what Docker holds for the block's namespace removed. `api` is bound
+ * to the server in the before() hook, so it is for use inside the block's tests.
+ */
+export function serverPerSuite(nsPrefix: string, env: NodeJS.ProcessEnv = {}): { ns: string; api: Api } {
+  const ns = uniqueNamespace(nsPrefix);
+  const api = new Api();
+  let srv: TestServer | undefined;
+  before(async () => {
+    await ensureTestImages();
+    srv = await startTestServer(env);
+    api.bind(srv, await srv.adminToken());
+  });
+  after(async () => {
+    await srv?.close();
+    await removeNamespaceArtifacts([ns], docker);
+  });
+  return { ns, api };
+}
+
 export class Api {
-  constructor(readonly srv: TestServer, readonly token: string) {}
+  #session?: { srv: TestServer; token: string };
+
+  bind(srv: TestServer, token: string): void {
+    this.#session = { srv, token };
+  }
+
+  get srv(): TestServer {
+    return this.session().srv;
+  }
+
+  get token(): string {
+    return this.session().token;
+  }
+
+  private session(): { srv: TestServer; token: string } {
+    if (!this.#session) throw new Error('no server yet: the Api is bound in the suite\'s before() hook');
+    return this.#session;
+  }
 
   call(method: string, path: string, body?: unknown) {
     return this.srv.request(method, path, { token: this.token, ...(body !== undefined ? { body } : {}) });
