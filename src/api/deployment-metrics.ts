@@ -1,5 +1,6 @@
 // GET /deployments/{id}/metrics: Docker stats of the running instances, summed.
 import type { InstanceStats } from '../runtime/runtime.js';
+import { shortId } from '../domain/changes.js';
 import { json, type Handler } from './context.js';
 import { notFound } from './problem.js';
 import { loadDeployment } from './deployments.js';
@@ -27,7 +28,7 @@ export const getDeploymentMetrics: Handler<'getDeploymentMetrics'> = async (ctx)
     total_disk_io: { read_bytes: t.diskIo.readBytes, write_bytes: t.diskIo.writeBytes },
     total_pids: t.pids,
     instances: stats.map((s) => ({
-      instance_id: s.instanceId.slice(0, 12),
+      instance_id: shortId(s.instanceId),
       instance_name: s.instanceName,
       cpu_usage_percent: s.cpuPercent,
       memory: { usage_bytes: s.memory.usageBytes, limit_bytes: s.memory.limitBytes, usage_percent: s.memory.usagePercent },

@@ -68,7 +68,7 @@ export type DeploymentChange =
   /** The status moved; `note` ends the message in parentheses ("delete requested"). */
   | { kind: 'status_changed'; from: Status; to: Status; restartCount: number; containers?: number; component?: string; note?: string }
   /** The runtime added or removed one instance: `from` → `to` running, `replicas` the target. */
-  | { kind: 'scaled'; direction: 'up' | 'down'; from: number; to: number; replicas: number }
+  | { kind: 'scaled'; direction: 'up' | 'down'; from: number; to: number; replicas: number; component?: string }
   /**
    * A runtime or configuration failure. `webhookReason` is the reason a `deployment.error` reports
    * when the row's own reason is not one (a missing config is recorded as volume_resolution_error
@@ -92,8 +92,14 @@ export function envelope(d: DeploymentRef): Record<string, unknown> {
   return { schema_version: SCHEMA_VERSION, deployment_id: d.id, namespace: d.namespace, name: d.name, kind: d.kind };
 }
 
+/**
+ * An instance id short enough for a message: Docker's hex ids are cut to 12 characters, as Docker
+ * prints them; other ids are already short and their tail is what tells replicas apart (a
+ * cloud-hypervisor id is `ch-<deployment prefix>-<8 hex>`: its first 12 characters are the same for
+ * every VM of a deployment).
+ */
 export function shortId(id: string): string {
-  return id.slice(0, 12);
+  return /^[0-9a-f]+$/i.test(id) ? id.slice(0, 12) : id;
 }
 
 /** The state_transition event of a status change (RING §5.2: "Status changed from X to Y"). */
@@ -115,7 +121,7 @@ export function changeRecord(d: DeploymentRef, c: DeploymentChange): ChangeRecor
     case 'scaled':
       return {
         event: {
-          level: 'info', component: COMPONENT.docker, reason: c.direction === 'up' ? EVENT_REASON.scaleUp : EVENT_REASON.scaleDown,
+          level: 'info', component: c.component ?? COMPONENT.docker, reason: c.direction === 'up' ? EVENT_REASON.scaleUp : EVENT_REASON.scaleDown,
           message: `Scaled ${c.direction} from ${c.from} to ${c.to} replicas`,
         },
         webhook: { kind: 'deployment.scaled', payload: { ...envelope(d), direction: c.direction, instance_count: c.to, replicas: c.replicas } },

@@ -13,6 +13,9 @@ export interface RuntimeAdmission {
   events: NewEvent[];
 }
 
+/** Runtimes Ring's API names that this server has no adapter for, whatever the config says. */
+export const UNIMPLEMENTED_RUNTIMES: readonly string[] = ['podman', 'containerd', 'firecracker'];
+
 export function admitRuntime(spec: DeploymentSpec, enabled: readonly string[]): RuntimeAdmission {
   const violations: Violation[] = [];
   const events: NewEvent[] = [];
@@ -20,7 +23,11 @@ export function admitRuntime(spec: DeploymentSpec, enabled: readonly string[]): 
     const list = enabled.length ? [...enabled].sort().join(', ') : 'none';
     violations.push({
       property_path: 'runtime',
-      message: `runtime '${spec.runtime}' is not enabled on this server (enabled: ${list})`,
+      // A config may enable podman (as Ring's `init --runtime podman` writes): saying "not enabled"
+      // would send the user to a config that is already right.
+      message: UNIMPLEMENTED_RUNTIMES.includes(spec.runtime)
+        ? `runtime '${spec.runtime}' is not implemented by this server (enabled: ${list})`
+        : `runtime '${spec.runtime}' is not enabled on this server (enabled: ${list})`,
       code: 'deployment.runtime.not_enabled',
     });
   }

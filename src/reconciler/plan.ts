@@ -2,7 +2,7 @@
 // + the little the executor remembers → a flat list of actions. No I/O, no clock reads: every
 // input arrives in PlanInput, so the whole lifecycle table is unit-tested without Docker.
 import type { Deployment } from '../domain/deployment.js';
-import { MAX_RESTART_COUNT, RETRIED_FAILURE_STATUSES, isTerminal, type Status } from '../domain/status.js';
+import { MAX_RESTART_COUNT, RETRIED_FAILURE_STATUSES, isTerminal, type RuntimeName, type Status } from '../domain/status.js';
 import type { Instance } from '../runtime/runtime.js';
 import { COMPONENT, EVENT_REASON, STATUS_REASON, noted, shortId, type DeploymentChange, type StatusReason } from '../domain/changes.js';
 import { gateWindowMs, hasReadinessChecks, readinessDeadline } from './readiness.js';
@@ -115,8 +115,22 @@ export interface PlanResult {
 // Events (messages follow RING.md §5.2–§5.4, §7.1)
 
 const SCHEDULER = COMPONENT.scheduler;
-const DOCKER = COMPONENT.docker;
 const event = noted;
+
+/**
+ * Who reports what happened to an instance: the deployment's runtime is the event's component
+ * (`docker`, or `cloud-hypervisor` for VMs, B23), and names its instances (containers or VMs). A
+ * lookup by the row's runtime, so plan() itself stays runtime-agnostic.
+ */
+interface Voice { component: string; Noun: string; noun: string }
+const NOUNS: Record<RuntimeName, { Noun: string; noun: string }> = {
+  docker: { Noun: 'Container', noun: 'container' }, podman: { Noun: 'Container', noun: 'container' },
+  containerd: { Noun: 'Container', noun: 'container' }, swarm: { Noun: 'Service', noun: 'service' },
+  'cloud-hypervisor': { Noun: 'VM', noun: 'VM' }, firecracker: { Noun: 'VM', noun: 'VM' },
+};
+export function voiceOf(d: Pick<Deployment, 'runtime'>): Voice {
+  return { component: d.runtime, ...(NOUNS[d.runtime] ?? { Noun: 'Instance', noun: 'instance' }) };
+}
 
 function exitText(i: Instance): string {
   if (i.oomKilled) return 'was killed for running out of memory';
@@ -157,7 +171,10 @@ class Plan {
   memory: DeploymentMemory;
   private requeue: number | undefined;
 
+  readonly voice: Voice;
+
   constructor(readonly input: PlanInput) {
+    this.voice = voiceOf(input.deployment);
     this.status = input.deployment.status;
     this.count = input.deployment.restart_count;
     this.memory = { ...input.memory };
@@ -188,8 +205,10 @@ class Plan {
     this.actions.push({ type: 'removeInstance', instanceId: i.id, intentional, reason, ...(change ? { change } : {}) });
   }
 
-  create(reason: 'scale_up' | 'job_start', change?: DeploymentChange): void {
-    this.actions.push({ type: 'createInstance', reason, ...(change ? { change } : {}) });
+  /** One more instance; `from`/`to` are the instance counts of the scaled event it records. */
+  create(reason: 'scale_up' | 'job_start', scaled: { from: number; to: number; replicas: number }): void {
+    const change: DeploymentChange = { kind: 'scaled', direction: 'up', ...scaled, component: this.voice.component };
+    this.actions.push({ type: 'createInstance', reason, change });
   }
 
   requeueAfter(ms: number): void {
@@ -284,7 +303,7 @@ function begin(p: Plan): Groups | null {
   }
   const g = group(p.input.instances);
   for (const i of g.created) {
-    p.remove(i, true, 'never_started', event('info', DOCKER, EVENT_REASON.containerDeletion, `Removed container ${shortId(i.id)} that never started`));
+    p.remove(i, true, 'never_started', event('info', p.voice.component, EVENT_REASON.containerDeletion, `Removed ${p.voice.noun} ${shortId(i.id)} that never started`));
   }
   return g;
 }
@@ -292,6 +311,7 @@ function begin(p: Plan): Groups | null {
 function planWorker(input: PlanInput): PlanResult {
   const d = input.deployment;
   const p = new Plan(input);
+  const { component, Noun } = p.voice;
   const g = begin(p);
   if (!g) return p.result();
 
@@ -308,19 +328,19 @@ function planWorker(input: PlanInput): PlanResult {
       // removal leaves the evidence for the next pass.
       p.remove(i, false, 'exited');
       p.setStatus('completed', STATUS_REASON.containerCompleted, {
-        cause: event('info', DOCKER, EVENT_REASON.containerCompleted, `Container ${shortId(i.id)} exited with code 0; worker completed`),
+        cause: event('info', component, EVENT_REASON.containerCompleted, `${Noun} ${shortId(i.id)} exited with code 0; worker completed`),
       });
       return p.result();
     }
     if (i.exitCode !== null && NON_RETRYABLE_EXIT_CODES.includes(i.exitCode)) {
       nonRetryable = true;
-      p.bump('non_retryable_exit', (n) => event('error', DOCKER, EVENT_REASON.nonRetryableExit,
-        `Container ${shortId(i.id)} exited with code ${i.exitCode}: the command could not be run (not found or not executable) (restart ${n})`), i.id);
+      p.bump('non_retryable_exit', (n) => event('error', component, EVENT_REASON.nonRetryableExit,
+        `${Noun} ${shortId(i.id)} exited with code ${i.exitCode}: the command could not be run (not found or not executable) (restart ${n})`), i.id);
     } else {
-      p.bump('container_crashed', (n) => event('error', DOCKER, EVENT_REASON.containerCrashed,
+      p.bump('container_crashed', (n) => event('error', component, EVENT_REASON.containerCrashed,
         i.oomKilled
-          ? `Container ${shortId(i.id)} exited unexpectedly (restart ${n}): out of memory`
-          : `Container ${shortId(i.id)} exited unexpectedly (restart ${n})`), i.id);
+          ? `${Noun} ${shortId(i.id)} exited unexpectedly (restart ${n}): out of memory`
+          : `${Noun} ${shortId(i.id)} ${i.cleanShutdown ? 'powered off' : 'exited'} unexpectedly (restart ${n})`), i.id);
     }
     p.remove(i, false, 'crashed');
     crashes++;
@@ -353,7 +373,7 @@ function planWorker(input: PlanInput): PlanResult {
   if (active.length > desired) {
     const surplus = [...active].sort((a, b) => rank(a) - rank(b) || b.createdAt - a.createdAt || b.id.localeCompare(a.id));
     for (const i of surplus.slice(0, active.length - desired)) {
-      p.remove(i, true, 'scale_down', { kind: 'scaled', direction: 'down', from: kept, to: kept - 1, replicas: desired });
+      p.remove(i, true, 'scale_down', { kind: 'scaled', direction: 'down', from: kept, to: kept - 1, replicas: desired, component });
       kept--;
     }
   }
@@ -366,7 +386,7 @@ function planWorker(input: PlanInput): PlanResult {
     } else {
       if (p.status === 'pending') p.setStatus('creating', STATUS_REASON.instancesStarting);
       for (let k = 0; k < missing; k++) {
-        p.create('scale_up', { kind: 'scaled', direction: 'up', from: kept + k, to: kept + k + 1, replicas: desired });
+        p.create('scale_up', { from: kept + k, to: kept + k + 1, replicas: desired });
       }
       // Come back to confirm the new instances stayed up (status promotion); behind a readiness
       // gate at once, so the next observation starts their probes without waiting for that.
@@ -485,12 +505,14 @@ export function healthyWindowMs(d: Pick<Deployment, 'kind' | 'health_checks'>): 
 // ---- job -------------------------------------------------------------------------------------
 
 /**
- * One instance, run to completion exactly once (RING §5.4): running → running; exit 0 →
- * completed; anything else → failed (no retry). The container stays until the deployment is
- * deleted. Only create failures and a vanished container are retried, within the budget.
+ * One instance, run to completion exactly once (RING §5.4): running → running; exit 0 (or a VM's
+ * clean poweroff) → completed; any other exit → failed (no retry). The container stays until the
+ * deployment is deleted. Only create failures, a vanished container and an instance that died
+ * under the job without an exit code (a crashed VMM) are retried, within the budget.
  */
 function planJob(input: PlanInput): PlanResult {
   const p = new Plan(input);
+  const { component, Noun } = p.voice;
   const g = begin(p);
   if (!g) return p.result();
 
@@ -502,29 +524,42 @@ function planJob(input: PlanInput): PlanResult {
 
   const ended = g.ended.filter((i) => !input.settled.has(i.id));
   const last = ended[ended.length - 1];
-  if (last) {
+  if (last && !diedUnder(last)) {
     if (last.cleanShutdown) {
       // A VM job ends by powering its guest off: there is no exit code, the clean end is the success.
       p.setStatus('completed', STATUS_REASON.jobCompleted, {
-        cause: event('info', SCHEDULER, EVENT_REASON.jobCompleted, `Instance ${shortId(last.id)} shut down cleanly; job completed`),
+        cause: event('info', SCHEDULER, EVENT_REASON.jobCompleted, `${Noun} ${shortId(last.id)} shut down cleanly; job completed`),
       });
     } else if (last.exitCode === 0 && !last.oomKilled) {
       p.setStatus('completed', STATUS_REASON.containerCompleted, {
-        cause: event('info', DOCKER, EVENT_REASON.containerCompleted, `Container ${shortId(last.id)} exited with code 0; job completed`),
+        cause: event('info', component, EVENT_REASON.containerCompleted, `${Noun} ${shortId(last.id)} exited with code 0; job completed`),
       });
     } else {
       p.setStatus('failed', STATUS_REASON.jobFailed, {
-        cause: event('error', DOCKER, EVENT_REASON.jobFailed, `Container ${shortId(last.id)} ${exitText(last)}; job failed`),
+        cause: event('error', component, EVENT_REASON.jobFailed, `${Noun} ${shortId(last.id)} ${exitText(last)}; job failed`),
       });
     }
     return p.result();
   }
 
-  // No instance. A job that was running lost its container (removed behind our back): count it.
-  if (p.status === 'running') {
-    p.bump('container_lost', (n) => event('error', DOCKER, EVENT_REASON.containerLost, `Job container disappeared before it finished (restart ${n})`));
+  // The job never got to finish: its instance died under it (a VMM that crashed leaves no exit
+  // code, CLOUD-HYPERVISOR.md §1.11, B11), or a job that was running lost its container (removed
+  // behind our back). Either is counted and the job runs again, until the budget is spent.
+  let counted = false;
+  if (last) {
+    p.bump('container_crashed', (n) => event('error', component, EVENT_REASON.containerCrashed,
+      `${Noun} ${shortId(last.id)} crashed before the job finished (restart ${n})`), last.id);
+    p.remove(last, false, 'crashed');
+    counted = true;
+  } else if (p.status === 'running') {
+    p.bump('container_lost', (n) => event('error', component, EVENT_REASON.containerLost, `Job ${p.voice.noun} disappeared before it finished (restart ${n})`));
+    counted = true;
+  }
+  if (counted) {
     if (budgetSpent(p.count)) {
-      p.setStatus(budgetSpentStatus('job'), STATUS_REASON.restartBudgetExhausted);
+      p.setStatus(budgetSpentStatus('job'), STATUS_REASON.restartBudgetExhausted, {
+        cause: event('error', SCHEDULER, EVENT_REASON.jobFailed, `Restart count reached ${p.count} (max ${MAX_RESTART_COUNT}); job failed`),
+      });
       return p.result();
     }
     p.setStatus('creating', STATUS_REASON.containerLost);
@@ -535,6 +570,11 @@ function planJob(input: PlanInput): PlanResult {
     return p.result();
   }
   if (p.status === 'pending') p.setStatus('creating', STATUS_REASON.instancesStarting);
-  p.create('job_start', { kind: 'scaled', direction: 'up', from: 0, to: 1, replicas: 1 });
+  p.create('job_start', { from: 0, to: 1, replicas: 1 });
   return p.result();
+}
+
+/** Ended with neither an exit code nor a clean shutdown: the instance died under its workload (a crashed VMM). */
+function diedUnder(i: Instance): boolean {
+  return i.exitCode === null && !i.cleanShutdown && !i.oomKilled;
 }

@@ -1,77 +1,207 @@
-// A dockerd of the test's own (own socket, data-root, exec-root, pidfile, address pool), so a test
-// can make it a Swarm manager, or stop it, without touching the engine every other test uses.
+// A dockerd of the test's own, so a test or a benchmark can make it a Swarm manager, stop it, kill
+// it or freeze it without touching the engine every other test uses: its own unix socket,
+// --data-root, --exec-root (and so its own containerd), --pidfile and address pool, and no default
+// bridge or iptables rules unless it runs in a network namespace of its own. The one such helper:
+// the swarm and reliability tests start theirs here.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { run, sleep } from './processes.js';
 
-export interface PrivateDockerd {
-  host: string;
-  docker: Docker;
-  dir: string;
-  pid: number;
-  /** SIGKILL of the dockerd's process group: the node dies the way a crashed host does. */
-  kill9(): void;
-  /** `docker -H <this engine> …` */
-  cli(args: string[]): ReturnType<typeof run>;
-  stop(): Promise<void>;
+export interface PrivateDockerdOptions {
+  /** The --default-address-pool base: a range no other daemon here uses (e.g. 10.216.0.0/16). */
+  pool: string;
+  /**
+   * Its directory (socket, data and exec roots, pidfile, log); a new one under /tmp by default
+   * (short: a unix socket path is limited to 108 bytes). A dockerd an interrupted run left on a
+   * given directory is stopped, and the directory emptied, first.
+   */
+  dir?: string;
+  /** An existing network namespace to run in. */
+  netns?: string;
+  /** A default bridge at this address, with dockerd's iptables rules: only inside a netns of its own. */
+  bip?: string;
+  /** Its own containerd namespaces (`<name>` and `<name>-plugins`). */
+  containerdNamespace?: string;
+  /** How long it may take to answer a ping; 60 s by default. */
+  timeoutMs?: number;
 }
 
-/** Starts a dockerd, or resolves `{ skip: reason }` when this sandbox cannot run a second one. */
-export async function startPrivateDockerd(opts: { pool: string; timeoutMs?: number; netns?: string; dir?: string }): Promise<PrivateDockerd | { skip: string }> {
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'ring-dockerd.'));
-  const sock = join(dir, 'docker.sock');
-  const log = openSync(join(dir, 'dockerd.log'), 'w');
-  let child: ChildProcess;
-  try {
-    // nsenter, not `ip netns exec`: that one remounts /sys and hides the cgroup mounts dockerd needs.
-    const argv = [
-      '--host', `unix://${sock}`, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'),
-      '--pidfile', join(dir, 'docker.pid'), '--bridge=none', '--iptables=false', '--ip6tables=false',
-      '--default-address-pool', `base=${opts.pool},size=24`,
-    ];
-    child = opts.netns
-      ? spawn('nsenter', [`--net=/run/netns/${opts.netns}`, 'dockerd', ...argv], { stdio: ['ignore', log, log], detached: true })
-      : spawn('dockerd', argv, { stdio: ['ignore', log, log], detached: true });
-  } catch (e) {
-    return { skip: `cannot start dockerd: ${(e as Error).message}` };
+export class PrivateDockerd {
+  readonly socket: string;
+  readonly host: string;
+  readonly client: Docker;
+  private proc: ChildProcess | null = null;
+
+  constructor(readonly dir: string, private readonly opts: PrivateDockerdOptions) {
+    this.socket = join(dir, 'docker.sock');
+    this.host = `unix://${this.socket}`;
+    this.client = new Docker({ socketPath: this.socket });
   }
-  const docker = new Docker({ socketPath: sock });
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
-  let exited = false;
-  child.on('exit', () => { exited = true; });
-  for (;;) {
-    try {
-      await docker.ping();
-      break;
-    } catch {
-      if (exited || Date.now() > deadline) {
-        const tail = readFileSync(join(dir, 'dockerd.log'), 'utf8').split('\n').slice(-5).join(' | ');
-        if (!exited) process.kill(-child.pid!, 'SIGKILL');
-        rmSync(dir, { recursive: true, force: true });
-        return { skip: `a second dockerd did not come up here: ${tail}` };
-      }
-      await sleep(250);
+
+  get pid(): number | null {
+    return this.proc?.pid ?? null;
+  }
+
+  /** Starts it (again, after stop() or kill9(): on the same data) and waits until it answers. */
+  async start(): Promise<void> {
+    mkdirSync(join(this.dir, 'data'), { recursive: true });
+    const argv = [
+      '--host', this.host, '--data-root', join(this.dir, 'data'), '--exec-root', join(this.dir, 'exec'),
+      '--pidfile', join(this.dir, 'docker.pid'), '--default-address-pool', `base=${this.opts.pool},size=24`,
+      ...(this.opts.bip ? ['--bip', this.opts.bip] : ['--bridge=none', '--iptables=false', '--ip6tables=false', '--ip-masq=false']),
+      ...(this.opts.containerdNamespace
+        ? ['--containerd-namespace', this.opts.containerdNamespace, '--containerd-plugins-namespace', `${this.opts.containerdNamespace}-plugins`]
+        : []),
+    ];
+    const log = openSync(join(this.dir, 'dockerd.log'), 'a');
+    // nsenter, not `ip netns exec`: that one remounts /sys and hides the cgroup mounts dockerd needs.
+    // Its own process group, so kill9() takes its containerd with it.
+    const proc = this.opts.netns
+      ? spawn('nsenter', [`--net=/run/netns/${this.opts.netns}`, 'dockerd', ...argv], { stdio: ['ignore', log, log], detached: true })
+      : spawn('dockerd', argv, { stdio: ['ignore', log, log], detached: true });
+    closeSync(log);
+    this.proc = proc;
+    let failed: Error | undefined;
+    proc.once('error', (e) => { failed = e; });
+    const deadline = Date.now() + (this.opts.timeoutMs ?? 60_000);
+    for (;;) {
+      if (failed) throw failed;
+      if (!alive(proc)) throw new Error(`dockerd exited: ${this.logTail(5)}`);
+      if (await this.client.ping().then(() => true, () => false)) return;
+      if (Date.now() > deadline) throw new Error(`dockerd not answering after ${this.opts.timeoutMs ?? 60_000} ms: ${this.logTail(5)}`);
+      await sleep(200);
     }
   }
-  const host = `unix://${sock}`;
-  return {
-    host, docker, dir, pid: child.pid!,
-    kill9() { process.kill(-child.pid!, 'SIGKILL'); },
-    cli: (args) => run('docker', ['-H', host, ...args], { timeoutMs: 120_000 }),
-    async stop() {
-      if (!exited) {
-        try { process.kill(child.pid!, 'SIGTERM'); } catch { /* already gone */ }
-        const until = Date.now() + 20_000;
-        while (!exited && Date.now() < until) await sleep(200);
-        if (!exited) try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
-      }
-      unmountUnder(dir);
-      rmSync(dir, { recursive: true, force: true });
-    },
+
+  /** SIGTERM, and wait until it and its containerd are gone (SIGKILL after 60 s); its data stays. */
+  async stop(): Promise<void> {
+    const p = this.proc;
+    this.proc = null;
+    if (!p) return;
+    if (alive(p)) {
+      const gone = new Promise((r) => p.once('exit', r));
+      p.kill('SIGCONT'); // a frozen daemon cannot act on SIGTERM
+      p.kill('SIGTERM');
+      const timer = setTimeout(() => killGroup(p, 'SIGKILL'), 60_000);
+      await gone;
+      clearTimeout(timer);
+    }
+    await childrenGone(this.dir);
+  }
+
+  /** SIGKILL of the dockerd's process group: the node dies the way a crashed host does. */
+  kill9(): void {
+    if (this.proc) killGroup(this.proc, 'SIGKILL');
+  }
+
+  /** Freezes the daemon: connections are accepted by the kernel and never answered. */
+  freeze(): void { this.proc?.kill('SIGSTOP'); }
+  thaw(): void { this.proc?.kill('SIGCONT'); }
+
+  /** `docker -H <this engine> …` */
+  cli(args: string[]): ReturnType<typeof run> {
+    return run('docker', ['-H', this.host, ...args], { timeoutMs: 120_000 });
+  }
+
+  logTail(lines = 15): string {
+    try {
+      return readFileSync(join(this.dir, 'dockerd.log'), 'utf8').trim().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Removes its containers, stops it and deletes its directory, with whatever it left mounted there. */
+  async destroy(): Promise<void> {
+    if (this.proc && alive(this.proc)) {
+      this.thaw();
+      const all = await this.client.listContainers({ all: true }).catch(() => []);
+      for (const c of all) await this.client.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    }
+    await this.stop();
+    unmountUnder(this.dir);
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  }
+}
+
+/** Starts a dockerd, or resolves `{ skip: reason }` when this machine cannot run a second one. */
+export async function startPrivateDockerd(opts: PrivateDockerdOptions): Promise<PrivateDockerd | { skip: string }> {
+  if ((await run('sh', ['-c', 'command -v dockerd'])).code !== 0) return { skip: 'dockerd is not installed' };
+  if (process.getuid?.() !== 0) return { skip: 'a second dockerd needs root' };
+  let dir: string;
+  if (opts.dir) {
+    await stopLeftover(opts.dir);
+    rmSync(opts.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    mkdirSync(opts.dir, { recursive: true });
+    dir = opts.dir;
+  } else {
+    dir = mkdtempSync('/tmp/ring-dockerd.');
+  }
+  const d = new PrivateDockerd(dir, opts);
+  try {
+    await d.start();
+  } catch (e) {
+    await d.destroy();
+    return { skip: `a second dockerd did not come up here: ${(e as Error).message.slice(0, 600)}` };
+  }
+  return d;
+}
+
+/** Copies images from the shared engine into another one (`docker save | docker load`). */
+export async function copyImages(target: PrivateDockerd, tags: string[]): Promise<void> {
+  const r = await run('bash', ['-c', `set -o pipefail; docker save ${tags.join(' ')} | docker -H ${target.host} load -q`], { timeoutMs: 120_000 });
+  if (r.code !== 0) throw new Error(`copying ${tags.join(', ')} into the private dockerd failed: ${r.stderr}`);
+}
+
+function alive(p: ChildProcess): boolean {
+  return p.exitCode === null && p.signalCode === null;
+}
+
+function killGroup(p: ChildProcess, signal: NodeJS.Signals): void {
+  try { process.kill(-p.pid!, signal); } catch { /* already gone */ }
+}
+
+/** Processes whose command line names `dir`: a daemon's own containerd and shims. */
+function processesUnder(dir: string): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(`${dir}/`)) out.push(Number(e));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+/** Its managed containerd exits after dockerd; the data root stays busy until then. */
+async function childrenGone(dir: string): Promise<void> {
+  for (let i = 0; i < 100 && processesUnder(dir).length > 0; i++) await sleep(100);
+}
+
+/**
+ * A dockerd an interrupted run left on `dir` (a benchmark's fixed directory): stopped by its
+ * pidfile, but only when that pid is still a dockerd of this directory.
+ */
+async function stopLeftover(dir: string): Promise<void> {
+  const pidfile = join(dir, 'docker.pid');
+  if (!existsSync(pidfile)) return;
+  const pid = Number(readFileSync(pidfile, 'utf8').trim());
+  const ours = () => {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      return cmdline.includes('dockerd') && cmdline.includes(`${dir}/`);
+    } catch {
+      return false;
+    }
   };
+  if (pid > 0 && ours()) {
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 300 && ours(); i++) await sleep(100);
+  }
+  await childrenGone(dir);
+  unmountUnder(dir);
 }
 
 /** dockerd leaves overlay and netns mounts under its roots; only ours (below `dir`) are touched. */
@@ -81,12 +211,6 @@ function unmountUnder(dir: string): void {
     const r = spawnSync('umount', [m]);
     if (r.status !== 0) spawnSync('umount', ['-l', m]);
   }
-}
-
-/** Copies images from the shared engine into another one (`docker save | docker load`). */
-export async function copyImages(target: PrivateDockerd, tags: string[]): Promise<void> {
-  const r = await run('sh', ['-c', `docker save ${tags.join(' ')} | docker -H ${target.host} load`], { timeoutMs: 120_000 });
-  if (r.code !== 0) throw new Error(`copying images failed: ${r.stderr}`);
 }
 
 export interface SwarmCluster {
@@ -134,18 +258,15 @@ export async function startSwarmCluster(opts: { count: number; tag: string; pool
     return { skip: `network namespaces are not available here: ${(e as Error).message}` };
   }
   const nodes: PrivateDockerd[] = [];
-  const dirs: string[] = [];
   const stopAll = async () => {
     for (const n of [...nodes].reverse()) {
       await n.cli(['swarm', 'leave', '--force']).catch(() => undefined);
-      await n.stop();
+      await n.destroy();
     }
     cleanupNs();
   };
   for (const n of names) {
-    const dir = mkdtempSync(join(tmpdir(), `ring-${n}.`));
-    dirs.push(dir);
-    const d = await startPrivateDockerd({ pool: opts.pool, netns: n, dir });
+    const d = await startPrivateDockerd({ pool: opts.pool, netns: n });
     if ('skip' in d) { await stopAll(); return d; }
     nodes.push(d);
   }
@@ -159,11 +280,7 @@ export async function startSwarmCluster(opts: { count: number; tag: string; pool
   }
   return {
     nodes, manager,
-    async restart(i) {
-      const d = await startPrivateDockerd({ pool: opts.pool, netns: names[i]!, dir: dirs[i]! });
-      if ('skip' in d) throw new Error(d.skip);
-      nodes[i] = d;
-    },
+    restart: (i) => nodes[i]!.start(),
     stop: stopAll,
   };
 }

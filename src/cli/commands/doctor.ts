@@ -1,6 +1,6 @@
 // `ring doctor`: pre-flight checks of what `ring server start` needs on this host.
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { delimiter, join } from 'node:path';
 import { Command } from 'commander';
@@ -112,7 +112,7 @@ async function checkCloudHypervisor(s: ChSettings): Promise<Check[]> {
   const checks: Check[] = [];
   const bin = which(s.binary);
   if (!bin) {
-    checks.push({ name: 'cloud-hypervisor', ok: false, detail: `'${s.binary}' not found in PATH — install it or set [server.runtime.cloud_hypervisor] binary_path` });
+    checks.push({ name: 'cloud-hypervisor', ok: false, detail: `'${s.binary}' not found${s.binary.includes('/') ? '' : ' in PATH'} — install a release binary (https://github.com/cloud-hypervisor/cloud-hypervisor/releases) or set [server.runtime.cloud_hypervisor] binary_path` });
   } else {
     const v = await run(bin, ['--version']);
     checks.push({ name: 'cloud-hypervisor', ok: v.ok, detail: v.ok ? v.stdout.split('\n')[0]! : `${bin} --version failed: ${v.stderr}` });
@@ -125,24 +125,30 @@ async function checkCloudHypervisor(s: ChSettings): Promise<Check[]> {
       checks.push({ name: 'Capabilities', ok, detail: ok ? caps.stdout : `${bin} lacks cap_net_admin,cap_net_raw — run: sudo setcap cap_net_admin,cap_net_raw+ep ${bin}` });
     }
   }
+  // RING_KVM_DEVICE: another device path (a test points it at a missing one to see the advice).
+  const kvm = process.env.RING_KVM_DEVICE || '/dev/kvm';
   try {
-    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
-    checks.push({ name: 'KVM', ok: true, detail: '/dev/kvm is readable and writable' });
+    accessSync(kvm, constants.R_OK | constants.W_OK);
+    checks.push({ name: 'KVM', ok: true, detail: `${kvm} is readable and writable` });
   } catch {
-    checks.push({ name: 'KVM', ok: false, detail: existsSync('/dev/kvm') ? '/dev/kvm is not read/writable by this user (add it to the kvm group)' : '/dev/kvm not found (enable virtualisation)' });
+    checks.push({ name: 'KVM', ok: false, detail: existsSync(kvm)
+      ? `${kvm} is not read/writable by this user — add the user to the kvm group (sudo usermod -aG kvm $USER) and log in again`
+      : `${kvm} not found — VMs need hardware virtualisation: enable VT-x/AMD-V (or nested virtualisation on a cloud VM) and load the module (sudo modprobe kvm_intel or kvm_amd)` });
   }
   for (const tool of ['xorriso', 'socat']) {
     const p = which(tool);
-    checks.push({ name: tool, ok: Boolean(p), detail: p ?? `not found in PATH — install ${tool}` });
+    checks.push({ name: tool, ok: Boolean(p), detail: p ?? `not found in PATH — install it (Debian/Ubuntu: sudo apt-get install ${tool}); ${tool === 'xorriso' ? 'it builds the cloud-init seed' : 'it publishes ports'}` });
   }
-  checks.push({ name: 'Firmware', ok: existsSync(s.firmware), detail: existsSync(s.firmware) ? s.firmware : `${s.firmware} not found — download hypervisor-fw there` });
+  const fwSize = existsSync(s.firmware) ? statSync(s.firmware).size : -1;
+  const getFw = `download hypervisor-fw from https://github.com/cloud-hypervisor/rust-hypervisor-firmware/releases to ${s.firmware}, or set [server.runtime.cloud_hypervisor] firmware_path`;
+  checks.push({ name: 'Firmware', ok: fwSize > 0, detail: fwSize > 0 ? s.firmware : fwSize === 0 ? `${s.firmware} is empty (every boot would fail) — ${getFw}` : `${s.firmware} not found — ${getFw}` });
   const virtiofsd = [s.virtiofsd, process.env.RING_VIRTIOFSD, 'virtiofsd', '/usr/libexec/virtiofsd', '/usr/lib/qemu/virtiofsd']
     .filter((x): x is string => Boolean(x)).map(which).find(Boolean);
   if (s.socketDir) {
     const problem = socketDirProblem(s.socketDir);
     checks.push({ name: 'socket_dir', ok: !problem, detail: problem ?? s.socketDir });
   }
-  checks.push({ name: 'virtiofsd', ok: Boolean(virtiofsd), detail: virtiofsd ?? 'not found (PATH, /usr/libexec, /usr/lib/qemu, or RING_VIRTIOFSD)' });
+  checks.push({ name: 'virtiofsd', ok: Boolean(virtiofsd), detail: virtiofsd ?? 'not found in PATH, /usr/libexec or /usr/lib/qemu (only volumes need it) — install it (Debian: sudo apt-get install qemu-system-common) or set [server.runtime.cloud_hypervisor] virtiofsd_path' });
   return checks;
 }
 

@@ -93,7 +93,7 @@ export async function createInstance(s: ChSettings, spec: InstanceSpec, signal?:
     writeSidecar(paths.sidecar, sidecar);
     let early: { exited: number | null } | null;
     try {
-      early = await waitForPath(paths.api, child, s.socketTimeoutMs);
+      early = await waitForPath(paths.api, child, s.socketTimeoutMs, { listening: true });
     } catch (err) {
       throw chError('vm_start_failed', `cloud-hypervisor API socket not available: ${(err as Error).message}`);
     }

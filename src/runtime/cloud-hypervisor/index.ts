@@ -10,7 +10,7 @@ import { ChClient } from './client.js';
 import { createInstance } from './create.js';
 import { listInstances, observe } from './instances.js';
 import { readConsoleLogs } from './logs.js';
-import { installNat } from './nat.js';
+import { HOST_NAT, installNat, type NatHost } from './nat.js';
 import { INSTANCE_ID, InstancePaths, socketDirProblem } from './paths.js';
 import { removeFiles, removeInstance, stopHelpers } from './remove.js';
 import { rotateAll } from './rotate.js';
@@ -43,7 +43,7 @@ export class CloudHypervisorRuntime implements Runtime {
   private rotator: NodeJS.Timeout | null = null;
   private natDone: Promise<void> | null = null;
 
-  constructor(readonly settings: ChSettings, private readonly log?: Log) {}
+  constructor(readonly settings: ChSettings, private readonly log?: Log, private readonly natHost: NatHost = HOST_NAT) {}
 
   /** The binary answers `--version` and socket_dir is usable. */
   async ping(): Promise<void> {
@@ -110,7 +110,7 @@ export class CloudHypervisorRuntime implements Runtime {
 
   async create(spec: InstanceSpec, signal?: AbortSignal): Promise<CreatedInstance> {
     if (this.settings.manageNat && spec.ports.length > 0) {
-      this.natDone ??= installNat(this.settings.guestSubnet, (m) => this.log?.warn({ runtime: 'cloud-hypervisor' }, m));
+      this.natDone ??= installNat(this.settings.guestSubnet, (m) => this.log?.warn({ runtime: 'cloud-hypervisor' }, m), this.natHost);
       await this.natDone;
     }
     return createInstance(this.settings, spec, signal);

@@ -21,7 +21,8 @@ export interface Observation {
 /**
  * - socket + Running/Paused → running/paused; socket + Created → created (never booted, or shut down
  *   behind our back: the plan removes it either way);
- * - socket refused → dead: a crash (SIGKILL or panic) leaves CH's socket behind;
+ * - socket refused → dead: a crash (SIGKILL or panic) leaves CH's socket behind (unless the VMM is
+ *   alive and never booted: it is still starting, so created);
  * - socket hung → running while the VMM lives (it may only be slow), else dead;
  * - no socket after a boot → exited cleanly: CH unlinks its socket when the guest powers off;
  * - no socket, never booted → created: a create in progress, or a half-done one the plan removes.
@@ -33,7 +34,8 @@ export function stateOf(o: Observation): { state: InstanceState; cleanShutdown: 
       case 'Paused': case 'BreakPoint': return { state: 'paused', cleanShutdown: false };
       case 'Created': case 'Shutdown': return { state: 'created', cleanShutdown: false };
       case 'timeout': return { state: o.vmmAlive ? 'running' : 'dead', cleanShutdown: false };
-      default: return { state: 'dead', cleanShutdown: false };
+      // A VMM that never booted and still lives is starting: its socket is bound before it listens.
+      default: return { state: !o.booted && o.vmmAlive ? 'created' : 'dead', cleanShutdown: false };
     }
   }
   if (o.booted) return o.vmmAlive ? { state: 'dead', cleanShutdown: false } : { state: 'exited', cleanShutdown: true };

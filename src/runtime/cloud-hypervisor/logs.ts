@@ -85,25 +85,47 @@ export async function* readConsoleLogs(instanceName: string, paths: InstancePath
   for (const l of selectLines(files, sel)) yield toLogLine(instanceName, l);
   if (!opts.follow) return;
 
-  // Follow the live file from where the read above ended.
+  // Follow the live file from where the read above ended. A rotation copies the live file to `.1`
+  // and truncates it: what was written after our last read went into `.1` with the copy, so it is
+  // read from there (from our offset) before the live file is read again from 0 (B18: no line
+  // lost across a rotation). `.1` is recognised as new by its identity (inode, size, mtime).
   let offset = existsSync(paths.console) ? statSync(paths.console).size : 0;
+  let backup = identity(paths.consoleBackup(1));
   let partial = '';
-  while (!opts.signal?.aborted) {
-    await pause(FOLLOW_POLL_MS, opts.signal);
-    if (opts.signal?.aborted) return;
-    let size: number;
-    try { size = statSync(paths.console).size; } catch { if (!existsSync(paths.sidecar)) return; continue; }
-    if (size < offset) { offset = 0; partial = ''; } // copy-truncate: start over on the new content
-    if (size === offset) continue;
-    const chunk = readRange(paths.console, offset, size - offset);
-    offset = size;
-    const text = partial + chunk;
-    const lines = text.split('\n');
+  const emit = function* (chunk: string): Generator<LogLine> {
+    const lines = (partial + chunk).split('\n');
     partial = lines.pop() ?? '';
     for (const raw of lines) {
       const t = raw.replace(/\r$/, '');
       yield toLogLine(instanceName, { text: t, at: lineTimestamp(t), fileMtime: Date.now() });
     }
+  };
+  while (!opts.signal?.aborted) {
+    await pause(FOLLOW_POLL_MS, opts.signal);
+    if (opts.signal?.aborted) return;
+    const now = identity(paths.consoleBackup(1));
+    if (now !== null && now.key !== backup?.key) {
+      backup = now;
+      if (now.size > offset) yield* emit(readRange(paths.consoleBackup(1), offset, now.size - offset));
+      offset = 0;
+    }
+    let size: number;
+    try { size = statSync(paths.console).size; } catch { if (!existsSync(paths.sidecar)) return; continue; }
+    if (size < offset) { offset = 0; partial = ''; } // truncated without a backup (rotation off): start over
+    if (size === offset) continue;
+    const chunk = readRange(paths.console, offset, size - offset);
+    offset = size;
+    yield* emit(chunk);
+  }
+}
+
+/** Which file sits at `path` now (a rotation replaces `.1` with a new copy), or null. */
+function identity(path: string): { key: string; size: number } | null {
+  try {
+    const st = statSync(path);
+    return { key: `${st.ino}:${st.size}:${st.mtimeMs}`, size: st.size };
+  } catch {
+    return null;
   }
 }
 

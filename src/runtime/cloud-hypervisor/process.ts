@@ -3,6 +3,7 @@
 // theirs (pids are reused).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { connect } from 'node:net';
 
 export function cmdlineOf(pid: number): string | null {
   try {
@@ -52,8 +53,13 @@ export function spawnDetached(cmd: string, args: string[], io: { stdout?: string
   }
 }
 
-/** Resolves with the child's exit code if it exits first, or null once `path` exists. */
-export async function waitForPath(path: string, child: ChildProcess | null, timeoutMs: number): Promise<{ exited: number | null } | null> {
+/**
+ * Resolves with the child's exit code if it exits first, or null once `path` exists, or with
+ * `listening`, once a connection to it is accepted: a server binds its socket file a moment before
+ * it listens, and on a busy host a client that connects in between is refused (B4). Only for
+ * sockets a probe connection cannot disturb (the API socket; never a one-client vhost-user socket).
+ */
+export async function waitForPath(path: string, child: ChildProcess | null, timeoutMs: number, opts: { listening?: boolean } = {}): Promise<{ exited: number | null } | null> {
   let exit: { exited: number | null } | null = null;
   let spawnError: Error | null = null;
   const onExit = (code: number | null) => { exit = { exited: code }; };
@@ -64,15 +70,26 @@ export async function waitForPath(path: string, child: ChildProcess | null, time
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (spawnError) throw spawnError;
-      if (existsSync(path)) return null;
+      if (existsSync(path) && (!opts.listening || (await accepts(path)))) return null;
       if (exit) return exit;
-      if (Date.now() > deadline) throw new Error(`${path} did not appear within ${timeoutMs}ms`);
+      if (Date.now() > deadline) throw new Error(`${path} did not ${opts.listening && existsSync(path) ? 'accept connections' : 'appear'} within ${timeoutMs}ms`);
       await sleep(50);
     }
   } finally {
     child?.off('exit', onExit);
     child?.off('error', onError);
   }
+}
+
+/** Whether a unix socket accepts a connection now (closed again at once). */
+export function accepts(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    const done = (ok: boolean) => { s.destroy(); resolve(ok); };
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+    s.setTimeout(1_000, () => done(false));
+  });
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; only pids still matching `marker`. */

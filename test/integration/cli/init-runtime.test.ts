@@ -81,7 +81,7 @@ describe('ring init --runtime <not docker>', () => {
       const r = await fetch(`${srv.url}/deployments`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       assert.equal(r.status, 422);
       const problem = (await r.json()) as { violations: Array<{ property_path: string; code: string; message: string }> };
-      assert.deepEqual(problem.violations, [{ property_path: 'runtime', code: 'deployment.runtime.not_enabled', message: "runtime 'podman' is not enabled on this server (enabled: docker)" }]);
+      assert.deepEqual(problem.violations, [{ property_path: 'runtime', code: 'deployment.runtime.not_enabled', message: "runtime 'podman' is not implemented by this server (enabled: docker)" }]);
       const list = await fetch(`${srv.url}/deployments`, { headers: { authorization: `Bearer ${token}` } });
       assert.deepEqual(await list.json(), []);
     });
@@ -91,7 +91,7 @@ describe('ring init --runtime <not docker>', () => {
       writeFileSync(manifest, 'deployments:\n  pod:\n    name: pod\n    namespace: init-runtime\n    runtime: podman\n    image: nginx:1\n');
       const r = await ringCli(['apply', '-f', manifest], cliEnv(cli, { RING_TOKEN: token }));
       assert.equal(r.code, 1, r.stdout + r.stderr);
-      assert.match(r.stderr, /^ {2}\* runtime: runtime 'podman' is not enabled on this server \(enabled: docker\) \[deployment\.runtime\.not_enabled\]$/m);
+      assert.match(r.stderr, /^ {2}\* runtime: runtime 'podman' is not implemented by this server \(enabled: docker\) \[deployment\.runtime\.not_enabled\]$/m);
     });
   });
 });

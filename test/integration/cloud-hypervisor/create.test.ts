@@ -73,6 +73,48 @@ describe('cloud-hypervisor create(): start order, bodies, seed, ports, volumes',
     assert.deepEqual(fx.files(), []);
   });
 
+  /** The simulator started with extra environment (a slow start, slow answers). */
+  function simulatorWith(name: string, env: Record<string, string>): string {
+    const wrapper = join(fx.root, name);
+    writeFileSync(wrapper, `#!/bin/sh\n${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} exec ${SIMULATOR} "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    return wrapper;
+  }
+
+  test('B4: an API socket that appears late, or exists before it listens, is waited for; one that never appears in time fails cleanly', async () => {
+    const slow = simulatorWith('cloud-hypervisor-slow', { SIM_CH_START_DELAY_MS: '1500' });
+    const patient = new CloudHypervisorRuntime(fx.settings({ binaryPath: slow, socketTimeoutMs: 20_000 }));
+    const { instance } = await patient.create(spec(fx.disk({}, 'late.raw')));
+    assert.equal((await patient.list()).find((i) => i.id === instance.id)?.state, 'running');
+    await patient.remove(instance.id);
+
+    // The socket file exists a while before the VMM listens (bound, not yet listening): waited for too.
+    const binding = simulatorWith('cloud-hypervisor-binding', { SIM_CH_LISTEN_DELAY_MS: '1500' });
+    const careful = new CloudHypervisorRuntime(fx.settings({ binaryPath: binding, socketTimeoutMs: 20_000 }));
+    const { instance: bound } = await careful.create(spec(fx.disk({}, 'bound.raw')));
+    assert.equal((await careful.list()).find((i) => i.id === bound.id)?.state, 'running');
+    await careful.remove(bound.id);
+
+    const slower = simulatorWith('cloud-hypervisor-slower', { SIM_CH_START_DELAY_MS: '5000' });
+    const hasty = new CloudHypervisorRuntime(fx.settings({ binaryPath: slower, socketTimeoutMs: 800 }));
+    await assert.rejects(hasty.create(spec(fx.disk({}, 'never.raw'))),
+      rejectsWith('vm_start_failed', 'VmStartFailed', /API socket not available: .*\.sock did not appear within 800ms/));
+    assert.deepEqual(fx.files(), [], 'nothing left behind');
+    await until('the sleeping VMM was stopped', () => fx.processes().length === 0, 10_000);
+  });
+
+  test('B4/B7: a VMM that answers slowly is still running to list() (vm.info times out), and list() does not wait for it', async () => {
+    const sluggish = simulatorWith('cloud-hypervisor-sluggish', { SIM_CH_INFO_DELAY_MS: '6000' });
+    const rt = new CloudHypervisorRuntime(fx.settings({ binaryPath: sluggish }));
+    const { instance } = await rt.create(spec(fx.disk({}, 'sluggish.raw')));
+    const t0 = Date.now();
+    const l = await rt.list();
+    assert.ok(Date.now() - t0 < 5_000, `list() took ${Date.now() - t0} ms`);
+    assert.equal(l.find((i) => i.id === instance.id)?.state, 'running');
+    await rt.remove(instance.id);
+    assert.deepEqual(fx.files(), []);
+  });
+
   test('B6: an empty firmware fails vm.boot → VmStartFailed with CH\'s error chain, full cleanup', async () => {
     const empty = join(fx.root, 'empty-fw');
     writeFileSync(empty, '');
@@ -134,6 +176,25 @@ describe('cloud-hypervisor create(): start order, bodies, seed, ports, volumes',
     await fx.runtime.remove(instance.id);
     for (const pid of sc.forwarderPids) assert.equal(existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('socat'), false);
     assert.equal(pidsMentioning(`TCP4-LISTEN:${p1},`).length, 0);
+  });
+
+  test('B14: NAT is installed once per runtime, only with manage_nat and only for a VM with ports (a fake host: nothing touches iptables)', async () => {
+    const installs: string[] = [];
+    const host = { iptables: async (args: string[]) => { installs.push(args.join(' ')); }, enableForwarding: () => { installs.push('ip_forward'); }, defaultInterface: () => undefined };
+    const port = () => freePort().then((p) => ({ published: p, target: 80, hostIp: '', protocol: 'tcp' as const }));
+    const off = new CloudHypervisorRuntime(fx.settings({ manageNat: false }), undefined, host);
+    const a = await off.create(spec(fx.disk({}, 'nat-a.raw'), { ports: [await port()] }));
+    assert.equal(installs.length, 0, 'manage_nat = false: nothing');
+    const on = new CloudHypervisorRuntime(fx.settings({ manageNat: true }), undefined, host);
+    const b = await on.create(spec(fx.disk({}, 'nat-b.raw')));
+    assert.equal(installs.length, 0, 'no ports, no network, no NAT');
+    const c = await on.create(spec(fx.disk({}, 'nat-c.raw'), { ports: [await port()] }));
+    const d = await on.create(spec(fx.disk({}, 'nat-d.raw'), { ports: [await port()] }));
+    assert.equal(installs.filter((x) => x === 'ip_forward').length, 1, 'once per process');
+    assert.equal(installs.filter((x) => x.includes('-C')).length, 3);
+    assert.ok(installs.every((x) => x === 'ip_forward' || x.includes('127.42.0.0/16') || x.includes('conntrack')), installs.join('\n'));
+    for (const i of [a, b, c, d]) await on.remove(i.instance.id);
+    assert.deepEqual(fx.files(), []);
   });
 
   test('B15/t5: one virtiofsd per share with bind-/vol-/cfg- tags, pid files, shared memory; named dir kept after remove', async () => {

@@ -1,10 +1,12 @@
 // B4, B7, B9, B10, B11, B16, B18, B20, B24: the real adapter against the simulator.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { ChClient } from '../../../src/runtime/cloud-hypervisor/client.js';
 import { InstancePaths } from '../../../src/runtime/cloud-hypervisor/paths.js';
 import { readSidecar } from '../../../src/runtime/cloud-hypervisor/sidecar.js';
+import { rotateFile } from '../../../src/runtime/cloud-hypervisor/rotate.js';
 import { CloudHypervisorRuntime } from '../../../src/runtime/cloud-hypervisor/index.js';
 import { RuntimeError } from '../../../src/runtime/runtime.js';
 import { ChFixture, spec, until } from './support.js';
@@ -89,6 +91,64 @@ describe('cloud-hypervisor runtime: boot, observe, exec, logs, stats, remove', (
     await fx.runtime.remove(instance.id);
   });
 
+  test('B18: follow loses no line across copy-truncate rotations (what the copy took is read from .1)', async () => {
+    const { instance } = await fx.runtime.create(spec(fx.disk({ console_every_ms: 20, console_line: 'tick' }, 'follow.raw')));
+    const paths = new InstancePaths(fx.socketDir, instance.id);
+    await until('console written', () => readFileSync(paths.console, 'utf8').includes('tick 5'));
+    const ac = new AbortController();
+    const deadline = setTimeout(() => ac.abort(), 30_000);
+    let rotations = 0;
+    // Rotations between the follower's polls (500 ms): each takes lines it has not read yet.
+    const rotator = setInterval(() => { if (rotations < 2 && rotateFile(paths.console, 1, 3)) rotations++; }, 1_300);
+    const got: number[] = [];
+    try {
+      for await (const l of fx.runtime.logs(instance.id, { tail: 0, follow: true, signal: ac.signal })) {
+        const m = /^tick (\d+)$/.exec(l.message);
+        assert.ok(m, `a whole line: '${l.message}'`);
+        got.push(Number(m[1]));
+        if (rotations >= 2 && got.length >= 150) ac.abort();
+      }
+    } finally {
+      clearInterval(rotator);
+      clearTimeout(deadline);
+    }
+    assert.equal(rotations, 2, 'two rotations happened while following');
+    assert.ok(existsSync(paths.consoleBackup(2)));
+    // Every line that still exists in a file within the followed range was followed, once, in order.
+    const kept = (await collect(fx.runtime.logs(instance.id, {}))).map((l) => Number(/^tick (\d+)$/.exec(l.message)?.[1] ?? NaN));
+    const inRange = kept.filter((n) => n >= got[0]! && n <= got[got.length - 1]!);
+    assert.deepEqual(got.filter((n) => inRange.includes(n)), inRange, 'no line lost');
+    assert.deepEqual([...got].sort((a, b) => a - b), got, 'in order');
+    assert.equal(new Set(got).size, got.length, 'no line twice');
+    await fx.runtime.remove(instance.id);
+  });
+
+  test('B24: a crashed VM\'s stale socket and vsock are what tells the crash; remove() clears them; a reused pid is never taken for the VMM', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+    });
+    const { instance } = await fx.runtime.create(spec(fx.disk({ crash_after_ms: 500, listen: [{ port: 80 }] }, 'stale.raw'), {
+      ports: [{ published: port, target: 80, hostIp: '', protocol: 'tcp' }],
+    }));
+    const p = new InstancePaths(fx.socketDir, instance.id);
+    const sc = readSidecar(p.sidecar)!;
+    assert.equal(sc.forwarderPids.length, 1);
+    await until('dead', async () => (await fx.runtime.list()).find((i) => i.id === instance.id)?.state === 'dead');
+    assert.ok(statSync(p.api).isSocket(), 'a SIGKILLed VMM leaves its API socket');
+    assert.ok(existsSync(p.vsock), 'and its vsock');
+    await assert.rejects(new ChClient(p.api).info(), /ECONNREFUSED|cannot reach/);
+    // The reaper frees what a dead VM held (its port forwarder, its disk copy) but keeps the stale socket.
+    await until('reaped', () => !existsSync(p.disk) && fx.processes().every((pid) => pid !== sc.forwarderPids[0]));
+    assert.ok(existsSync(p.api));
+    // A pid the kernel reused for something else (here: this test process) is never mistaken for the VMM.
+    writeFileSync(p.sidecar, JSON.stringify({ ...readSidecar(p.sidecar), vmmPid: process.pid }));
+    assert.equal((await fx.runtime.list()).find((i) => i.id === instance.id)?.state, 'dead');
+    await fx.runtime.remove(instance.id);
+    assert.deepEqual(fx.files(), [], 'no stale socket, vsock, sidecar or console left');
+    assert.deepEqual(fx.processes(), []);
+  });
+
   test('B20: stats from /proc of the VMM and vm.counters, limit = VM RAM, also from a fresh runtime object (restart)', async () => {
     const { instance } = await fx.runtime.create(spec(fx.disk({}, 'stats.raw'), { memoryBytes: 512 * 1024 * 1024, ports: [] }));
     await new Promise((r) => setTimeout(r, 500));
@@ -117,6 +177,33 @@ describe('cloud-hypervisor runtime: boot, observe, exec, logs, stats, remove', (
     await fx.runtime.remove(crash.id);
     await fx.runtime.remove(off.id);
     assert.deepEqual(fx.files(), []);
+  });
+
+  test('B10/B17: a probe that resets its TCP connection to a guest port does not kill the VM (no phantom crash)', async () => {
+    // A tcp check connects and closes without reading the guest's banner, which the kernel turns into
+    // an RST. A real guest shrugs that off; the simulated one crashed on it (an unhandled ECONNRESET),
+    // which the reconciler then rightly counted as a restart: the cause of t17/t15's restart_count 2.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+    });
+    const { instance } = await fx.runtime.create(spec(fx.disk({ listen: [{ port: 22 }] }, 'rst.raw'), {
+      ports: [{ published: port, target: 22, hostIp: '', protocol: 'tcp' }],
+    }));
+    assert.ok(instance.address);
+    for (let k = 0; k < 5; k++) {
+      await new Promise<void>((resolve, reject) => {
+        const c = connect(22, instance.address!);
+        c.once('connect', () => { c.resetAndDestroy(); resolve(); });
+        c.once('error', reject);
+      });
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const l = await fx.runtime.list();
+    assert.equal(l.find((i) => i.id === instance.id)?.state, 'running', 'the VMM survived the resets');
+    const info = await new ChClient(new InstancePaths(fx.socketDir, instance.id).api).info();
+    assert.equal(info.state, 'Running');
+    await fx.runtime.remove(instance.id);
   });
 
   test('B7: a hung VMM does not stall list(): vm.info times out and the live VMM reads running', async () => {

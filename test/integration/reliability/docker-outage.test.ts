@@ -15,7 +15,7 @@ import { BUSYBOX_IMAGE, ensureTestImages } from '../../helpers/images.js';
 import { uniqueNamespace } from '../../helpers/namespaces.js';
 import { ChildServer, freePort } from './support/child-server.js';
 import { waitForConvergence } from './support/docker-view.js';
-import { PrivateDockerd } from './support/private-dockerd.js';
+import { copyImages, startPrivateDockerd, type PrivateDockerd } from '../../helpers/private-dockerd.js';
 
 const LONG = process.env.RING_RELIABILITY_LONG === '1';
 const OUTAGE_MS = LONG ? 20_000 : 8_000;
@@ -66,7 +66,8 @@ async function probeWhile(srv: ChildServer, token: string, paths: string[], runn
 }
 
 test(`a ${OUTAGE_MS / 1000} s Docker outage: the API stays up, deployments report it, everything converges when it returns`, { timeout: 6 * 60_000 }, async (t) => {
-  const d = await PrivateDockerd.create();
+  // Its own address pool and containerd namespaces: nothing it makes shares a name with the shared engine's.
+  const d = await startPrivateDockerd({ pool: '10.213.0.0/16', containerdNamespace: 'ring-rel' });
   if ('skip' in d) {
     t.diagnostic(`skipped: ${d.skip}`);
     t.skip(d.skip);
@@ -74,7 +75,7 @@ test(`a ${OUTAGE_MS / 1000} s Docker outage: the API stays up, deployments repor
   }
   dockerd = d;
   await ensureTestImages();
-  await d.loadImage(BUSYBOX_IMAGE);
+  await copyImages(d, [BUSYBOX_IMAGE]);
 
   server = await ChildServer.start({ dir, port: await freePort(), dockerHost: d.host, env: { RING_SCHEDULER_INTERVAL: String(TICK_S) } });
   const srv = server;

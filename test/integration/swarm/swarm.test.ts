@@ -32,7 +32,7 @@ describe('runtime: swarm on a real single-node Swarm', { timeout: 600_000 }, () 
   });
   after(async () => {
     await srv?.close();
-    await engine?.stop();
+    await engine?.destroy();
   });
 
   const post = async (body: Record<string, unknown>) => {

@@ -69,6 +69,8 @@ describe('list() state mapping (B7)', () => {
     [{ socket: true, info: 'Paused' }, 'paused', false],
     [{ socket: true, info: 'Created' }, 'created', false],
     [{ socket: true, info: 'refused' }, 'dead', false],
+    [{ socket: true, info: 'refused', booted: true, vmmAlive: true }, 'dead', false],
+    [{ socket: true, info: 'refused', booted: false, vmmAlive: true }, 'created', false],
     [{ socket: true, info: 'timeout', vmmAlive: true }, 'running', false],
     [{ socket: true, info: 'timeout', vmmAlive: false }, 'dead', false],
     [{ socket: false, booted: true, vmmAlive: false }, 'exited', true],

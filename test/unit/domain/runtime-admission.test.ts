@@ -15,7 +15,7 @@ describe('runtime admission', () => {
     test(`${runtime} on a docker-only server → 422 naming it and the enabled runtimes`, () => {
       const a = admitRuntime(spec({ runtime, image: runtime === 'cloud-hypervisor' ? '/x.raw' : 'nginx' }), ['docker']);
       assert.deepEqual(a.violations, [{ property_path: 'runtime', code: 'deployment.runtime.not_enabled',
-        message: `runtime '${runtime}' is not enabled on this server (enabled: docker)` }]);
+        message: `runtime '${runtime}' is ${runtime === 'cloud-hypervisor' ? 'not enabled on' : 'not implemented by'} this server (enabled: docker)` }]);
     });
   }
   test('docker on a CH-only server is refused; both enabled admit both', () => {
