@@ -27,6 +27,8 @@ export const VERSION = JSON.parse(readFileSync(fileURLToPath(new URL('../../../p
 
 export interface RunningServer {
   url: string;
+  /** The runtimes that started (for the banner), sorted. */
+  runtimes: string[];
   stop(): Promise<void>;
 }
 
@@ -123,6 +125,7 @@ async function run(
 
   return {
     url,
+    runtimes: [...runtimes.keys()].sort(),
     async stop() {
       await api.stop({ timeout: 5000 });
       log.info('API server shut down gracefully');

@@ -11,6 +11,7 @@ import { InstanceLister, createInstance, removeInstance, stopInstance } from './
 import { readLogs } from './logs.js';
 import { NetworkProvisioner } from './network.js';
 import { readStats } from './stats.js';
+import type { HostAuthPolicy } from './host-auth.js';
 
 export { ExecTimeoutError, isExecTimeout } from './errors.js';
 export { DEPLOYMENT_LABEL, SERVER_LABEL } from './labels.js';
@@ -29,6 +30,8 @@ export interface DockerRuntimeOptions {
    * list() and events(), so servers sharing the daemon leave each other alone. Unset = unbound.
    */
   serverId?: string;
+  /** config.use_host_auth: whether and where host registry credentials are read ([server.runtime.docker]). */
+  hostAuth?: HostAuthPolicy;
 }
 
 export class DockerRuntime implements Runtime {
@@ -37,10 +40,12 @@ export class DockerRuntime implements Runtime {
   private readonly networks: NetworkProvisioner;
   private readonly lister: InstanceLister;
   private readonly serverId: string | undefined;
+  private readonly hostAuth: HostAuthPolicy;
   private capacity: { memoryBytes: number; host: string } | null = null;
 
   constructor(opts: DockerRuntimeOptions = {}) {
     this.serverId = opts.serverId;
+    this.hostAuth = opts.hostAuth ?? { enabled: false };
     this.docker = new Docker(toDockerodeOptions(opts));
     installRequestDeadline(this.docker);
     this.networks = new NetworkProvisioner(this.docker);
@@ -77,7 +82,7 @@ export class DockerRuntime implements Runtime {
   }
 
   create(spec: InstanceSpec, signal?: AbortSignal): Promise<CreatedInstance> {
-    return createInstance(this.docker, this.networks, spec, signal, this.serverId);
+    return createInstance(this.docker, this.networks, spec, signal, this.serverId, this.hostAuth);
   }
 
   remove(instanceId: string): Promise<void> {
@@ -115,8 +120,10 @@ export function parseDockerHost(hostUrl: string): DockerRuntimeOptions {
 }
 
 /** Honours DOCKER_HOST when no URL is given, as the docker CLI does. */
-export function createDockerRuntime(hostUrl?: string, serverId?: string): DockerRuntime {
-  return new DockerRuntime({ ...parseDockerHost(hostUrl ?? process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST), ...(serverId ? { serverId } : {}) });
+export function createDockerRuntime(hostUrl?: string, serverId?: string, hostAuth?: HostAuthPolicy): DockerRuntime {
+  return new DockerRuntime({
+    ...parseDockerHost(hostUrl ?? process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST), ...(serverId ? { serverId } : {}), ...(hostAuth ? { hostAuth } : {}),
+  });
 }
 
 /**
