@@ -296,7 +296,9 @@ export interface paths {
          *       published port, a job, `force=true`, or the old one is terminal).
          *     A deployment in a failure status (terminal or retried) is never `unchanged`: re-applying is how
          *     it is recovered (new row, fresh restart count). `changes` lists the differing fields against
-         *     the newest active deployment. The namespace is created on first use.
+         *     the newest active deployment. The namespace is created on first use: by a token holding
+         *     `namespaces:write`, or by a token confined to that very namespace (its `namespaces` list names
+         *     it) with `deployments:write` alone; an unconfined token without `namespaces:write` gets 403.
          */
         post: operations["createDeployment"];
         delete?: never;

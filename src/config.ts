@@ -24,7 +24,8 @@ export interface RingConfig {
   applyTimeoutMs: number;
   rolloutDeadlineMs: number;
   databasePath: string;
-  docker: { enabled: boolean; host: string };
+  /** use_host_registry_auth / host_registry_config: may deployments with config.use_host_auth use the host's Docker credentials. */
+  docker: { enabled: boolean; host: string; useHostRegistryAuth: boolean; hostRegistryConfig?: string };
   /** `[server.runtime.swarm]`: whole deployments placed on a Swarm through its manager (src/swarm/). */
   swarm: { enabled: boolean; host: string; endpointMode: 'auto' | 'vip' | 'dnsrr' };
   /** `[server.runtime.cloud_hypervisor]` (CLOUD-HYPERVISOR.md §1.14, plus guest_subnet, manage_nat, virtiofsd_path). */
@@ -188,6 +189,32 @@ function bindMountAllow(fromToml: unknown, fromEnv: string | undefined, warnings
   return out;
 }
 
+/** `use_host_registry_auth` / `host_registry_config` of `[server.runtime.docker]`; a wrong type is reported, never guessed. */
+function hostRegistryAuth(docker: Table, warnings: string[]): { useHostRegistryAuth: boolean; hostRegistryConfig?: string } {
+  let useHostRegistryAuth = false;
+  if (docker.use_host_registry_auth !== undefined) {
+    if (typeof docker.use_host_registry_auth === 'boolean') useHostRegistryAuth = docker.use_host_registry_auth;
+    else warnings.push('[server.runtime.docker] use_host_registry_auth must be true or false; using false');
+  }
+  const path = docker.host_registry_config;
+  if (path === undefined) return { useHostRegistryAuth };
+  if (typeof path === 'string' && path.trim() !== '') return { useHostRegistryAuth, hostRegistryConfig: path.trim() };
+  warnings.push('[server.runtime.docker] host_registry_config must be a path; using $DOCKER_CONFIG/config.json or ~/.docker/config.json');
+  return { useHostRegistryAuth };
+}
+
+/**
+ * Ring settings this build has no use for: each is said once at start (the server logs `warnings`),
+ * never silently dropped. RING_DASHBOARD itself is answered by the banner (`Dashboard: not available`),
+ * `[server.dashboard] enabled` in loadConfig.
+ */
+function unusedRingSettings(env: NodeJS.ProcessEnv, warnings: string[]): void {
+  if (env.RING_DB_POOL_SIZE !== undefined && env.RING_DB_POOL_SIZE !== '') {
+    warnings.push('RING_DB_POOL_SIZE is not used: ring keeps one synchronous SQLite connection (no pool)');
+  }
+  if (env.RING_DASHBOARD_LISTEN) warnings.push('RING_DASHBOARD_LISTEN is not used: this build has no web dashboard (use `ring tui`)');
+}
+
 function positiveSeconds(raw: string | undefined, fallback: number, name: string, warnings: string[]): number {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
@@ -244,6 +271,7 @@ export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS
   if (table(server.dashboard).enabled === true) warnings.push('[server.dashboard] enabled = true has no effect: this build has no dashboard');
   const swarm = table(table(server.runtime).swarm);
   const cloudHypervisor = cloudHypervisorConfig(table(table(server.runtime).cloud_hypervisor), configDir(env), warnings);
+  unusedRingSettings(env, warnings);
   const tomlInterval = typeof scheduler.interval === 'number' && scheduler.interval > 0 ? scheduler.interval * 1000 : 10_000;
 
   return {
@@ -258,6 +286,7 @@ export function loadConfig(opts: { file?: string; context?: string; env?: NodeJS
     docker: {
       enabled: dockerEnabled,
       host: typeof docker.host === 'string' ? docker.host : env.DOCKER_HOST || 'unix:///var/run/docker.sock',
+      ...hostRegistryAuth(docker, warnings),
     },
     swarm: {
       enabled: env.RING_SWARM_HOST ? true : swarm.enabled === true,

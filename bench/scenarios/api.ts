@@ -12,7 +12,7 @@ import { BUSYBOX_IMAGE } from '../../test/helpers/images.js';
 import { RingProcess } from '../support/ring-process.js';
 import { row } from '../support/report.js';
 import { allWith, type BenchContext } from '../support/context.js';
-import { DockerCli, summarize, until, type Summary } from '../support/util.js';
+import { cpuMsOf, summarize, until, type Summary } from '../support/util.js';
 
 const CEILING = fileURLToPath(new URL('../support/ceiling-main.js', import.meta.url));
 const CONNECTIONS = 8;
@@ -23,23 +23,27 @@ async function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
   return await autocannon({ connections: CONNECTIONS, ...opts });
 }
 
-/** `rounds` autocannon runs of `seconds` each against one URL. */
-async function load(url: string, headers: Record<string, string>, rounds: number, seconds: number): Promise<Load> {
-  const rps: number[] = [];
-  const p50: number[] = [];
-  const p99: number[] = [];
-  let errors = 0;
-  let bytes = 0;
+interface Target { url: string; headers: Record<string, string> }
+
+/**
+ * `rounds` autocannon runs of `seconds` against each target, interleaved (a, b, a, b, …) so a
+ * change in the machine's load hits ring and its ceiling alike.
+ */
+async function load(targets: Target[], rounds: number, seconds: number): Promise<Load[]> {
+  const acc = targets.map(() => ({ rps: [] as number[], p50: [] as number[], p99: [] as number[], errors: 0, bytes: 0 }));
   for (let i = 0; i < rounds; i++) {
-    const r = await cannon({ url, headers, duration: seconds });
-    rps.push(r.requests.average);
-    // No completed request in the round: its latency is unknown, not 0.
-    p50.push(r.requests.total > 0 ? r.latency.p50 : NaN);
-    p99.push(r.requests.total > 0 ? r.latency.p99 : NaN);
-    errors += r.errors + r.non2xx + r.timeouts;
-    bytes = r.throughput.total / Math.max(1, r.requests.total);
+    for (const [k, t] of targets.entries()) {
+      const r = await cannon({ url: t.url, headers: t.headers, duration: seconds });
+      const a = acc[k]!;
+      a.rps.push(r.requests.average);
+      // No completed request in the round: its latency is unknown, not 0.
+      a.p50.push(r.requests.total > 0 ? r.latency.p50 : NaN);
+      a.p99.push(r.requests.total > 0 ? r.latency.p99 : NaN);
+      a.errors += r.errors + r.non2xx + r.timeouts;
+      a.bytes = r.throughput.total / Math.max(1, r.requests.total);
+    }
   }
-  return { rps: summarize(rps), p50: summarize(p50), p99: summarize(p99), errors, bytes };
+  return acc.map((a) => ({ rps: summarize(a.rps), p50: summarize(a.p50), p99: summarize(a.p99), errors: a.errors, bytes: a.bytes }));
 }
 
 function deploymentBody(ns: string, i: number) {
@@ -63,21 +67,21 @@ async function store(ring: RingProcess, ns: string, from: number, to: number): P
   }));
 }
 
-async function startCeiling(bodyFile: string): Promise<{ url: string; stop(): Promise<void> }> {
+async function startCeiling(bodyFile: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [CEILING], { env: { ...process.env, RING_CEILING_BODY: bodyFile }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await until(() => /CEILING_URL \S+/.test(out), 'ceiling server', 20_000);
   const url = /CEILING_URL (\S+)/.exec(out)![1]!;
-  return { url, stop: async () => { const e = new Promise((r) => child.once('exit', r)); child.kill('SIGTERM'); await e; } };
+  return { url, pid: child.pid!, stop: async () => { const e = new Promise((r) => child.once('exit', r)); child.kill('SIGTERM'); await e; } };
 }
 
 export async function api(ctx: BenchContext): Promise<void> {
-  const rounds = ctx.quick ? 3 : 5;
-  const seconds = ctx.quick ? 1.5 : 2;
+  const rounds = ctx.quick ? 2 : 5;
+  const seconds = ctx.quick ? 1 : 2;
   const S = `5. API (autocannon, ${CONNECTIONS} connections, ${rounds} rounds × ${seconds} s)`;
   const ns = `${ctx.prefix}-api`;
-  const ring = await RingProcess.start({ intervalS: 10 });
+  const ring = await RingProcess.start({ intervalS: 10, dockerHost: ctx.host });
   const auth = { authorization: `Bearer ${ring.token}` };
   try {
     for (const n of [100, 1000]) {
@@ -97,9 +101,10 @@ export async function api(ctx: BenchContext): Promise<void> {
       const ceiling = await startCeiling(bodyFile);
       try {
         ctx.log(`api: load at ${n}`);
-        const ceil = await load(`${ceiling.url}/body`, {}, rounds, seconds);
-        const tiny = n === 100 ? await load(`${ceiling.url}/tiny`, {}, rounds, seconds) : null;
-        const list = await load(`${ring.url}/deployments`, auth, rounds, seconds);
+        const [ceil, list, tiny] = await load([
+          { url: `${ceiling.url}/body`, headers: {} }, { url: `${ring.url}/deployments`, headers: auth },
+          ...(n === 100 ? [{ url: `${ceiling.url}/tiny`, headers: {} }] : []),
+        ], rounds, seconds) as [Load, Load, Load | undefined];
         const rowsAt = `${n} stored`;
         ctx.rows.push(
           row({ scenario: S, what: `GET /deployments, ${rowsAt}: requests/s (${(sample.text.length / 1024).toFixed(0)} KiB a response)`, unit: 'req/s', ring: list.rps,
@@ -110,6 +115,16 @@ export async function api(ctx: BenchContext): Promise<void> {
           row({ scenario: S, what: `GET /deployments, ${rowsAt}: p99`, unit: 'ms', ring: list.p99, anchorName: 'ceiling p99', anchor: ceil.p99,
             ...(n === 1000 ? { target: '≤ 50 ms', holds: list.p99.median <= 50 } : {}) }),
         );
+        // Server CPU per request (what a request costs, whatever else the machine runs meanwhile).
+        const perRequest = async (pid: number, t: Target) => {
+          const c0 = cpuMsOf(pid);
+          const r = await cannon({ url: t.url, headers: t.headers, duration: seconds });
+          return (cpuMsOf(pid) - c0) / Math.max(1, r.requests.total);
+        };
+        const ceilCpu = await perRequest(ceiling.pid, { url: `${ceiling.url}/body`, headers: {} });
+        const ringCpu = await perRequest(ring.pid, { url: `${ring.url}/deployments`, headers: auth });
+        ctx.rows.push(row({ scenario: S, what: `GET /deployments, ${rowsAt}: server CPU per request`, unit: 'ms', ring: ringCpu,
+          anchorName: 'ceiling, same bytes', anchor: ceilCpu, note: 'one extra run each; the part above the ceiling is ring\'s own (auth, SQLite version check, logging)' }));
         if (tiny) ctx.rows.push(row({ scenario: S, what: 'hapi constant `{status:"ok"}` (context: the framework alone)', unit: 'req/s', ring: undefined, anchorName: 'tiny constant', anchor: tiny.rps }));
         ctx.rows.push(row({ scenario: S, what: `POST /deployments while storing ${n === 100 ? 100 : 900} (8 in flight)`, unit: 'req/s', ring: postRate, ratio: null }));
 
@@ -124,7 +139,7 @@ export async function api(ctx: BenchContext): Promise<void> {
           anchorName: '/healthz p99 idle', anchor: idleHealth.latency.p99 }));
 
         const metrics = await ring.request('GET', '/metrics');
-        const m = await load(`${ring.url}/metrics`, {}, rounds, seconds);
+        const [m] = await load([{ url: `${ring.url}/metrics`, headers: {} }], rounds, seconds) as [Load];
         ctx.rows.push(
           row({ scenario: S, what: `GET /metrics, ${rowsAt}: requests/s (${(metrics.text.length / 1024).toFixed(0)} KiB)`, unit: 'req/s', ring: m.rps, ratio: null }),
           row({ scenario: S, what: `GET /metrics, ${rowsAt}: p99`, unit: 'ms', ring: m.p99, ratio: null }),
@@ -135,6 +150,6 @@ export async function api(ctx: BenchContext): Promise<void> {
     }
   } finally {
     await ring.stop();
-    new DockerCli().removeAll(await allWith(ctx.docker, [`ring.namespace=${ns}`]));
+    ctx.cli.removeAll(await allWith(ctx.docker, [`ring.namespace=${ns}`]));
   }
 }

@@ -1,6 +1,6 @@
 // Scenario 3: a 3-replica rolling update with an http readiness check, ring next to
 // `docker service update` (parallelism 1, start-first, the same healthcheck cadence and stop grace)
-// on the bench's private single-node Swarm. A client polls the service throughout (bench/support/
+// on the bench's private single-node Swarm (ring runs on the same daemon). A client polls the service throughout (bench/support/
 // poller.ts) and counts failed requests; for ring it must be 0.
 //   ring   apply v2 → old deployment purged and 3/3 containers of the new one serving
 //   swarm  `docker service update --image v2` until it returns converged
@@ -13,7 +13,7 @@ import { RingProcess } from '../support/ring-process.js';
 import { row } from '../support/report.js';
 import { runningWith, allWith, type BenchContext } from '../support/context.js';
 import type { PrivateDaemon } from '../support/private-dockerd.js';
-import { DockerCli, now, summarize, until } from '../support/util.js';
+import { now, summarize, until } from '../support/util.js';
 
 const REPLICAS = 3;
 const INTERVAL = '1s';
@@ -45,7 +45,7 @@ class Poller {
 }
 
 async function ringRounds(ctx: BenchContext, rounds: number) {
-  const ring = await RingProcess.start({ intervalS: 10 });
+  const ring = await RingProcess.start({ intervalS: 10, dockerHost: ctx.host });
   const ns = `${ctx.prefix}-roll`;
   const docker = ctx.docker;
   const total: number[] = [];
@@ -64,7 +64,7 @@ async function ringRounds(ctx: BenchContext, rounds: number) {
       if (v1r.status !== 201) throw new Error(`POST v1: ${v1r.status} ${v1r.text}`);
       const v1 = v1r.json.id as string;
       await until(async () => (await ring.request('GET', `/deployments/${v1}`)).json.status === 'running', 'ring v1 running', 60_000, 50);
-      const poller = await Poller.start('unix:///var/run/docker.sock', `ring.namespace=${ns}`);
+      const poller = await Poller.start(ctx.host, `ring.namespace=${ns}`);
       const t0 = now();
       const v2 = await ring.request('POST', '/deployments', manifest(HTTPD_V2_IMAGE));
       if (v2.json?.parent_id !== v1) throw new Error(`expected a rolling update of ${v1}, got ${v2.status} ${v2.text}`);
@@ -85,8 +85,8 @@ async function ringRounds(ctx: BenchContext, rounds: number) {
     }
   } finally {
     await ring.stop();
-    new DockerCli().removeAll(await allWith(docker, [`ring.namespace=${ns}`]));
-    try { new DockerCli().sh(['network', 'rm', `ring_${ns}`]); } catch { /* not created */ }
+    ctx.cli.removeAll(await allWith(docker, [`ring.namespace=${ns}`]));
+    try { ctx.cli.sh(['network', 'rm', `ring_${ns}`]); } catch { /* not created */ }
   }
   return { total, ready, requests, failed };
 }

@@ -8,7 +8,7 @@ import { DockerCountingProxy } from '../support/docker-proxy.js';
 import { RingProcess } from '../support/ring-process.js';
 import { row } from '../support/report.js';
 import { allWith, runningWith, type BenchContext } from '../support/context.js';
-import { DockerCli, now, sleep, summarize, until, type Summary } from '../support/util.js';
+import { now, sleep, summarize, until, type Summary } from '../support/util.js';
 
 const TICK_S = 2;
 const IN_FLIGHT = 8;
@@ -27,7 +27,7 @@ interface ScaleRun {
 }
 
 async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTicks: number): Promise<ScaleRun> {
-  const proxy = new DockerCountingProxy(`/tmp/${ctx.prefix}-docker-${count}.sock`);
+  const proxy = new DockerCountingProxy(`/tmp/${ctx.prefix}-docker-${count}.sock`, ctx.host.replace(/^unix:\/\//, ''));
   await proxy.start();
   const ring = await RingProcess.start({ intervalS: TICK_S, dockerHost: proxy.dockerHost, logLevel: 'warn' });
   const ns = `${ctx.prefix}-s${count}${http ? 'h' : ''}`;
@@ -52,7 +52,7 @@ async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTi
       if (!upMs) return false;
       const r = await ring.request('GET', `/deployments?namespace=${ns}&status=running`);
       return Array.isArray(r.json) && r.json.length === count;
-    }, `${count} deployments running`, 20 * 60_000, 100);
+    }, `${count} deployments running`, 6 * 60_000, 100);
     const runningMs = now() - t0;
 
     // Idle: let the last creates settle (and probes start), then sample tick by tick.
@@ -79,14 +79,14 @@ async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTi
   } finally {
     await ring.stop();
     await proxy.stop();
-    new DockerCli().removeAll(await allWith(docker, [`ring.namespace=${ns}`]));
-    try { new DockerCli().sh(['network', 'rm', `ring_${ns}`]); } catch { /* not created */ }
+    ctx.cli.removeAll(await allWith(docker, [`ring.namespace=${ns}`]));
+    try { ctx.cli.sh(['network', 'rm', `ring_${ns}`]); } catch { /* not created */ }
   }
 }
 
 /** Sequential `docker run -d` of count containers: the floor. */
 async function dockerFloor(ctx: BenchContext, count: number): Promise<number> {
-  const cli = new DockerCli();
+  const cli = ctx.cli;
   const ids: string[] = [];
   // Like ring's containers, on a user-defined bridge network.
   const net = `${ctx.prefix}-floor-${count}`;
@@ -104,12 +104,13 @@ async function dockerFloor(ctx: BenchContext, count: number): Promise<number> {
 const growth = (xs: number[]) => xs.slice(1).map((x, i) => (x / xs[i]!).toFixed(2) + '×').join(' → ');
 
 export async function scale(ctx: BenchContext): Promise<void> {
-  const counts = ctx.quick ? [10, 30] : [10, 100, 300];
-  const httpCounts = ctx.quick ? [30] : [300];
+  const counts = ctx.quick ? [10, 20] : [10, 100, 300];
+  // 100 with a check each is scenario 4's; 300 × 1 check at 1 s is scenario 6.
+  const httpCounts = ctx.quick ? [20] : [100, 300];
   // Sequential `docker run` is linear by construction; above this count the floor is the measured
   // per-run time of the largest measured count times N (keeps the full suite near 15 minutes).
-  const floorMeasuredUpTo = ctx.quick ? 30 : 100;
-  const idleTicks = ctx.quick ? 3 : 8;
+  const floorMeasuredUpTo = ctx.quick ? 10 : 100;
+  const idleTicks = ctx.quick ? 2 : 6;
   const S = '4. scale: N one-replica workers from one apply';
   const plain: ScaleRun[] = [];
   const floors: number[] = [];

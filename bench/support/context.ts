@@ -1,6 +1,7 @@
 // What every scenario receives: the mode, the rows it reports, notes, and Docker clients.
 import Docker from 'dockerode';
 import type { Row } from './report.js';
+import type { DockerCli } from './util.js';
 
 export interface BenchContext {
   quick: boolean;
@@ -9,8 +10,13 @@ export interface BenchContext {
   rows: Row[];
   notes: string[];
   log(line: string): void;
-  /** The shared daemon (API, for fast polling). */
+  /** The daemon every scenario runs on (the private one, bench/support/private-dockerd.ts): API and CLI. */
   docker: Docker;
+  cli: DockerCli;
+  /** Its DOCKER_HOST (unix://…). */
+  host: string;
+  /** Whether that is the bench's private daemon (false: the shared one, as a fallback). */
+  private: boolean;
 }
 
 export function dockerApi(host?: string): Docker {

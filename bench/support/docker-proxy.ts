@@ -4,6 +4,8 @@
 // API calls ring made in a window. Requests are recognised by their request line at the start of a
 // stream or after a CRLF; Docker's request bodies are JSON or tar archives, which do not contain
 // "\r\nGET /v1.41/… HTTP/1.1\r\n", and a hijacked (attach/exec) stream stops the count on its connection.
+// It also keeps a timeline (request seen → first response byte) when asked, so a benchmark can
+// split a latency into the time Docker spent answering and the time the client spent between calls.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
 
@@ -18,8 +20,14 @@ export function routeOf(path: string): string {
       ? `/${kind}/${id}` : `/${kind}/{id}`);
 }
 
+/** One Docker API call: when its request line passed the proxy and when the daemon's answer began. */
+export interface Call { key: string; at: number; doneAt: number }
+
 export class DockerCountingProxy {
   readonly counts = new Map<string, number>();
+  /** Every call since start (performance.now() times); only while `timeline` is on. */
+  readonly calls: Call[] = [];
+  timeline = false;
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
 
@@ -43,6 +51,7 @@ export class DockerCountingProxy {
     this.sockets.add(client).add(up);
     let tail = '';
     let hijacked = false;
+    const pending: Call[] = [];
     client.on('data', (chunk: Buffer) => {
       if (!hijacked) {
         // Keep a little of the previous chunk so a request line split across chunks is still seen.
@@ -54,6 +63,11 @@ export class DockerCountingProxy {
           if (m.index + m[0].length <= tail.length) continue; // counted with the previous chunk
           const key = `${m[1]} ${routeOf(m[2]!)}`;
           this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+          if (this.timeline) {
+            const call = { key, at: performance.now(), doneAt: NaN };
+            this.calls.push(call);
+            pending.push(call);
+          }
           lastEnd = m.index + m[0].length;
           if (/\/(attach|exec\/[^/]+\/start)/.test(m[2]!)) hijacked = true;
         }
@@ -61,7 +75,11 @@ export class DockerCountingProxy {
       }
       up.write(chunk);
     });
-    up.on('data', (d: Buffer) => client.write(d));
+    up.on('data', (d: Buffer) => {
+      const c = pending.shift();
+      if (c) c.doneAt = performance.now();
+      client.write(d);
+    });
     const close = () => { client.destroy(); up.destroy(); this.sockets.delete(client); this.sockets.delete(up); };
     client.on('end', () => up.end());
     up.on('end', () => client.end());
@@ -69,6 +87,11 @@ export class DockerCountingProxy {
     up.on('error', close);
     client.on('close', close);
     up.on('close', close);
+  }
+
+  /** Calls that began in [from, to]. */
+  between(from: number, to: number): Call[] {
+    return this.calls.filter((c) => c.at >= from && c.at <= to);
   }
 
   snapshot(): Map<string, number> {

@@ -1,22 +1,31 @@
-// A private Docker daemon for the Swarm anchors. `docker swarm init` on the shared daemon would
-// change it under everybody else's tests, so the bench runs its own dockerd: own unix socket,
-// --data-root, --exec-root, --pidfile, address pool 10.214.0.0/16, inside its own network
-// namespace (so its bridges and iptables rules never touch the host's), and loads the test
-// images into it from the shared daemon. Entered with nsenter rather than `ip netns exec`, which
-// remounts /sys and hides the cgroup hierarchy dockerd needs.
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+// The private Docker daemon every benchmark runs on. The machine's shared daemon serves other
+// people's tests (a benchmark there disturbs them, and their containers disturb the figures), and
+// `docker swarm init` there would change it under everybody, so the bench runs its own dockerd:
+// own unix socket, --data-root, --exec-root, --pidfile, address pool 10.214.0.0/16 in /22 networks, inside its own
+// network namespace (so its bridges and iptables rules never touch the host's), with the test
+// images built straight into it from the host's static busybox (never read from the shared
+// daemon). Entered with nsenter rather than `ip netns exec`, which remounts /sys and hides the
+// cgroup hierarchy dockerd needs. The bench then runs inside that namespace (bench/run.ts), so
+// ring's http probes reach the containers' bridge addresses and 127.0.0.1 is the namespace's own.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { ensureTestImages } from '../../test/helpers/images.js';
+import { dockerApi } from './context.js';
 import { DockerCli, sleep } from './util.js';
 
 const ROOT = '/tmp/ring-bench-dockerd';
 const NETNS = 'ringbench-perf';
-const POOL = 'base=10.214.0.0/16,size=24';
+export const NETNS_PATH = `/run/netns/${NETNS}`;
+// /22 networks: 300 containers on one namespace network need more than a /24's 253 addresses.
+const POOL = 'base=10.214.0.0/16,size=22';
 
 export interface PrivateDaemon {
   cli: DockerCli;
   host: string;
   /** Runs a command inside the daemon's network namespace (its containers' IPs are reachable there). */
   nsPrefix: string[];
+  /** Seconds the start took (daemon, images, swarm init). */
+  startS: number;
   stop(): Promise<void>;
 }
 
@@ -56,8 +65,9 @@ async function stopLeftover(): Promise<void> {
   for (const m of mounts.reverse()) run('umount', ['-l', m]);
 }
 
-/** Starts the daemon, loads `images`, initialises a single-node swarm; or says why it cannot. */
-export async function startPrivateSwarm(images: string[]): Promise<PrivateDaemon | { unavailable: string }> {
+/** Starts the daemon, builds the test images in it, initialises a single-node swarm; or says why it cannot. */
+export async function startPrivateSwarm(): Promise<PrivateDaemon | { unavailable: string }> {
+  const t0 = performance.now();
   await stopLeftover();
   rmSync(ROOT, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   mkdirSync(ROOT, { recursive: true });
@@ -66,7 +76,7 @@ export async function startPrivateSwarm(images: string[]): Promise<PrivateDaemon
     if (!add.ok) return { unavailable: `cannot create a network namespace for a private dockerd (ip netns add: ${add.out})` };
   }
   run('ip', ['netns', 'exec', NETNS, 'ip', 'link', 'set', 'lo', 'up']);
-  const nsPrefix = ['nsenter', `--net=/run/netns/${NETNS}`];
+  const nsPrefix = ['nsenter', `--net=${NETNS_PATH}`];
   const host = `unix://${ROOT}/docker.sock`;
   const log = openSync(`${ROOT}/dockerd.log`, 'a');
   const d = spawn(nsPrefix[0]!, [...nsPrefix.slice(1), 'dockerd', '--host', host, '--data-root', `${ROOT}/data`,
@@ -91,15 +101,15 @@ export async function startPrivateSwarm(images: string[]): Promise<PrivateDaemon
     return { unavailable: `a private dockerd did not start: ${why}` };
   }
   try {
-    execFileSync('bash', ['-c', `set -o pipefail; docker save ${images.join(' ')} | docker -H ${host} load -q`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await ensureTestImages(dockerApi(host), host);
   } catch (err) {
     await stop();
-    return { unavailable: `cannot load the test images into the private dockerd: ${(err as Error).message.split('\n')[0]}` };
+    return { unavailable: `cannot build the test images in the private dockerd: ${(err as Error).message.split('\n')[0]}` };
   }
   const init = run('docker', ['-H', host, 'swarm', 'init', '--advertise-addr', '127.0.0.1']);
   if (!init.ok) {
     await stop();
     return { unavailable: `docker swarm init on the private dockerd failed: ${init.out}` };
   }
-  return { cli, host, nsPrefix, stop };
+  return { cli, host, nsPrefix, stop, startS: (performance.now() - t0) / 1000 };
 }

@@ -1,13 +1,13 @@
 // Starts and measures a ring server child process (bench/support/ring-main.ts): its URL, an admin
 // token, CPU time and RSS from /proc, and the size of its SQLite files.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpuMsOf } from './util.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 const MAIN = fileURLToPath(new URL('./ring-main.js', import.meta.url));
 
 export interface RingOptions {
@@ -21,6 +21,16 @@ export interface RingOptions {
 }
 
 export interface Reply { status: number; json: any; text: string }
+
+/**
+ * The line of a crashed server's stderr that says why: its first `…Error…:` line. Node prints the
+ * throwing source location first (e.g. `node:internal/modules/package_json_reader:93`), which
+ * alone hid the cause of an earlier failure (the worktree's package.json mid-merge).
+ */
+export function tellingLine(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /^[\w.]*(Error|Exception)\b.*:/.test(l)) ?? lines.find((l) => /Error:/.test(l)) ?? lines.at(-1) ?? '(no output)';
+}
 
 export class RingProcess {
   private constructor(readonly child: ChildProcess, readonly url: string, readonly dir: string, readonly token: string) {}
@@ -51,7 +61,7 @@ export class RingProcess {
         const m = /RING_URL (\S+)/.exec(out);
         if (m) resolve(m[1]!);
       });
-      child.on('exit', (code) => reject(new Error(`ring server exited (${code}) before listening: ${stderr.slice(-2000)}`)));
+      child.on('exit', (code) => reject(new Error(`ring server exited (${code}) before listening: ${tellingLine(stderr)}\n${stderr.slice(-2000)}`)));
     });
     const login = await fetch(`${url}/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'admin', password: 'changeme' }) });
@@ -74,11 +84,9 @@ export class RingProcess {
     return { status: res.status, json, text };
   }
 
-  /** user + system CPU time of the server process so far, in ms (CLK_TCK resolution). */
+  /** CPU time of the server process so far, in ms (per-thread schedstat, ns resolution). */
   cpuMs(): number {
-    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+    return cpuMsOf(this.pid);
   }
 
   rssBytes(): number {

@@ -1,5 +1,6 @@
 // Small shared pieces of the benchmark suite: timing, waiting, docker CLI calls and statistics.
 import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
@@ -65,4 +66,19 @@ export function percentile(xs: number[], p: number): number {
 
 export function errorLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
+}
+
+/**
+ * CPU time a process has used so far, in ms, from every thread's /proc/<pid>/task/<tid>/schedstat
+ * (nanoseconds on the CPU): /proc/<pid>/stat counts in 10 ms ticks, too coarse for one idle tick.
+ * Threads that already exited are not counted (node's main thread and its pool live as long as it).
+ */
+export function cpuMsOf(pid: number): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch { /* the thread ended */ }
+  }
+  return ns / 1e6;
 }

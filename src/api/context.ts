@@ -40,6 +40,8 @@ export interface Services {
   wake(deploymentId?: string): void;
   /** Observed instances of one deployment (cached briefly: clients poll). */
   instancesOf(deploymentId: string): Promise<Instance[]>;
+  /** The same view for many reads at once: one freshness check, then synchronous lookups (list endpoints). */
+  instancesLookup?(): Promise<(deploymentId: string) => readonly Instance[]>;
   startedAt: number;
   /** The Swarm backend when `[server.runtime.swarm]` is enabled: whole deployments, logs read from the manager. */
   swarm?: { logs(d: Deployment, opts: { tail: number; sinceSeconds?: number }): Promise<LogLine[]> };

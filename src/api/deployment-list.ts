@@ -12,7 +12,7 @@ import { deploymentListJson, type ViewOptions } from './deployment-view.js';
 interface Entry {
   version: string;
   rows: Deployment[];
-  instances: Instance[][];
+  instances: (readonly Instance[])[];
   live: string[];
   body: Buffer;
 }
@@ -21,7 +21,7 @@ const MAX_KEYS = 32;
 const caches = new WeakMap<Store, Map<string, Entry>>();
 
 /** What a view shows of a deployment's instances: the running ones' ids and addresses. */
-function liveOf(instances: Instance[]): string {
+function liveOf(instances: readonly Instance[]): string {
   let s = '';
   for (const i of instances) if (i.state === 'running') s += `${i.id}@${i.address ?? ''};`;
   return s;
@@ -35,6 +35,8 @@ export interface ListRequest {
   /** Part of the cache key for everything keep() depends on. */
   keepKey: string;
   instancesOf: (id: string) => Promise<Instance[]>;
+  /** Preferred when given: one await for all rows (a promise per row was ~75 µs a request at 100 rows). */
+  instancesLookup?: () => Promise<(id: string) => readonly Instance[]>;
   view?: ViewOptions;
 }
 
@@ -46,7 +48,13 @@ export async function listDeploymentsBody(req: ListRequest): Promise<Buffer> {
   const version = req.store.deployments.version();
   const hit = cache.get(key);
   const rows = hit && hit.version === version ? hit.rows : req.store.deployments.list(req.filter).filter(req.keep);
-  const instances = await Promise.all(rows.map((d) => req.instancesOf(d.id)));
+  let instances: (readonly Instance[])[];
+  if (req.instancesLookup) {
+    const lookup = await req.instancesLookup();
+    instances = rows.map((d) => lookup(d.id));
+  } else {
+    instances = await Promise.all(rows.map((d) => req.instancesOf(d.id)));
+  }
   // The rows may have changed while we waited for the instances: only reuse what is still current.
   const current = req.store.deployments.version() === version;
   if (hit && current && hit.version === version) {

@@ -107,7 +107,7 @@ function staticJson(d: Deployment, opts: ViewOptions): string {
 const str = JSON.stringify;
 
 /** JSON.stringify(deploymentView(d, instances, opts)), member order aside, without building the view. */
-export function deploymentViewJson(d: Deployment, instances: Instance[], opts: ViewOptions = {}): string {
+export function deploymentViewJson(d: Deployment, instances: readonly Instance[], opts: ViewOptions = {}): string {
   const s = staticJson(d, opts);
   const live = instances.filter((i) => i.state === 'running').map((i) => (i.address ? { id: i.id, address: i.address } : { id: i.id }));
   return `{"id":${str(d.id)},"created_at":${str(d.created_at)},"updated_at":${str(d.updated_at)},"status":${str(d.status)},`
@@ -117,7 +117,7 @@ export function deploymentViewJson(d: Deployment, instances: Instance[], opts: V
 }
 
 /** The body of GET /deployments. */
-export function deploymentListJson(rows: readonly Deployment[], instancesOf: (id: string) => Instance[], opts: ViewOptions = {}): string {
+export function deploymentListJson(rows: readonly Deployment[], instancesOf: (id: string) => readonly Instance[], opts: ViewOptions = {}): string {
   const parts = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) parts[i] = deploymentViewJson(rows[i]!, instancesOf(rows[i]!.id), opts);
   return `[${parts.join(',')}]`;

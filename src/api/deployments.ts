@@ -7,7 +7,7 @@ import { hostCapacityViolations } from '../domain/host-capacity.js';
 import { callerOf, json, noContent, type Ctx, type Handler } from './context.js';
 import { Problem, conflict, forbidden, notFound, onConflict } from './problem.js';
 import { assertNamespace, namespaceVisible } from './authenticate.js';
-import { hasScope } from './tokens.js';
+import { deployNamespaceDecision } from './namespace-grant.js';
 import { assertHostAccess } from './host-access.js';
 import { deploymentView, matchesLabels } from './deployment-view.js';
 import { listDeploymentsBody } from './deployment-list.js';
@@ -35,6 +35,7 @@ export const listDeployments: Handler<'listDeployments'> = async ({ query, servi
     keep: (d) => namespaceVisible(caller, d.namespace) && matchesLabels(d.labels, labels),
     keepKey: JSON.stringify([caller?.namespaces ?? [], labels]),
     instancesOf: services.instancesOf,
+    ...(services.instancesLookup ? { instancesLookup: services.instancesLookup } : {}),
     view: { rolloutDeadlineMs: services.config.rolloutDeadlineMs },
   });
   return { status: 200, body, contentType: 'application/json; charset=utf-8' };
@@ -76,9 +77,8 @@ async function applySpec(
   const { store } = ctx.services;
   const caller = callerOf(ctx);
   const nsExists = !!store.namespaces.byName(spec.namespace);
-  if (!nsExists && !hasScope(caller.scopes, 'namespaces:write')) {
-    throw forbidden(`namespace '${spec.namespace}' does not exist and the token lacks 'namespaces:write' to create it`);
-  }
+  const grant = deployNamespaceDecision(caller, spec.namespace, nsExists);
+  if (!grant.allowed) throw forbidden(grant.message);
   if (opts.dryRun) {
     const active = store.deployments.active(spec.namespace, spec.name);
     const plan = planApply(active, spec, opts);

@@ -13,6 +13,11 @@ const DOCKER_HUB = 'docker.io';
 const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
 const DOCKER_HUB_ADDRESS = 'https://index.docker.io/v1/';
 
+/** The address Docker expects in a pull's auth for this registry (Docker Hub's is its v1 URL). */
+export function serverAddressOf(registry: string): string {
+  return registry === DOCKER_HUB ? DOCKER_HUB_ADDRESS : registry;
+}
+
 /** Docker's rule: the first path component names a registry only if it looks like a host. */
 export function registryOf(image: string): string {
   const slash = image.indexOf('/');
@@ -22,7 +27,7 @@ export function registryOf(image: string): string {
 }
 
 /** `https://host:5000/v1/` → `host:5000`, Docker Hub aliases → `docker.io`. */
-function normalizeHost(key: string): string {
+export function normalizeHost(key: string): string {
   const host = key.trim().toLowerCase().replace(/^[a-z]+:\/\//, '').replace(/\/.*$/, '');
   return DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB : host;
 }
@@ -31,7 +36,8 @@ function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-function fromEntry(entry: Record<string, unknown>): { username: string; password: string } | null {
+/** An `auths` entry's credentials: username/password, or `auth` = base64(user:password). */
+export function fromEntry(entry: Record<string, unknown>): { username: string; password: string } | null {
   if (typeof entry.username === 'string' && typeof entry.password === 'string' && entry.username !== '') {
     return { username: entry.username, password: entry.password };
   }
@@ -53,7 +59,7 @@ export function parsePullSecret(text: string, image: string): CredentialsResult 
   if (!isRecord(doc)) return { ok: false, reason: 'is not a JSON object' };
 
   const registry = registryOf(image);
-  const address = registry === DOCKER_HUB ? DOCKER_HUB_ADDRESS : registry;
+  const address = serverAddressOf(registry);
   if (isRecord(doc.auths)) {
     const match = Object.entries(doc.auths).find(([key]) => normalizeHost(key) === registry);
     if (!match) return { ok: false, reason: `has no credentials for registry '${registry}'` };

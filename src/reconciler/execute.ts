@@ -14,6 +14,7 @@ import { classify } from './classify.js';
 import { buildInstanceSpec, type SpecResolvers } from './instance-spec.js';
 import { FRESH_MEMORY, backoffMs, endedChildNeedsPlan, plan, type Action, type DeploymentMemory, type RolloutRole } from './plan.js';
 import { planUnavailable } from './unavailable.js';
+import { Slots } from '../shared/slots.js';
 import { traced } from '../telemetry/trace.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -57,6 +58,11 @@ export class SettledSet {
 // ---------------------------------------------------------------------------------------------
 // Executor
 
+/** An ended instance whose end is already counted or ours: removing it blocks nothing after it. */
+export function overlapsRest(a: Action): boolean {
+  return a.type === 'removeInstance' && (a.reason === 'crashed' || a.reason === 'already_settled');
+}
+
 export interface ExecutorDeps {
   store: Store;
   applyTimeoutMs: number;
@@ -70,7 +76,16 @@ export interface ExecutorDeps {
   hooks?: WriteHooks;
   /** RING_ROLLOUT_DEADLINE (RING §5.7); without it an unready worker waits forever. */
   rolloutDeadlineMs?: number;
+  /** Instance creates in flight at once, all deployments together (default 8). */
+  createConcurrency?: number;
 }
+
+/**
+ * 300 deployments applied at once asked Docker for 300 containers at once: its starts then took
+ * over 60 s and timed out (bench/ scenario 4). Docker does little of a start in parallel on a
+ * small host, so a few in flight keep it busy without queueing inside the daemon.
+ */
+const DEFAULT_CREATE_CONCURRENCY = 8;
 
 /** What the loop knows beyond one deployment's own row and instances. */
 export interface ReconcileContext {
@@ -99,8 +114,10 @@ export class Executor {
   private readonly lastUnresolved = new Map<string, { message: string; at: number }>();
   private readonly logger: Logger;
   private readonly clock: () => number;
+  private readonly createSlots: Slots;
 
   constructor(private readonly deps: ExecutorDeps) {
+    this.createSlots = new Slots(deps.createConcurrency ?? DEFAULT_CREATE_CONCURRENCY);
     this.logger = deps.logger ?? SILENT_LOGGER;
     this.clock = deps.clock ?? Date.now;
     this.settled = new SettledSet(SETTLED_TTL_MS, this.clock);
@@ -167,17 +184,29 @@ export class Executor {
     }, this.deps.applyTimeoutMs);
     timer.unref?.();
 
+    // Removals of instances that already ended and are accounted for run beside the rest of the
+    // plan (awaited before this apply ends, so the next plan still sees their effect): a crashed
+    // container holds no process or host port, and its replacement should not wait the ~100 ms
+    // Docker takes to delete it. If one fails, the instance is settled, so the next pass removes it.
+    const overlapped: Promise<unknown>[] = [];
     try {
       const actions = result.actions;
       for (let i = 0; i < actions.length && !ac.signal.aborted;) {
+        const a = actions[i]!;
+        if (overlapsRest(a)) {
+          overlapped.push(this.applyOne(d, a, runtime, ac.signal, outcome));
+          i++;
+          continue;
+        }
         // Consecutive removals run together: stopping a container can take its whole grace
         // period, and a delete or scale-down should not pay it once per instance.
         let j = i + 1;
-        if (actions[i]!.type === 'removeInstance') while (j < actions.length && actions[j]!.type === 'removeInstance') j++;
-        const results = await Promise.all(actions.slice(i, j).map((a) => this.applyOne(d, a, runtime, ac.signal, outcome)));
+        if (a.type === 'removeInstance') while (j < actions.length && actions[j]!.type === 'removeInstance' && !overlapsRest(actions[j]!)) j++;
+        const results = await Promise.all(actions.slice(i, j).map((x) => this.applyOne(d, x, runtime, ac.signal, outcome)));
         if (results.includes(false)) break;
         i = j;
       }
+      await Promise.all(overlapped);
     } finally {
       clearTimeout(timer);
     }
@@ -284,8 +313,14 @@ export class Executor {
       return false;
     }
     this.lastUnresolved.delete(d.id);
+    let release: () => void;
     try {
-      const created = await runtime.create(built.spec, signal);
+      release = await this.createSlots.acquire(signal);
+    } catch {
+      return false; // the apply timed out while waiting for a slot; the next pass retries
+    }
+    try {
+      const created = await runtime.create(built.spec, signal).finally(release);
       // After a timeout the container may still have come up; the next pass counts it.
       if (signal.aborted) return false;
       this.write(d.id, { changes: a.change ? [a.change] : [], ...(created.imageDigest ? { imageDigest: created.imageDigest } : {}) });

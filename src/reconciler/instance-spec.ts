@@ -83,6 +83,7 @@ function build(d: Deployment, r: SpecResolvers): InstanceSpec {
     image: d.image,
     pullPolicy: cfg.image_pull_policy ?? 'Always',
     ...(auth ? { auth } : {}),
+    ...(cfg.use_host_auth === true ? { useHostAuth: true } : {}),
     command: [...(d.command ?? [])],
     env: resolveEnv(d, r),
     labels: { ...(d.labels ?? {}) },

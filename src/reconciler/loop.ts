@@ -202,10 +202,10 @@ export class Reconciler {
         this.unavailable(name, msg);
       }
     }
-    this.events.observed(observed);
+    const seen = this.events.observed(observed);
     if (this.deps.onObserved) {
       try {
-        this.deps.onObserved([...observed.values()].flat());
+        this.deps.onObserved([...seen.values()].flat());
       } catch (err) {
         this.logger.warn({ error: errorText(err) }, 'onObserved hook failed');
       }
@@ -217,7 +217,7 @@ export class Reconciler {
     const all = this.planned();
     const deployments = all.filter((d) => isReconciled(d.status));
     const byRuntime = new Map<string, Map<string, Instance[]>>();
-    for (const [name, instances] of observed) {
+    for (const [name, instances] of seen) {
       const m = new Map<string, Instance[]>();
       for (const i of instances) {
         const arr = m.get(i.deploymentId);

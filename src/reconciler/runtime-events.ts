@@ -1,6 +1,12 @@
 // The runtime event streams (docker events): deaths are recorded as they happen and wake the loop
 // at once, instead of waiting for the tick. Streams that end are re-subscribed (events may have
 // been missed meanwhile, so the loop looks at everything again).
+//
+// A `die` is also believed before the list agrees: Docker emits it, then releases the container's
+// network and mounts, and only then shows it exited in its list — 100–200 ms later on a loaded
+// host, during which every pass would still see it running. Ring's containers have no restart
+// policy, so a container Docker reported dead stays dead (unless something starts it again, which
+// its `start` event says): the pass sees it ended, with the event's exit code, at once.
 import { COMPONENT, EVENT_REASON, noted, shortId, type DeploymentChange } from '../domain/changes.js';
 import type { Deployment } from '../domain/deployment.js';
 import type { Instance, Runtime, RuntimeEvent } from '../runtime/runtime.js';
@@ -10,8 +16,29 @@ import { errorText } from '../shared/error-text.js';
 import { sleep } from '../shared/sleep.js';
 import { writeDeployment } from './write.js';
 
-const DYING_RECHECK_MS = 20;
-const DYING_RECHECK_MAX_MS = 2000;
+/** How long a reported death overrides a list that still shows the instance alive. */
+const DYING_MAX_MS = 2000;
+
+/** What the event stream said about one instance, until a list agrees. */
+export interface ReportedDeath {
+  /** A `die` arrived (an `oom` alone does not end a container). */
+  died: boolean;
+  exitCode: number | null;
+  oom: boolean;
+  /** When it died (the event's time). */
+  at: number;
+}
+
+const ALIVE = new Set(['running', 'restarting']);
+
+/** Pure: the listed instances, with those an event reported dead shown ended (exit code and time from the event). */
+export function withReportedDeaths(instances: readonly Instance[], deaths: ReadonlyMap<string, ReportedDeath>): Instance[] {
+  return instances.map((i) => {
+    const d = deaths.get(i.id);
+    if (!d?.died || !ALIVE.has(i.state)) return i;
+    return { ...i, state: 'exited', exitCode: d.exitCode, oomKilled: i.oomKilled || d.oom, finishedAt: d.at };
+  });
+}
 
 export interface RuntimeEventDeps {
   store: Store;
@@ -28,13 +55,8 @@ export interface RuntimeEventDeps {
 
 export class RuntimeEventWatcher {
   private abort: AbortController | null = null;
-  /**
-   * Instances a die/oom event reported, until a list() shows them ended (or 2 s pass): the daemon
-   * emits `die` a few milliseconds before its list reports the container exited, so a pass that
-   * still sees it running re-checks shortly instead of waiting for the tick.
-   */
-  private readonly dying = new Map<string, number>();
-  private recheck: NodeJS.Timeout | null = null;
+  /** Instances a die/oom event reported, until a list() shows them ended or gone (or 2 s pass). */
+  private readonly dying = new Map<string, ReportedDeath & { until: number }>();
 
   constructor(private readonly deps: RuntimeEventDeps) {}
 
@@ -49,30 +71,24 @@ export class RuntimeEventWatcher {
   stop(): void {
     this.abort?.abort();
     this.abort = null;
-    if (this.recheck) clearTimeout(this.recheck);
-    this.recheck = null;
     this.dying.clear();
   }
 
-  /** Called with every pass's observation: a death the list does not show yet is re-checked shortly. */
-  observed(observed: Map<string, Instance[]>): void {
-    if (this.dying.size === 0) return;
+  /**
+   * Called with every pass's observation; returns it with the deaths the list does not show yet
+   * (withReportedDeaths). A death is forgotten once the list shows it ended or gone, or after 2 s.
+   */
+  observed(observed: Map<string, Instance[]>): Map<string, Instance[]> {
+    if (this.dying.size === 0) return observed;
     const now = this.deps.clock();
     const byId = new Map<string, Instance>();
     for (const list of observed.values()) for (const i of list) byId.set(i.id, i);
-    let alive = false;
-    for (const [id, until] of this.dying) {
+    for (const [id, d] of this.dying) {
       const i = byId.get(id);
-      if (!i || i.state === 'exited' || i.state === 'dead' || now > until) this.dying.delete(id);
-      else alive = true;
+      if (!i || !ALIVE.has(i.state) || now > d.until) this.dying.delete(id);
     }
-    if (alive && !this.recheck && this.abort) {
-      this.recheck = setTimeout(() => {
-        this.recheck = null;
-        this.deps.wake();
-      }, DYING_RECHECK_MS);
-      this.recheck.unref();
-    }
+    if (this.dying.size === 0) return observed;
+    return new Map([...observed].map(([name, list]) => [name, withReportedDeaths(list, this.dying)]));
   }
 
   private async watch(name: string, rt: Runtime, signal: AbortSignal): Promise<void> {
@@ -91,6 +107,8 @@ export class RuntimeEventWatcher {
   }
 
   private onEvent(ev: RuntimeEvent): void {
+    // Started again (by an operator): whatever died is alive now.
+    if (ev.kind === 'start') this.dying.delete(ev.instanceId);
     if (ev.kind === 'start' || !ev.deploymentId) return;
     if (this.deps.isSettled(ev.instanceId)) return; // our own removal or stop
     const d = this.deps.store.deployments.get(ev.deploymentId);
@@ -104,7 +122,14 @@ export class RuntimeEventWatcher {
       }
     }
     if (ev.kind === 'die' || ev.kind === 'oom') {
-      this.dying.set(ev.instanceId, this.deps.clock() + DYING_RECHECK_MAX_MS);
+      const prev = this.dying.get(ev.instanceId);
+      this.dying.set(ev.instanceId, {
+        died: ev.kind === 'die' || (prev?.died ?? false),
+        exitCode: ev.kind === 'die' ? ev.exitCode : prev?.exitCode ?? null,
+        oom: ev.kind === 'oom' || (prev?.oom ?? false),
+        at: ev.kind === 'die' ? ev.at : prev?.at ?? ev.at,
+        until: this.deps.clock() + DYING_MAX_MS,
+      });
       this.deps.wake(d.id);
     }
   }

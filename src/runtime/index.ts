@@ -22,7 +22,8 @@ export async function createRuntimeSet(config: RingConfig, log: Log, env: NodeJS
   const available = new Map<string, Runtime>();
   const unavailable = new Map<string, string>();
   if (config.docker.enabled) {
-    const docker = createDockerRuntime(config.docker.host, serverId);
+    const docker = createDockerRuntime(config.docker.host, serverId,
+      { enabled: config.docker.useHostRegistryAuth, configPath: config.docker.hostRegistryConfig, env });
     try {
       await docker.ping();
       await docker.loadCapacity();

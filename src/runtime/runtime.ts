@@ -76,6 +76,8 @@ export interface InstanceSpec {
   image: string;
   pullPolicy: 'Always' | 'IfNotPresent' | 'Never';
   auth?: RegistryAuth;
+  /** config.use_host_auth: pull with the host's registry credentials, if the runtime's policy allows it. */
+  useHostAuth?: boolean;
   command: string[];
   env: Record<string, string>;
   labels: Record<string, string>;

@@ -2,6 +2,8 @@
 // milliseconds serves them all, and the reconciler's own list() refreshes it for free.
 import type { Instance, Runtime } from '../runtime/runtime.js';
 
+const NONE: readonly Instance[] = Object.freeze([]);
+
 export class InstanceCache {
   private byDeployment = new Map<string, Instance[]>();
   private fetchedAt = 0;
@@ -21,15 +23,28 @@ export class InstanceCache {
   }
 
   async of(deploymentId: string): Promise<Instance[]> {
-    if (Date.now() - this.fetchedAt > this.maxAgeMs) {
-      this.inflight ??= this.refresh().finally(() => (this.inflight = null));
-      // A wedged runtime must not hold API reads: past waitMs, answer from the last view (the
-      // reconciler reports the outage on the deployments themselves).
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.inflight, new Promise<void>((r) => { timer = setTimeout(r, this.waitMs); })]);
-      clearTimeout(timer);
-    }
+    await this.fresh();
     return this.byDeployment.get(deploymentId) ?? [];
+  }
+
+  /**
+   * One freshness check for many reads (GET /deployments with 1000 rows): a synchronous lookup
+   * over the current view, instead of one awaited of() per row.
+   */
+  async lookup(): Promise<(deploymentId: string) => readonly Instance[]> {
+    await this.fresh();
+    const view = this.byDeployment;
+    return (id) => view.get(id) ?? NONE;
+  }
+
+  private async fresh(): Promise<void> {
+    if (Date.now() - this.fetchedAt <= this.maxAgeMs) return;
+    this.inflight ??= this.refresh().finally(() => (this.inflight = null));
+    // A wedged runtime must not hold API reads: past waitMs, answer from the last view (the
+    // reconciler reports the outage on the deployments themselves).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.inflight, new Promise<void>((r) => { timer = setTimeout(r, this.waitMs); })]);
+    clearTimeout(timer);
   }
 
   private async refresh(): Promise<void> {

@@ -27,6 +27,8 @@ export const VERSION = JSON.parse(readFileSync(fileURLToPath(new URL('../../../p
 
 export interface RunningServer {
   url: string;
+  /** The runtimes that started (for the banner), sorted. */
+  runtimes: string[];
   stop(): Promise<void>;
 }
 
@@ -98,6 +100,7 @@ async function run(
     secretBox,
     wake: (id) => { cache.invalidate(); reconciler.wake(id); swarm?.controller.wake(); },
     instancesOf: (id) => cache.of(id),
+    instancesLookup: () => cache.lookup(),
     startedAt: Date.now(),
     runtimeStats,
     ...(swarm ? { swarm } : {}),
@@ -122,6 +125,7 @@ async function run(
 
   return {
     url,
+    runtimes: [...runtimes.keys()].sort(),
     async stop() {
       await api.stop({ timeout: 5000 });
       log.info('API server shut down gracefully');

@@ -21,6 +21,8 @@ export class FakeRuntime implements Runtime {
   readonly createFailures: RuntimeError[] = [];
   createDelayMs = 0;
   listDelayMs = 0;
+  /** How long remove() takes before the instance is gone (0 = at once). */
+  removeDelayMs = 0;
   /** When set, a new instance exits with this code right after it starts (null = keeps running). */
   exitOnStart: ((spec: InstanceSpec) => number | null) | null = null;
   /** Concurrent list() calls seen at once (should stay 1 under the loop). */
@@ -63,6 +65,7 @@ export class FakeRuntime implements Runtime {
 
   async remove(instanceId: string): Promise<void> {
     this.removed.push(instanceId);
+    if (this.removeDelayMs > 0) await delay(this.removeDelayMs);
     const inst = this.instances.get(instanceId);
     if (!inst) return;
     if (inst.state === 'running') {
@@ -109,6 +112,23 @@ export class FakeRuntime implements Runtime {
     inst.finishedAt = Date.now();
     if (opts.oom) this.emit('oom', inst, null);
     this.emit('die', inst, exitCode);
+  }
+
+  /**
+   * Docker's order on a loaded host: the `die` event first, the list still showing the instance
+   * running for a while. Returns the catch-up (the list then shows it exited).
+   */
+  dieBeforeList(instanceId: string, exitCode: number): () => void {
+    const inst = this.instances.get(instanceId);
+    if (!inst || inst.state !== 'running') return () => {};
+    this.emit('die', inst, exitCode);
+    return () => {
+      const now = this.instances.get(instanceId);
+      if (now?.state !== 'running') return;
+      now.state = 'exited';
+      now.exitCode = exitCode;
+      now.finishedAt = Date.now();
+    };
   }
 
   /** `docker kill`: SIGKILL, exit 137. */

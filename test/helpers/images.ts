@@ -15,17 +15,25 @@ export const HTTPD_V2_IMAGE = 'ring-test/httpd:v2';
 const RECIPE = 'ring-acc-images-1';
 const APPLETS = ['sh', 'ls', 'cat', 'echo', 'sleep', 'httpd', 'nc', 'wget', 'test', 'true', 'false', 'env', 'kill', 'mkdir', 'printf', 'date', 'id'];
 
-let ready: Promise<{ busybox: string; httpd: string; httpdV2: string }> | undefined;
+const ready = new Map<string, Promise<{ busybox: string; httpd: string; httpdV2: string }>>();
 
-/** Builds the test images unless a current copy exists; safe to call from every test file. */
-export function ensureTestImages(docker: Docker = new Docker()): Promise<{ busybox: string; httpd: string; httpdV2: string }> {
-  ready ??= (async () => {
-    await buildImage(docker, BUSYBOX_IMAGE, ['/bin/sleep', '3600']);
-    await buildImage(docker, HTTPD_IMAGE, ['/bin/httpd', '-f', '-p', '80', '-h', '/www'], 'v1');
-    await buildImage(docker, HTTPD_V2_IMAGE, ['/bin/httpd', '-f', '-p', '80', '-h', '/www'], 'v2');
-    return { busybox: BUSYBOX_IMAGE, httpd: HTTPD_IMAGE, httpdV2: HTTPD_V2_IMAGE };
-  })();
-  return ready;
+/**
+ * Builds the test images unless a current copy exists; safe to call from every test file.
+ * `dockerHost` (unix://…) builds them on another daemon (the benchmark's private dockerd).
+ */
+export function ensureTestImages(docker: Docker = new Docker(), dockerHost?: string): Promise<{ busybox: string; httpd: string; httpdV2: string }> {
+  const key = dockerHost ?? '';
+  let done = ready.get(key);
+  if (!done) {
+    done = (async () => {
+      await buildImage(docker, BUSYBOX_IMAGE, ['/bin/sleep', '3600'], undefined, dockerHost);
+      await buildImage(docker, HTTPD_IMAGE, ['/bin/httpd', '-f', '-p', '80', '-h', '/www'], 'v1', dockerHost);
+      await buildImage(docker, HTTPD_V2_IMAGE, ['/bin/httpd', '-f', '-p', '80', '-h', '/www'], 'v2', dockerHost);
+      return { busybox: BUSYBOX_IMAGE, httpd: HTTPD_IMAGE, httpdV2: HTTPD_V2_IMAGE };
+    })();
+    ready.set(key, done);
+  }
+  return done;
 }
 
 async function isCurrent(docker: Docker, tag: string): Promise<boolean> {
@@ -37,7 +45,7 @@ async function isCurrent(docker: Docker, tag: string): Promise<boolean> {
   }
 }
 
-async function buildImage(docker: Docker, tag: string, cmd: string[], indexBody?: string): Promise<void> {
+async function buildImage(docker: Docker, tag: string, cmd: string[], indexBody?: string, dockerHost?: string): Promise<void> {
   if (await isCurrent(docker, tag)) return;
   const root = await mkdtemp(join(tmpdir(), 'ring-test-rootfs.'));
   try {
@@ -51,17 +59,18 @@ async function buildImage(docker: Docker, tag: string, cmd: string[], indexBody?
       await writeFile(join(root, 'www/index.html'), indexBody);
       await writeFile(join(root, 'www/health'), 'ok');
     }
-    await pipeTarIntoImport(root, tag, cmd);
+    await pipeTarIntoImport(root, tag, cmd, dockerHost);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
   if (!(await isCurrent(docker, tag))) throw new Error(`image ${tag} missing after docker import`);
 }
 
-function pipeTarIntoImport(root: string, tag: string, cmd: string[]): Promise<void> {
+function pipeTarIntoImport(root: string, tag: string, cmd: string[], dockerHost?: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const tar = spawn('tar', ['--numeric-owner', '-C', root, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const imp = spawn('docker', [
+      ...(dockerHost ? ['-H', dockerHost] : []),
       'import',
       '--change', `CMD ${JSON.stringify(cmd)}`,
       '--change', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',

@@ -74,13 +74,12 @@ export function registerServer(program: Command): void {
       const dashboard = opts.dashboard || truthy(process.env.RING_DASHBOARD)
         ? 'not available in this build'
         : 'disabled (enable with --dashboard)';
-      const runtimes = config.docker.enabled ? ['docker'] : [];
       const banner = [
         `Ring ${mod.VERSION}  ready`,
         `➜  Local:     ${running.url}`,
         `➜  Network:   ${network}`,
         `➜  Dashboard: ${dashboard}`,
-        `➜  Runtimes:  ${runtimes.sort().join(', ') || 'none'}`,
+        `➜  Runtimes:  ${running.runtimes.join(', ') || 'none'}`,
       ];
       if (format === 'json') {
         // A log collector reading JSON lines gets the banner as lines it can parse.

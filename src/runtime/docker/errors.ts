@@ -61,14 +61,17 @@ const UNREACHABLE = /connection refused|no such host|dial tcp|timeout|connection
  * the order matters: a 404 that also says "denied" (Docker Hub's "pull access denied … does not
  * exist") is a missing image, not an auth problem.
  */
-export function classifyPullError(image: string, ref: string, text: string, status?: number): RuntimeError {
+export const INLINE_CREDENTIALS_HINT = 'check config.server, config.username and config.password';
+
+/** `credentialsHint`: what to check when the registry refuses the credentials (they came from somewhere). */
+export function classifyPullError(image: string, ref: string, text: string, status?: number, credentialsHint = INLINE_CREDENTIALS_HINT): RuntimeError {
   if (status === 404 || NOT_FOUND.test(text)) {
     return new RuntimeError('image_not_found', `Image '${image}' not found: ${text}`);
   }
   if (status === 401 || status === 403 || AUTH.test(text)) {
     return new RuntimeError(
       'image_pull_failed',
-      `Failed to pull image '${image}': registry authentication failed for '${ref}' — check config.server, config.username and config.password (original error: ${text})`,
+      `Failed to pull image '${image}': registry authentication failed for '${ref}' — ${credentialsHint} (original error: ${text})`,
     );
   }
   if (UNREACHABLE.test(text)) {

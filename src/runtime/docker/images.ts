@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { RuntimeError, type InstanceSpec } from '../runtime.js';
 import { classifyPullError, dockerMessage, dockerStatus, isNotFound } from './errors.js';
+import { hostConfigPath, hostRegistryAuth, type HostAuthPolicy } from './host-auth.js';
 
 export interface ImageRef {
   /** Name without tag or digest, as the pull API wants it in `fromImage`. */
@@ -34,7 +35,9 @@ export function parseImageRef(image: string): ImageRef {
  * Makes the image available per the pull policy and returns its repo digest (`repo@sha256:…`),
  * or null for images that never came from a registry (e.g. `docker import`).
  */
-export async function ensureImage(docker: Docker, spec: InstanceSpec, signal?: AbortSignal): Promise<string | null> {
+export async function ensureImage(
+  docker: Docker, spec: InstanceSpec, signal?: AbortSignal, hostAuth: HostAuthPolicy = { enabled: false },
+): Promise<string | null> {
   const ref = parseImageRef(spec.image);
   const cached = await inspectImage(docker, spec.image, ref);
 
@@ -52,7 +55,7 @@ export async function ensureImage(docker: Docker, spec: InstanceSpec, signal?: A
   const mustPull = spec.pullPolicy === 'Always' && !ref.isDigest;
   if (cached && !mustPull) return repoDigest(cached, ref);
 
-  await pullImage(docker, spec, ref, signal);
+  await pullImage(docker, spec, ref, signal, hostAuth);
   const pulled = await inspectImage(docker, spec.image, ref);
   if (!pulled) {
     throw new RuntimeError('image_not_found', `Image '${spec.image}' not found: '${ref.ref}' missing after pull`);
@@ -79,9 +82,14 @@ function repoDigest(info: Docker.ImageInspectInfo, ref: ImageRef): string | null
  * others only inside the progress stream (missing manifest, auth), so both paths are read and
  * the first error wins.
  */
-async function pullImage(docker: Docker, spec: InstanceSpec, ref: ImageRef, signal?: AbortSignal): Promise<void> {
-  const auth = spec.auth
-    ? { username: spec.auth.username, password: spec.auth.password, serveraddress: spec.auth.serveraddress ?? registryHost(ref.repository) }
+async function pullImage(docker: Docker, spec: InstanceSpec, ref: ImageRef, signal: AbortSignal | undefined, hostAuth: HostAuthPolicy): Promise<void> {
+  // Host credentials are looked up only when a pull happens: a cached image needs none.
+  const creds = spec.auth ?? (spec.useHostAuth ? hostRegistryAuth(spec.image, hostAuth) : undefined);
+  const hint = spec.useHostAuth && !spec.auth
+    ? `the registry refused the host's credentials from ${hostConfigPath(hostAuth)} (docker login again on the server's host)`
+    : undefined;
+  const auth = creds
+    ? { username: creds.username, password: creds.password, serveraddress: creds.serveraddress ?? registryHost(ref.repository) }
     : undefined;
   let stream: NodeJS.ReadableStream;
   try {
@@ -92,7 +100,7 @@ async function pullImage(docker: Docker, spec: InstanceSpec, ref: ImageRef, sign
     })) as NodeJS.ReadableStream;
   } catch (err) {
     if (signal?.aborted) throw abortError(spec, err);
-    throw classifyPullError(spec.image, ref.ref, dockerMessage(err), dockerStatus(err));
+    throw classifyPullError(spec.image, ref.ref, dockerMessage(err), dockerStatus(err), hint);
   }
 
   const streamError = await new Promise<string | null>((resolve) => {
@@ -107,7 +115,7 @@ async function pullImage(docker: Docker, spec: InstanceSpec, ref: ImageRef, sign
     );
   });
   if (signal?.aborted) throw abortError(spec, signal.reason);
-  if (streamError !== null) throw classifyPullError(spec.image, ref.ref, streamError);
+  if (streamError !== null) throw classifyPullError(spec.image, ref.ref, streamError, undefined, hint);
 }
 
 function abortError(spec: InstanceSpec, cause: unknown): RuntimeError {

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { inspect } from 'node:util';
 import Docker from 'dockerode';
 import { RuntimeError, type CreatedInstance, type Instance, type InstanceSpec, type InstanceStats, type LogLine, type LogOptions, type Runtime, type RuntimeEvent } from '../runtime.js';
 import { installRequestDeadline, withTimeout } from './deadline.js';
@@ -10,6 +11,7 @@ import { InstanceLister, createInstance, removeInstance, stopInstance } from './
 import { readLogs } from './logs.js';
 import { NetworkProvisioner } from './network.js';
 import { readStats } from './stats.js';
+import type { HostAuthPolicy } from './host-auth.js';
 
 export { ExecTimeoutError, isExecTimeout } from './errors.js';
 export { DEPLOYMENT_LABEL, SERVER_LABEL } from './labels.js';
@@ -28,6 +30,8 @@ export interface DockerRuntimeOptions {
    * list() and events(), so servers sharing the daemon leave each other alone. Unset = unbound.
    */
   serverId?: string;
+  /** config.use_host_auth: whether and where host registry credentials are read ([server.runtime.docker]). */
+  hostAuth?: HostAuthPolicy;
 }
 
 export class DockerRuntime implements Runtime {
@@ -36,10 +40,12 @@ export class DockerRuntime implements Runtime {
   private readonly networks: NetworkProvisioner;
   private readonly lister: InstanceLister;
   private readonly serverId: string | undefined;
+  private readonly hostAuth: HostAuthPolicy;
   private capacity: { memoryBytes: number; host: string } | null = null;
 
   constructor(opts: DockerRuntimeOptions = {}) {
     this.serverId = opts.serverId;
+    this.hostAuth = opts.hostAuth ?? { enabled: false };
     this.docker = new Docker(toDockerodeOptions(opts));
     installRequestDeadline(this.docker);
     this.networks = new NetworkProvisioner(this.docker);
@@ -76,7 +82,7 @@ export class DockerRuntime implements Runtime {
   }
 
   create(spec: InstanceSpec, signal?: AbortSignal): Promise<CreatedInstance> {
-    return createInstance(this.docker, this.networks, spec, signal, this.serverId);
+    return createInstance(this.docker, this.networks, spec, signal, this.serverId, this.hostAuth);
   }
 
   remove(instanceId: string): Promise<void> {
@@ -114,8 +120,10 @@ export function parseDockerHost(hostUrl: string): DockerRuntimeOptions {
 }
 
 /** Honours DOCKER_HOST when no URL is given, as the docker CLI does. */
-export function createDockerRuntime(hostUrl?: string, serverId?: string): DockerRuntime {
-  return new DockerRuntime({ ...parseDockerHost(hostUrl ?? process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST), ...(serverId ? { serverId } : {}) });
+export function createDockerRuntime(hostUrl?: string, serverId?: string, hostAuth?: HostAuthPolicy): DockerRuntime {
+  return new DockerRuntime({
+    ...parseDockerHost(hostUrl ?? process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST), ...(serverId ? { serverId } : {}), ...(hostAuth ? { hostAuth } : {}),
+  });
 }
 
 /**
@@ -128,9 +136,21 @@ function toDockerodeOptions(opts: DockerRuntimeOptions): Docker.DockerOptions {
   if (opts.host) {
     const url = new URL(opts.host.replace(/^tcp:/, 'http:'));
     const protocol = url.protocol === 'https:' ? 'https' : 'http';
-    const agent = protocol === 'https' ? new https.Agent({ keepAlive: false }) : new http.Agent({ keepAlive: false });
+    const agent = quiet(protocol === 'https' ? new https.Agent({ keepAlive: false }) : new http.Agent({ keepAlive: false }));
     return { host: url.hostname, port: url.port || (protocol === 'https' ? 2376 : 2375), protocol, agent } as Docker.DockerOptions;
   }
   // docker-modem takes `agent`; @types/dockerode does not declare it.
-  return { socketPath: opts.socketPath ?? DEFAULT_DOCKER_HOST.slice('unix://'.length), agent: new http.Agent({ keepAlive: false }) } as Docker.DockerOptions;
+  return { socketPath: opts.socketPath ?? DEFAULT_DOCKER_HOST.slice('unix://'.length), agent: quiet(new http.Agent({ keepAlive: false })) } as Docker.DockerOptions;
+}
+
+/**
+ * docker-modem formats every request's options for a debug line, debugging on or not, with
+ * `util.inspect(options, { showHidden: true, depth: null })` — the agent included, and through it
+ * every socket in flight with its whole object graph. Profiled in bench/ that was most of ring's
+ * CPU per Docker call, growing with the calls in flight (a list of 300 inspects them 8 at a time).
+ * A one-line rendering of the agent keeps that line cheap.
+ */
+export function quiet<T extends http.Agent>(agent: T): T {
+  Object.defineProperty(agent, inspect.custom, { value: () => `Agent { keepAlive: false }`, enumerable: false });
+  return agent;
 }

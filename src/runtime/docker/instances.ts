@@ -6,6 +6,7 @@ import { withTimeout } from './deadline.js';
 import { dockerMessage, dockerStatus, isNotFound, isPortConflict } from './errors.js';
 import { removeFilesDir, writeInstanceFiles, type WrittenFiles } from './files.js';
 import { ensureImage } from './images.js';
+import type { HostAuthPolicy } from './host-auth.js';
 import { DEPLOYMENT_LABEL, FILES_DIR_LABEL, MANAGED_LABEL, NAMESPACE_LABEL, containerLabels } from './labels.js';
 import { networkName, type NetworkProvisioner } from './network.js';
 import { isVisibleTo } from './ownership.js';
@@ -83,12 +84,17 @@ export async function createInstance(
   spec: InstanceSpec,
   signal?: AbortSignal,
   serverId?: string,
+  hostAuth?: HostAuthPolicy,
 ): Promise<CreatedInstance> {
   throwIfAborted(signal);
   await admitMemory(spec);
-  const imageDigest = await ensureImage(docker, spec, signal);
+  // The namespace network is made ready while the image is checked (one round trip less on the
+  // path to a running container); the image's failure, if any, is the one reported.
+  const network = spec.networkMode !== 'host' ? networks.ensure(spec.namespace) : Promise.resolve('');
+  network.catch(() => undefined);
+  const imageDigest = await ensureImage(docker, spec, signal, hostAuth);
   throwIfAborted(signal);
-  if (spec.networkMode !== 'host') await networks.ensure(spec.namespace);
+  await network;
   await ensureVolumes(docker, spec);
   const files = await writeInstanceFiles(spec.deploymentId, spec.files, spec.user);
 

@@ -9,7 +9,7 @@ import type { Instance } from '../../../src/runtime/runtime.js';
 import { rolloutRole, waitsForDeletedTwin } from '../../../src/reconciler/rollout.js';
 import { budgetSpent, budgetSpentStatus, statusAfterFailure } from '../../../src/reconciler/budget.js';
 import { fireWrite } from '../../../src/reconciler/health.js';
-import { deathChange } from '../../../src/reconciler/runtime-events.js';
+import { deathChange, withReportedDeaths, type ReportedDeath } from '../../../src/reconciler/runtime-events.js';
 import { healthyWindowMs } from '../../../src/reconciler/plan.js';
 import { eventOf, running, worker, withState } from './builders.js';
 
@@ -100,6 +100,26 @@ describe('what a runtime event records', () => {
     assert.equal(line(deathChange(ev('kill'), { kind: 'worker' })), 'container_killed: Container abcdefabcdef was sent a kill signal');
   });
   test('a start records nothing', () => assert.equal(deathChange(ev('start'), { kind: 'worker' }), null));
+});
+
+describe('a reported death before the list shows it', () => {
+  const death = (over: Partial<ReportedDeath> = {}): ReportedDeath => ({ died: true, exitCode: 137, oom: false, at: 5000, ...over });
+  const one = (i: Instance, d?: ReportedDeath) => withReportedDeaths([i], new Map(d ? [[i.id, d]] : []))[0]!;
+  test('a listed-running instance that died is shown exited with the event\'s code and time', () => {
+    const i = one(running('a'), death());
+    assert.equal(i.state, 'exited');
+    assert.equal(i.exitCode, 137);
+    assert.equal(i.finishedAt, 5000);
+    assert.equal(i.oomKilled, false);
+  });
+  test('an oom before the die marks it out of memory', () => assert.equal(one(running('a'), death({ oom: true })).oomKilled, true));
+  test('an oom alone does not end it', () => assert.equal(one(running('a'), death({ died: false, oom: true })).state, 'running'));
+  test('exit 0 is kept (a worker that completed)', () => assert.equal(one(running('a'), death({ exitCode: 0 })).exitCode, 0));
+  test('what the list already shows ended is left as listed', () => {
+    const listed = { ...withState(running('a'), 'exited'), exitCode: 1, finishedAt: 4000 };
+    assert.deepEqual(one(listed, death()), listed);
+  });
+  test('no report: unchanged', () => assert.deepEqual(one(running('a')), running('a')));
 });
 
 describe('one healthy-window rule', () => {

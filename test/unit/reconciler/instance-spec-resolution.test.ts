@@ -85,3 +85,12 @@ test('named volumes carry the namespace and deployment labels', () => {
   assert.deepEqual(r.spec.mounts, [{ type: 'volume', source: 'data', destination: '/data', readOnly: false,
     labels: { 'ring.namespace': 'ns', 'ring.deployment': 'web' } }]);
 });
+
+test('config.use_host_auth is handed to the runtime as useHostAuth, with no credentials of its own', () => {
+  const r = buildInstanceSpec(worker({ config: { use_host_auth: true } }), resolvers);
+  assert.ok(r.ok);
+  assert.equal(r.spec.useHostAuth, true);
+  assert.equal(r.spec.auth, undefined);
+  const off = buildInstanceSpec(worker({ config: { use_host_auth: false } }), resolvers);
+  assert.ok(off.ok && off.spec.useHostAuth === undefined);
+});

@@ -53,6 +53,41 @@ describe('Reconciler', () => {
     assert.equal(events[0]!.message, 'Status changed from creating to running (2 containers)');
   });
 
+  test("a crashed container's removal does not hold up its replacement", async () => {
+    const h = harness();
+    const d = h.store.deployments.insert(spec(), { status: 'creating' });
+    h.rec.start();
+    await until('running', () => statusOf(h, d.id) === 'running');
+    const old = h.rt.of(d.id, 'running')[0]!;
+    h.rt.removeDelayMs = 400;
+    h.rt.kill(old.id);
+    await until('a replacement', () => h.rt.of(d.id, 'running').find((i) => i.id !== old.id));
+    assert.equal(h.rt.instances.has(old.id), true, 'the replacement started while the crashed container was still being removed');
+    await h.rec.whenIdle();
+    assert.equal(h.rt.instances.has(old.id), false, 'the crashed container is removed');
+    assert.equal(h.store.deployments.get(d.id)!.restart_count, 1);
+    assert.equal(h.rt.of(d.id).length, 1);
+  });
+
+  test('a `die` is believed before the list shows the container exited', async () => {
+    const h = harness();
+    const d = h.store.deployments.insert(spec(), { status: 'creating' });
+    h.rec.start();
+    await until('running', () => statusOf(h, d.id) === 'running');
+    const old = h.rt.of(d.id, 'running')[0]!;
+    const catchUp = h.rt.dieBeforeList(old.id, 137);
+    await until('a replacement', () => h.rt.of(d.id, 'running').find((i) => i.id !== old.id));
+    await h.rec.whenIdle();
+    catchUp();
+    h.rec.wake();
+    await h.rec.whenIdle();
+    const row = h.store.deployments.get(d.id)!;
+    assert.equal(row.restart_count, 1);
+    assert.equal(reasons(h, d.id).filter((x) => x === 'container_crashed').length, 1);
+    assert.equal(h.rt.instances.has(old.id), false, 'the dead container is removed');
+    assert.equal(h.rt.of(d.id).length, 1);
+  });
+
   test('a killed container is replaced and counted exactly once', async () => {
     const h = harness();
     const d = h.store.deployments.insert(spec(), { status: 'creating' });

@@ -30,6 +30,8 @@ describe('docker adapter parsing', () => {
     const auth = c('unauthorized: authentication required');
     assert.equal(auth.reason, 'image_pull_failed');
     assert.match(auth.message, /^Failed to pull image 'img': registry authentication failed for 'img:1' — check config\.server, config\.username and config\.password/);
+    assert.match(classifyPullError('img', 'img:1', 'unauthorized', undefined, 'the registry refused the host\'s credentials').message,
+      /registry authentication failed for 'img:1' — the registry refused the host's credentials \(original error: unauthorized\)$/);
     assert.match(c('dial tcp: lookup reg: no such host').message, /cannot reach the registry for 'img:1'/);
     assert.equal(c('something odd').message, "Failed to pull image 'img': something odd");
   });
