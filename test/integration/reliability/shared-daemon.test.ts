@@ -117,13 +117,11 @@ describe('two ring servers sharing one Docker daemon', () => {
   test('a restart, a delete and a namespace delete on one leave the other untouched', { timeout: 6 * 60_000 }, async () => {
     let a = await startRing('a');
     const b = await startRing('b');
-    // One after the other: two servers creating `ring_<ns>` at the same moment can get two networks
-    // of that name from Docker (CheckDuplicate is gone from its API), which then refuses both as
-    // ambiguous. Known and left open (see issue 9's note); this test is about what follows.
-    const idA = await apply(a, 'web', 2);
-    const ownA = await runningInstances(a, idA, 2);
-    const idB = await apply(b, 'web', 2);
-    const ownB = await runningInstances(b, idB, 2);
+    // At the same moment: two servers creating `ring_<ns>` together can get two networks of that
+    // name from Docker (its duplicate check is not atomic); each server folds them into the oldest
+    // (resolveDuplicateNetworks), so both deployments still come up.
+    const [idA, idB] = await Promise.all([apply(a, 'web', 2), apply(b, 'web', 2)]);
+    const [ownA, ownB] = await Promise.all([runningInstances(a, idA, 2), runningInstances(b, idB, 2)]);
     const [serverA, serverB] = [serverIdOf(a.db), serverIdOf(b.db)];
     assert.notEqual(serverA, serverB, 'each database has its own id');
 

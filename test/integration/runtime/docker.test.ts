@@ -163,6 +163,30 @@ describe('DockerRuntime lifecycle', () => {
     assert.equal(nets.filter((n) => n.Name === `ring_${ns}`).length, 1);
   });
 
+  it('two networks of one name (two servers racing the create) are folded into the oldest, and the create succeeds', async () => {
+    const ns = newNamespace();
+    const name = `ring_${ns}`;
+    // What a race between two servers leaves: Docker's duplicate check is not atomic, so make both directly.
+    const made: string[] = [];
+    for (let k = 0; k < 2; k++) {
+      const n = await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: false, Labels: { 'ring.managed': 'true' } });
+      made.push(n.id);
+    }
+    try {
+      const exact = async () => (await docker.listNetworks({ filters: { name: [name] } })).filter((n) => n.Name === name);
+      assert.equal((await exact()).length, 2, 'the engine kept both');
+      const oldest = (await exact()).sort((a, b) => Date.parse(a.Created) - Date.parse(b.Created) || (a.Id < b.Id ? -1 : 1))[0]!.Id;
+      const { instance } = await runtime.create(spec(ns));
+      const left = await exact();
+      assert.deepEqual(left.map((n) => n.Id), [oldest], 'only the oldest stays');
+      const info = await docker.getContainer(instance.id).inspect();
+      assert.equal(info.NetworkSettings.Networks[name]?.NetworkID, oldest);
+    } finally {
+      await cleanupNamespace(ns);
+      for (const id of made) await docker.getNetwork(id).remove().catch(() => undefined);
+    }
+  });
+
   it('uses the host network in host mode and creates no namespace network', async () => {
     const ns = newNamespace();
     const { instance } = await runtime.create(spec(ns, { networkMode: 'host' }));
