@@ -92,7 +92,12 @@ export async function createInstance(
   // path to a running container); the image's failure, if any, is the one reported.
   const network = spec.networkMode !== 'host' ? networks.ensure(spec.namespace) : Promise.resolve('');
   network.catch(() => undefined);
-  const imageDigest = await ensureImage(docker, spec, signal, hostAuth);
+  // A failed image check still waits for the network call: no Docker work of this create may
+  // outlive it (a caller that cleans up after the failure would race the network's creation).
+  const imageDigest = await ensureImage(docker, spec, signal, hostAuth).catch(async (err: unknown) => {
+    await network.catch(() => undefined);
+    throw err;
+  });
   throwIfAborted(signal);
   await network;
   await ensureVolumes(docker, spec);
