@@ -33,5 +33,9 @@ instance) · / filter · :ns NAME / :ns all switch namespace · ctrl-d delete (c
       // ink and react are loaded only here: no other command pays for them.
       const [{ runTui }, { clientSource }] = await Promise.all([import('../../../tui/run.js'), import('../../../tui/source.js')]);
       await runTui({ source: clientSource(session), intervalMs: opts.interval, namespace: opts.namespace });
+      // The user quit: the process ends now. The watch stream's aborted fetch can leave its keep-alive
+      // socket to the server open, which held the process (and the terminal) for as long as the
+      // server kept it. The timer is unref'd, so a process with nothing left exits on its own first.
+      setTimeout(() => process.exit(process.exitCode ?? EXIT.OK), 250).unref();
     });
 }
