@@ -62,6 +62,9 @@ export interface ReconcilerDeps {
 }
 
 
+/** After the stop grace: how long cut work may take to unwind (aborted runtime calls return at once). */
+const STOP_UNWIND_MS = 1000;
+
 export class Reconciler {
   private readonly store: Store;
   private readonly executor: Executor;
@@ -140,9 +143,16 @@ export class Reconciler {
     this.requeues.clear();
     this.events.stop();
     this.health.stop();
+    const ended = () => Promise.allSettled([this.coalescer.current, ...this.inflight]);
     const grace = sleep(this.deps.stopGraceMs ?? 5000);
-    await Promise.race([Promise.allSettled([this.coalescer.current, ...this.inflight]), grace.promise]);
+    await Promise.race([ended(), grace.promise]);
     grace.cancel();
+    // Past the grace, what still runs is cut and records nothing: the caller closes ring.db next.
+    this.executor.stop();
+    if (this.inflight.size === 0 && !this.coalescer.current) return;
+    const unwind = sleep(STOP_UNWIND_MS);
+    await Promise.race([ended(), unwind.promise]);
+    unwind.cancel();
   }
 
   /** Asks for a pass soon; wakes during a pass coalesce into one more pass. */
@@ -191,11 +201,13 @@ export class Reconciler {
       const listAt = this.clock();
       try {
         const listed = await rt.list();
+        if (!this.running) return; // stopped meanwhile: nothing of this pass is recorded
         observed.set(name, listed);
         if (this.listErrors.delete(name)) this.logger.info({ runtime: name }, 'runtime list() works again');
         this.recovered(name, listed);
         this.lastGoodList.set(name, listAt);
       } catch (err) {
+        if (!this.running) return;
         const msg = errorText(err);
         if (this.listErrors.get(name) !== msg) this.logger.warn({ runtime: name, error: msg }, 'runtime list() failed; skipping its deployments');
         this.listErrors.set(name, msg);

@@ -9,6 +9,7 @@ import type { Db } from '../store/db.js';
 import { storageFault } from '../store/storage-fault.js';
 import { createApiServer } from '../api/server.js';
 import { handlers } from '../api/routes.js';
+import { closeFeed } from '../api/deployment-feed.js';
 import type { Services } from '../api/context.js';
 import type { Instance, Runtime } from '../runtime/runtime.js';
 import { createRuntimeSet, stopRuntimes } from '../runtime/index.js';
@@ -123,22 +124,33 @@ async function run(
   const url = `${config.current.scheme}://${config.current.host}:${api.info.port}`;
   log.info({ url, runtimes: [...runtimes.keys()].sort(), db: config.databasePath, server_id: store.server.id(), interval_s: config.schedulerIntervalMs / 1000 }, 'ring server started');
 
+  // Graceful shutdown (RING.md "Shutdown"): first nothing new (no connections, ticks, wakes, polls),
+  // then the work in flight ends (requests drain, streams end, passes and applies finish or are cut
+  // at the reconciler's grace, deliveries abort and stay pending), and only then ring.db closes:
+  // nothing this server started may touch it after that. Workloads keep running. Idempotent.
+  let stopping: Promise<void> | null = null;
+  const stop = async (): Promise<void> => {
+    const draining = api.stop({ timeout: 5000 });
+    // The watch streams never end by themselves: ended here, so the drain need not wait out its timeout.
+    const feedClosed = closeFeed(services);
+    await draining;
+    await feedClosed;
+    log.info('API server shut down gracefully');
+    autoscaler.stop();
+    await reconciler.stop();
+    await swarm?.controller.stop();
+    await webhooks.stop();
+    await runtimeStats.stop();
+    stopRuntimes(runtimes);
+    db.close();
+    log.info('ring server stopped');
+    await telemetry.shutdown();
+  };
+
   return {
     url,
     runtimes: [...runtimes.keys()].sort(),
-    async stop() {
-      await api.stop({ timeout: 5000 });
-      log.info('API server shut down gracefully');
-      autoscaler.stop();
-      await reconciler.stop();
-      await swarm?.controller.stop();
-      await webhooks.stop();
-      await runtimeStats.stop();
-      stopRuntimes(runtimes);
-      db.close();
-      log.info('ring server stopped');
-      await telemetry.shutdown();
-    },
+    stop: () => (stopping ??= stop()),
   };
 }
 

@@ -354,3 +354,42 @@ describe('Reconciler', () => {
     assert.equal(h.store.deployments.get(old.id), undefined);
   });
 });
+
+// Shutdown (RING.md "Shutdown"): stop() waits for work in flight up to its grace; what runs past it
+// is cut and records nothing, since the server closes ring.db right after stop() returns.
+describe('Reconciler.stop() with work in flight past the grace', () => {
+  const snapshot = (h: Harness, id: string) => JSON.stringify({ row: h.store.deployments.get(id) ?? null, events: h.store.events.list(id, { limit: 100 }) });
+
+  test('a create still running is aborted, and its end writes nothing', async () => {
+    const rt = new FakeRuntime();
+    rt.createDelayMs = 400;
+    const h = harness({ stopGraceMs: 50 }, rt);
+    const d = h.store.deployments.insert(spec(), { status: 'creating' });
+    h.rec.start();
+    await until('a create in flight', () => rt.createCalls === 1);
+    const t0 = Date.now();
+    await h.rec.stop();
+    assert.ok(Date.now() - t0 < 1000, `stop took ${Date.now() - t0} ms`);
+    const atStop = snapshot(h, d.id);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(snapshot(h, d.id), atStop, 'nothing was recorded after stop()');
+    assert.equal(rt.created.length, 0, 'the create was cut by the stop');
+  });
+
+  test('a removal that ignores the abort ends after stop(): no event, no purge', async () => {
+    const rt = new FakeRuntime();
+    const h = harness({ stopGraceMs: 50 }, rt);
+    const d = h.store.deployments.insert(spec(), { status: 'running' });
+    rt.add({ deploymentId: d.id });
+    h.store.deployments.setStatus(d.id, 'deleted');
+    rt.removeDelayMs = 400; // remove() takes no signal, as a Docker stop within its grace period
+    h.rec.start();
+    await until('a removal in flight', () => rt.removed.length === 1);
+    await h.rec.stop();
+    const atStop = snapshot(h, d.id);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(rt.instances.size, 0, 'the removal itself completed');
+    assert.equal(snapshot(h, d.id), atStop, 'nothing was recorded after stop()');
+    assert.ok(h.store.deployments.get(d.id), 'the row is purged by the next server, not after stop()');
+  });
+});
