@@ -53,6 +53,21 @@ describe('Reconciler', () => {
     assert.equal(events[0]!.message, 'Status changed from creating to running (2 containers)');
   });
 
+  test('an instance that dies right after its start, before the liveness confirmation: liveness_unconfirmed in the events', async () => {
+    const rt = new FakeRuntime();
+    rt.exitOnStart = () => 1;
+    const h = harness({ livenessConfirmMs: 750 }, rt);
+    const d = h.store.deployments.insert(spec(), { status: 'creating' });
+    h.rec.start();
+    await until('a counted crash', () => h.store.deployments.get(d.id)!.restart_count >= 1);
+    const evs = h.store.events.list(d.id, { limit: 100 }).reverse();
+    const i = evs.findIndex((e) => e.reason === 'liveness_unconfirmed');
+    assert.ok(i >= 0, evs.map((e) => e.reason).join(','));
+    assert.equal(evs[i]!.level, 'warning');
+    assert.equal(evs[i + 1]!.reason, 'container_crashed', 'the crash is recorded right after it');
+    assert.equal(statusOf(h, d.id), 'creating', 'never promoted');
+  });
+
   test("a crashed container's removal does not hold up its replacement", async () => {
     const h = harness();
     const d = h.store.deployments.insert(spec(), { status: 'creating' });
