@@ -29,7 +29,7 @@ interface ScaleRun {
 async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTicks: number): Promise<ScaleRun> {
   const proxy = new DockerCountingProxy(`/tmp/${ctx.prefix}-docker-${count}.sock`, ctx.host.replace(/^unix:\/\//, ''));
   await proxy.start();
-  const ring = await RingProcess.start({ intervalS: TICK_S, dockerHost: proxy.dockerHost, logLevel: 'warn' });
+  const ring = await RingProcess.start({ intervalS: TICK_S, dockerHost: proxy.dockerHost, logLevel: process.env.RING_BENCH_SCALE_LOG_LEVEL ?? 'warn' });
   const ns = `${ctx.prefix}-s${count}${http ? 'h' : ''}`;
   const docker = ctx.docker;
   try {
@@ -47,7 +47,17 @@ async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTi
       }
     }));
     let upMs = 0;
+    let lastProgress = now();
     await until(async () => {
+      if (now() - lastProgress > 10_000) {
+        // Progress (and the evidence when a convergence stalls): containers up, deployments by status.
+        lastProgress = now();
+        const all = await ring.request('GET', `/deployments?namespace=${ns}`);
+        const by: Record<string, number> = {};
+        for (const d of Array.isArray(all.json) ? all.json as { status: string }[] : []) by[d.status] = (by[d.status] ?? 0) + 1;
+        const up = (await runningWith(docker, [`ring.namespace=${ns}`])).length;
+        ctx.log(`scale: ${count}${http ? '+http' : ''} at ${((now() - t0) / 1000).toFixed(0)} s: ${up} containers up; ${Object.entries(by).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      }
       if (!upMs && (await runningWith(docker, [`ring.namespace=${ns}`])).length >= count) upMs = now() - t0;
       if (!upMs) return false;
       const r = await ring.request('GET', `/deployments?namespace=${ns}&status=running`);
@@ -104,9 +114,11 @@ async function dockerFloor(ctx: BenchContext, count: number): Promise<number> {
 const growth = (xs: number[]) => xs.slice(1).map((x, i) => (x / xs[i]!).toFixed(2) + '×').join(' → ');
 
 export async function scale(ctx: BenchContext): Promise<void> {
-  const counts = ctx.quick ? [10, 20] : [10, 100, 300];
+  // RING_BENCH_SCALE_COUNTS / RING_BENCH_SCALE_HTTP (comma lists, '' = none): other counts while investigating.
+  const envCounts = (v: string | undefined) => v === undefined ? undefined : v.split(',').filter(Boolean).map(Number);
+  const counts = envCounts(process.env.RING_BENCH_SCALE_COUNTS) ?? (ctx.quick ? [10, 20] : [10, 100, 300]);
   // 100 with a check each is scenario 4's; 300 × 1 check at 1 s is scenario 6.
-  const httpCounts = ctx.quick ? [20] : [100, 300];
+  const httpCounts = envCounts(process.env.RING_BENCH_SCALE_HTTP) ?? (ctx.quick ? [20] : [100, 300]);
   // Sequential `docker run` is linear by construction; above this count the floor is the measured
   // per-run time of the largest measured count times N (keeps the full suite near 15 minutes).
   const floorMeasuredUpTo = ctx.quick ? 10 : 100;

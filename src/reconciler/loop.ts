@@ -182,6 +182,7 @@ export class Reconciler {
   }
 
   private async passOver(wanted: Deployment[]): Promise<void> {
+    const passStart = performance.now();
     // One list() per runtime in use, for all its deployments.
     const listEpoch = ++this.epoch;
     const observed = new Map<string, Instance[]>();
@@ -235,6 +236,8 @@ export class Reconciler {
     }
 
     // Deletes first, so their removals start before anything they may block.
+    let dispatched = 0;
+    let busy = 0;
     const ordered = [...all].sort((a, b) => Number(b.status === 'deleted') - Number(a.status === 'deleted'));
     for (const d of ordered) {
       const rt = this.deps.runtimes.get(d.runtime);
@@ -256,12 +259,15 @@ export class Reconciler {
       this.warnedRuntime.delete(d.id);
       if (this.executor.isBusy(d.id) || (this.finishedAt.get(d.id) ?? 0) > listEpoch) {
         this.deferred.add(d.id);
+        busy++;
         continue;
       }
       if (waitsForDeletedTwin(d, deployments)) continue;
       const rollout = isReconciled(d.status) ? rolloutRole(d, deployments, instancesOf, this.isReady) : undefined;
       this.dispatch(d, instancesOf(d.id), rt, rollout);
+      dispatched++;
     }
+    this.logger.debug({ pass: this.passes + 1, ms: Math.round(performance.now() - passStart), deployments: all.length, dispatched, busy, inflight: this.inflight.size, requeues: this.requeues.size }, 'reconcile pass');
   }
 
   /** The runtime's list() failed: every deployment on it says so once per outage (workers turn `error`). */
