@@ -1,9 +1,8 @@
 // Starts the OTLP/HTTP exporters the settings ask for (src/telemetry/settings.ts) with the
-// OpenTelemetry JS SDK. Everything is batched and sent in the background: the API and the
+// OpenTelemetry JS SDK; loaded by start.ts only when at least one signal is exported. Everything is batched and sent in the background: the API and the
 // reconciler only hand spans, samples and log records to in-memory queues (bounded: when one is
 // full the SDK drops new items), so an unreachable collector never stops or slows the server.
 // Export failures are logged once per outage (src/telemetry/export-report.ts).
-import type { Server } from '@hapi/hapi';
 import { context, propagation, trace, type Histogram } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import {
@@ -21,17 +20,9 @@ import { sleep } from '../shared/sleep.js';
 import { HEALTHY, reportExport, type ExportState } from './export-report.js';
 import { instrumentHttp } from './http.js';
 import { logRecordOf } from './log-records.js';
-import { observeServer, requestDuration, type MetricSources } from './metrics.js';
+import { observeServer, requestDuration } from './metrics.js';
 import { startLines, type Sampler, type TelemetrySettings } from './settings.js';
-
-export interface Telemetry {
-  /** Spans (traces on) and the request-duration histogram (metrics on) for every API request. */
-  instrumentHttp(server: Server): void;
-  /** The GET /metrics series, read on each metrics export. */
-  observe(sources: MetricSources): void;
-  /** Flushes what is queued (bounded: a collector that is away costs at most `SHUTDOWN_MS`) and stops. */
-  shutdown(): Promise<void>;
-}
+import type { Telemetry } from './start.js';
 
 const SHUTDOWN_MS = 3000;
 
@@ -66,7 +57,7 @@ function resourceFor(serviceName: string, version: string): Resource {
   return defaultResource().merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName, [ATTR_SERVICE_VERSION]: version }));
 }
 
-export function startTelemetry(settings: TelemetrySettings, deps: { log: ServerLogger; version: string }): Telemetry {
+export function startSdkTelemetry(settings: TelemetrySettings, deps: { log: ServerLogger; version: string }): Telemetry {
   const { log, version } = deps;
   let stopping = false;
   const quiet = () => stopping;
