@@ -76,14 +76,22 @@ export function renderLine(pinoJson: string, format: LogFormat): string {
   } catch {
     return pinoJson.endsWith('\n') ? pinoJson : `${pinoJson}\n`;
   }
-  const { level: n, time, target, msg, ...rest } = line;
-  const levelName = LEVEL_NAMES[n] ?? 'INFO';
-  const fields: Record<string, unknown> = { message: msg ?? '' };
-  for (const [k, v] of Object.entries(rest)) fields[k] = fieldValue(v);
-  const tgt = target ?? 'ring';
-  if (format === 'json') return `${JSON.stringify({ timestamp: time, level: levelName, fields, target: tgt })}\n`;
-  const kv = Object.entries(rest).map(([k, v]) => ` ${k}=${textValue(v)}`).join('');
-  return `${time} ${levelName.padStart(5)} ${tgt}: ${msg ?? ''}${kv}\n`;
+  return renderRecord(line, format);
+}
+
+/** One parsed pino record in the chosen format (renderLine without the parse). */
+function renderRecord(line: PinoLine, format: LogFormat): string {
+  const levelName = LEVEL_NAMES[line.level] ?? 'INFO';
+  const tgt = line.target ?? 'ring';
+  const msg = line.msg ?? '';
+  if (format === 'json') {
+    const fields: Record<string, unknown> = { message: msg };
+    for (const k in line) if (k !== 'level' && k !== 'time' && k !== 'target' && k !== 'msg') fields[k] = fieldValue(line[k]);
+    return `${JSON.stringify({ timestamp: line.time, level: levelName, fields, target: tgt })}\n`;
+  }
+  let kv = '';
+  for (const k in line) if (k !== 'level' && k !== 'time' && k !== 'target' && k !== 'msg') kv += ` ${k}=${textValue(line[k])}`;
+  return `${line.time} ${levelName.padStart(5)} ${tgt}: ${msg}${kv}\n`;
 }
 
 /** A reader of every line the server logs, as pino's record (the OTLP log export, src/telemetry/). */
@@ -101,41 +109,94 @@ export function tapLog(logger: pino.Logger, tap: LogTap): (() => void) | null {
   return () => set.delete(tap);
 }
 
-/** Wraps a destination so that each pino line reaches it rendered in `format` (and reaches the taps). */
-function formatting(format: LogFormat, destination: pino.DestinationStream, readers: Set<LogTap>): pino.DestinationStream {
+/** Buffered console streams, flushed synchronously when the process exits (one listener for all). */
+const unflushed = new Set<{ flush(): void }>();
+let exitHook = false;
+
+/**
+ * Wraps a destination so that each pino line reaches it rendered in `format` (and reaches the taps).
+ * `buffered`: rendered lines are collected and written once per event-loop turn (setImmediate), or
+ * at once past 64 KiB, for an error line, and on process exit — one write(2) for every line of a
+ * turn instead of one per line (the access log under load). What a SIGKILL can lose is the lines
+ * of the turn it interrupts. Unbuffered, every line is written before write() returns.
+ */
+function formatting(format: LogFormat, destination: pino.DestinationStream, readers: Set<LogTap>, buffered: boolean): pino.DestinationStream & { flush(): void } {
   let pending = '';
-  return {
+  let out = '';
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (out === '') return;
+    const text = out;
+    out = '';
+    destination.write(text);
+  };
+  const emit = (one: string): void => {
+    let record: PinoLine | undefined;
+    try {
+      record = JSON.parse(one) as PinoLine;
+    } catch { /* not pino's JSON: passed through as it is */ }
+    const rendered = record ? renderRecord(record, format) : `${one}\n`;
+    if (!buffered) destination.write(rendered);
+    else {
+      out += rendered;
+      if (out.length >= 65_536 || (record && record.level >= 50)) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    }
+    if (record && readers.size > 0) {
+      try {
+        for (const tap of readers) tap(record);
+      } catch { /* a failing tap: the console line is what counts */ }
+    }
+  };
+  const stream = {
     write(chunk: string) {
+      // pino writes one whole line per call: no joining needed unless a chunk ever splits one.
+      if (pending === '' && chunk.indexOf('\n') === chunk.length - 1) {
+        const one = chunk.slice(0, -1);
+        if (one.trim() !== '') emit(one);
+        return;
+      }
       pending += chunk;
       let nl: number;
       while ((nl = pending.indexOf('\n')) >= 0) {
         const one = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
         if (one.trim() === '') continue;
-        destination.write(renderLine(one, format));
-        if (readers.size > 0) {
-          try {
-            const record = JSON.parse(one) as Record<string, unknown>;
-            for (const tap of readers) tap(record);
-          } catch { /* a line pino did not write as JSON, or a failing tap: the console line is what counts */ }
-        }
+        emit(one);
       }
     },
+    flush,
   };
+  if (buffered) {
+    unflushed.add(stream);
+    if (!exitHook) {
+      exitHook = true;
+      process.once('exit', () => { for (const s of unflushed) s.flush(); });
+    }
+  }
+  return stream;
 }
 
 /**
- * The server's logger. `format` defaults to RING_LOG_FORMAT; `destination` to stdout (synchronous,
- * so lines written just before an exit are not lost).
+ * The server's logger. `format` defaults to RING_LOG_FORMAT; `destination` to stdout (synchronous
+ * writes, so lines written just before an exit are not lost). `buffered` (default: when writing to
+ * stdout) writes once per event-loop turn instead of once per line (see formatting()); a logger
+ * given a destination writes through unless asked.
  */
 export function createLogger(
   spec = 'info',
   destination?: pino.DestinationStream,
   format: LogFormat = logFormatOf(process.env.RING_LOG_FORMAT),
+  opts: { buffered?: boolean } = {},
 ): pino.Logger {
   const out = destination ?? pino.destination({ fd: 1, sync: true });
   const readers = new Set<LogTap>();
-  const logger = pino({ level: logLevelOf(spec), base: { target: 'ring' }, timestamp: pino.stdTimeFunctions.isoTime }, formatting(format, out, readers));
+  const logger = pino({ level: logLevelOf(spec), base: { target: 'ring' }, timestamp: pino.stdTimeFunctions.isoTime },
+    formatting(format, out, readers, opts.buffered ?? destination === undefined));
   taps.set(logger, readers);
   return logger;
 }

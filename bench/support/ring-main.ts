@@ -1,8 +1,9 @@
 // The ring server as the benchmark runs it: its own process (so its CPU time and RSS are its own),
 // started through the same startServer() as `ring server start`, on a free port of 127.0.0.1.
-// Configuration comes from the environment (RING_*, DOCKER_HOST); logs go to RING_BENCH_LOG.
+// Configuration comes from the environment (RING_*, DOCKER_HOST); logs go to RING_BENCH_LOG, written
+// as `ring server start` writes stdout (synchronous writes, buffered per event-loop turn).
 // Prints `RING_URL <url>` once listening; stops cleanly on SIGTERM.
-import { createWriteStream } from 'node:fs';
+import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer } from '../../src/server/start.js';
@@ -10,8 +11,8 @@ import { startServer } from '../../src/server/start.js';
 const env = process.env;
 const config = loadConfig({ env });
 config.current = { ...config.current, host: '127.0.0.1', port: Number(env.RING_BENCH_PORT ?? 0) };
-const sink = createWriteStream(env.RING_BENCH_LOG ?? '/dev/null', { flags: 'a' });
-const server = await startServer({ config, env, log: createLogger(config.logLevel, sink) });
+const sink = pino.destination({ dest: env.RING_BENCH_LOG ?? '/dev/null', sync: true, append: true });
+const server = await startServer({ config, env, log: createLogger(config.logLevel, sink, undefined, { buffered: true }) });
 process.stdout.write(`RING_URL ${server.url}\n`);
 
 let stopping = false;
@@ -19,7 +20,7 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   await server.stop();
-  sink.end(() => process.exit(0));
+  process.exit(0); // the exit hook writes what the logger still buffers
 };
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());

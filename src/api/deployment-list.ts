@@ -3,6 +3,9 @@
 // fresh answer is a full table read plus ~650 KB of JSON, all on the event loop. An answer is
 // reused only when the deployment rows are provably unchanged (the store's version()) and every
 // row's running instances — the only other input of a view — are the same ids and addresses.
+// A write by this server is seen at once; a commit by another process on the same ring.db within
+// VERSION_MAX_AGE_MS (SQLite's data_version is re-read at most that long after its last read;
+// the token check of the same request usually has just read it), so a hit costs no SQLite call.
 import type { Deployment } from '../domain/deployment.js';
 import type { Instance } from '../runtime/runtime.js';
 import type { DeploymentFilter } from '../store/deployments.js';
@@ -18,6 +21,7 @@ interface Entry {
 }
 
 const MAX_KEYS = 32;
+export const VERSION_MAX_AGE_MS = 100;
 const caches = new WeakMap<Store, Map<string, Entry>>();
 
 /** What a view shows of a deployment's instances: the running ones' ids and addresses. */
@@ -45,7 +49,7 @@ export async function listDeploymentsBody(req: ListRequest): Promise<Buffer> {
   let cache = caches.get(req.store);
   if (!cache) caches.set(req.store, (cache = new Map()));
   const key = JSON.stringify([req.filter.namespace ?? null, req.filter.status ?? null, req.filter.kind ?? null, req.filter.children ?? false, req.keepKey, req.view?.rolloutDeadlineMs ?? null]);
-  const version = req.store.deployments.version();
+  const version = req.store.deployments.version(VERSION_MAX_AGE_MS);
   const hit = cache.get(key);
   const rows = hit && hit.version === version ? hit.rows : req.store.deployments.list(req.filter).filter(req.keep);
   let instances: (readonly Instance[])[];
@@ -56,7 +60,7 @@ export async function listDeploymentsBody(req: ListRequest): Promise<Buffer> {
     instances = await Promise.all(rows.map((d) => req.instancesOf(d.id)));
   }
   // The rows may have changed while we waited for the instances: only reuse what is still current.
-  const current = req.store.deployments.version() === version;
+  const current = req.store.deployments.version(VERSION_MAX_AGE_MS) === version;
   if (hit && current && hit.version === version) {
     let same = true;
     for (let i = 0; i < rows.length && same; i++) same = hit.instances[i] === instances[i] || hit.live[i] === liveOf(instances[i]!);

@@ -45,6 +45,14 @@ export async function createApiServer(opts: {
     },
   });
 
+  const servicesOf = (request: Request): Services => {
+    let log: Services['log'] | undefined;
+    return Object.defineProperty({ ...services }, 'log', {
+      enumerable: true, configurable: true,
+      get: () => (log ??= services.log.child({ reqId: request.info.id })),
+    });
+  };
+
   // Auth runs before the payload is read, so an anonymous caller learns nothing about body validation.
   server.ext('onPreAuth', (request: Request, h: ResponseToolkit) => {
     const app = request.route.settings.app as RouteApp | undefined;
@@ -77,9 +85,9 @@ export async function createApiServer(opts: {
       } else {
         assertNoBody(request.payload);
       }
-      // Handlers log through services.log: a child carrying the request id ties their lines to the request's.
-      const log = services.log.child({ reqId: request.info.id });
-      const ctx = { params, query, body, caller: (request.app as { caller?: Caller | null }).caller ?? null, services: { ...services, log }, request, h };
+      // Handlers log through services.log: a child carrying the request id ties their lines to the
+      // request's. Made on first use only — most requests log nothing but the access line.
+      const ctx = { params, query, body, caller: (request.app as { caller?: Caller | null }).caller ?? null, services: servicesOf(request), request, h };
       const pending = Promise.resolve(handler(ctx));
       const out = def.streaming ? await pending : await withTimeout(pending, handlerTimeoutMs);
       if (!isReply(out)) return out as ResponseObject;
@@ -124,8 +132,11 @@ export async function createApiServer(opts: {
     return h.continue;
   });
 
+  // The access log: one line a request, the same fields as ever (reqId, method, path, status, ms).
   server.events.on('response', (request: Request) => {
-    const status = 'statusCode' in (request.response ?? {}) ? (request.response as ResponseObject).statusCode : undefined;
+    if (!services.log.isLevelEnabled('info')) return;
+    const res = request.response as ResponseObject | null;
+    const status = res && typeof res === 'object' && 'statusCode' in res ? res.statusCode : undefined;
     services.log.info({ reqId: request.info.id, method: request.method.toUpperCase(), path: request.path, status,
       ms: Date.now() - request.info.received }, 'request');
   });

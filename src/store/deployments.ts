@@ -6,6 +6,7 @@ import type { Status } from '../domain/status.js';
 import { decodeStoredSpec } from '../domain/stored-spec.js';
 import { LIMITS } from '../domain/limits.js';
 import { eventsRepo } from './events.js';
+import { dataVersionOf } from './data-version.js';
 
 /** The event reason when a stored deployment cannot be loaded and is set aside. */
 export const UNLOADABLE_REASON = 'invalid_stored_spec';
@@ -39,7 +40,9 @@ const writes = new WeakMap<Db, { n: number }>();
 export function deploymentsRepo(db: Db) {
   const counter = writes.get(db) ?? { n: 0 };
   writes.set(db, counter);
-  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  const dataVersion = dataVersionOf(db);
+  let versionKey = '';
+  let versionOf = { n: -1, data: -1 };
   const wrote = (): void => void counter.n++;
   const getStmt = db.prepare(`SELECT ${ROW_COLUMNS} FROM deployment WHERE id = ?`);
   const specStmt = db.prepare('SELECT spec, name, namespace, runtime, kind, image FROM deployment WHERE id = ?');
@@ -149,12 +152,19 @@ export function deploymentsRepo(db: Db) {
       return this.get(id)!;
     },
     /**
-     * Changes whenever a deployment row may have changed: a write through any repository on this
-     * connection, or a commit by another connection (SQLite's data_version). Equal versions mean
-     * every read since returned the same rows, so a reader may reuse what it derived from them.
+     * Changes whenever a deployment row may have changed: at once after a write through any
+     * repository on this connection; after a commit by another connection (a second process on
+     * this ring.db) once SQLite's data_version is read again, which is at most `maxAgeMs` after the
+     * last read (0: read now). Equal versions mean every read since returned the same rows, so a
+     * reader may reuse what it derived from them. No SQLite call while data_version is recent.
      */
-    version(): string {
-      return `${counter.n}:${dataVersion.get() as number}`;
+    version(maxAgeMs = 0): string {
+      const data = dataVersion.recent(maxAgeMs);
+      if (versionOf.n !== counter.n || versionOf.data !== data) {
+        versionOf = { n: counter.n, data };
+        versionKey = `${counter.n}:${data}`;
+      }
+      return versionKey;
     },
     setStatus: (id: string, status: Status): void => {
       db.prepare('UPDATE deployment SET status = ?, updated_at = ? WHERE id = ?').run(status, nowIso(), id);

@@ -5,7 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { listDeploymentsBody, type ListRequest } from '../../../src/api/deployment-list.js';
+import { listDeploymentsBody, VERSION_MAX_AGE_MS, type ListRequest } from '../../../src/api/deployment-list.js';
+import { dataVersionOf } from '../../../src/store/data-version.js';
 import { applyDeploymentDefaults } from '../../../src/domain/validate-deployment.js';
 import { createStore, openDatabase, type Store } from '../../../src/store/index.js';
 import type { Instance } from '../../../src/runtime/runtime.js';
@@ -70,13 +71,29 @@ describe('GET /deployments cache', () => {
     assert.equal(parse(await listDeploymentsBody(req())).length, 2);
   });
 
-  test('a commit by another connection to the same file shows too', async () => {
+  test('a commit by another connection to the same file shows within VERSION_MAX_AGE_MS, or at the next data_version read', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ring-list-')), 'ring.db');
-    const { add, req } = setup(path);
+    const { store, add, req } = setup(path);
     const a = add('one');
     await listDeploymentsBody(req());
     const other: Store = createStore(openDatabase(path));
     other.deployments.setReplicas(a.id, 7);
-    assert.equal(parse(await listDeploymentsBody(req()))[0]!.replicas, 7);
+    await new Promise((r) => setTimeout(r, VERSION_MAX_AGE_MS + 20));
+    assert.equal(parse(await listDeploymentsBody(req()))[0]!.replicas, 7, 'seen once the bound passed');
+    other.deployments.setReplicas(a.id, 8);
+    dataVersionOf(store.db).read(); // what each request's token check does
+    assert.equal(parse(await listDeploymentsBody(req()))[0]!.replicas, 8, 'seen at once after a fresh read');
+  });
+
+  test('data_version: recent() reuses a read younger than its bound, read() always asks SQLite', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ring-dv-')), 'ring.db');
+    const { store, add } = setup(path);
+    add('one');
+    const dv = dataVersionOf(store.db);
+    const before = dv.read();
+    createStore(openDatabase(path)).namespaces.ensure('from-elsewhere');
+    assert.equal(dv.recent(60_000), before, 'a young read is reused: no SQLite call');
+    assert.notEqual(dv.recent(0), before, 'a bound of 0 reads again and sees the other commit');
+    assert.equal(dv.read(), dv.recent(60_000));
   });
 });
