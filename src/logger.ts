@@ -110,7 +110,7 @@ export function tapLog(logger: pino.Logger, tap: LogTap): (() => void) | null {
 }
 
 /** Buffered console streams, flushed synchronously when the process exits (one listener for all). */
-const unflushed = new Set<{ flush(): void }>();
+const unflushed = new Set<{ flush(cb?: (err?: Error) => void): void }>();
 let exitHook = false;
 
 /**
@@ -120,16 +120,19 @@ let exitHook = false;
  * turn instead of one per line (the access log under load). What a SIGKILL can lose is the lines
  * of the turn it interrupts. Unbuffered, every line is written before write() returns.
  */
-function formatting(format: LogFormat, destination: pino.DestinationStream, readers: Set<LogTap>, buffered: boolean): pino.DestinationStream & { flush(): void } {
+function formatting(format: LogFormat, destination: pino.DestinationStream, readers: Set<LogTap>, buffered: boolean): pino.DestinationStream & { flush(cb?: (err?: Error) => void): void } {
   let pending = '';
   let out = '';
   let scheduled = false;
-  const flush = (): void => {
+  // Also pino's logger.flush(cb): what is buffered is written now (synchronously), then cb.
+  const flush = (cb?: (err?: Error) => void): void => {
     scheduled = false;
-    if (out === '') return;
-    const text = out;
-    out = '';
-    destination.write(text);
+    if (out !== '') {
+      const text = out;
+      out = '';
+      destination.write(text);
+    }
+    cb?.();
   };
   const emit = (one: string): void => {
     let record: PinoLine | undefined;
@@ -143,7 +146,7 @@ function formatting(format: LogFormat, destination: pino.DestinationStream, read
       if (out.length >= 65_536 || (record && record.level >= 50)) flush();
       else if (!scheduled) {
         scheduled = true;
-        setImmediate(flush);
+        setImmediate(() => { if (scheduled) flush(); });
       }
     }
     if (record && readers.size > 0) {

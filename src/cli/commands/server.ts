@@ -85,6 +85,7 @@ export function registerServer(program: Command): void {
         // A log collector reading JSON lines gets the banner as lines it can parse.
         for (const line of banner) log.info(line);
       } else {
+        log.flush(); // the start-up lines the logger still buffers (src/logger.ts) come before the banner
         out();
         out(`  ${banner[0]}`);
         out();
