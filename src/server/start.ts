@@ -51,7 +51,7 @@ export async function startServer(
   if (config.telemetry.errors.length > 0) throw new StartupError(`invalid telemetry configuration: ${config.telemetry.errors.join('; ')}`);
   for (const w of config.telemetry.warnings) log.warn(w);
   // Before anything else logs, so the log export carries the start-up lines too.
-  const telemetry = startTelemetry(config.telemetry.settings, { log, version: VERSION });
+  const telemetry = await startTelemetry(config.telemetry.settings, { log, version: VERSION });
   try {
     return await run({ opts, env, config, log, key: key.key, telemetry });
   } catch (e) {

@@ -41,6 +41,34 @@ const statusOf = (h: Harness, id: string): Status | undefined => h.store.deploym
 const reasons = (h: Harness, id: string): string[] => h.store.events.list(id, { limit: 100 }).map((e) => e.reason).reverse();
 
 describe('Reconciler', () => {
+  test('idle passes read no deployment rows; a write makes the next pass read them again', async () => {
+    const h = harness();
+    const d = h.store.deployments.insert(spec(), { status: 'creating' });
+    h.rec.start();
+    await until('running', () => statusOf(h, d.id) === 'running');
+    await h.rec.whenIdle();
+    // One more pass reads the rows as the promotion to running left them.
+    const first = h.rec.passes;
+    h.rec.wake();
+    await until('a pass', () => h.rec.passes > first);
+    await h.rec.whenIdle();
+    let lists = 0;
+    const list = h.store.deployments.list.bind(h.store.deployments);
+    h.store.deployments.list = (f) => { lists++; return list(f); };
+    const before = h.rec.passes;
+    for (let k = 0; k < 3; k++) {
+      h.rec.wake();
+      await until('a pass', () => h.rec.passes > before + k);
+      await h.rec.whenIdle();
+    }
+    assert.equal(lists, 0, 'three idle passes listed the deployment table');
+    // A change the pass must see: scaled to 2 behind the loop's back.
+    h.store.deployments.setReplicas(d.id, 2);
+    h.rec.wake();
+    await until('the second replica', () => h.rt.of(d.id, 'running').length === 2);
+    assert.ok(lists > 0);
+  });
+
   test('an applied worker converges to running with every replica', async () => {
     const h = harness();
     const d = h.store.deployments.insert(spec({ replicas: 2 }), { status: 'creating' });
