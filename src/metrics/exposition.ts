@@ -36,20 +36,20 @@ function withZeros(counts: Record<string, number>, keys: readonly string[]): Rec
 
 export function collectSnapshot(store: Store, runtime: RuntimeStatsSnapshot | undefined): MetricsSnapshot {
   const inv = store.inventory.read(UNHEALTHY_STATUSES);
-  const byStatus = withZeros(inv.deploymentsByStatus, STATUSES);
+  const byStatus = withZeros(inv.deployments_by_status, STATUSES);
   return {
     deployments: Object.entries(byStatus).reduce((n, [s, c]) => (s === 'deleted' ? n : n + c), 0),
     deployments_by_status: byStatus,
-    deployments_by_runtime: inv.deploymentsByRuntime,
-    unhealthy_deployments_by_namespace: inv.byNamespaceAndStatus,
+    deployments_by_runtime: inv.deployments_by_runtime,
+    unhealthy_deployments_by_namespace: inv.unhealthy_deployments_by_namespace,
     namespaces: inv.namespaces,
     secrets: inv.secrets,
     volumes: inv.volumes,
     users: inv.users,
     webhooks: inv.webhooks,
     configs: inv.configs,
-    events_by_status: withZeros(inv.eventsByStatus, EVENT_STATUSES),
-    health_checks_by_status: withZeros(inv.healthChecksByStatus, HEALTH_CHECK_STATUSES),
+    events_by_status: withZeros(inv.events_by_status, EVENT_STATUSES),
+    health_checks_by_status: withZeros(inv.health_checks_by_status, HEALTH_CHECK_STATUSES),
     runtime_last_refresh_seconds: runtime?.lastRefreshSeconds ?? 0,
     deployment_runtime: runtime?.deployments ?? [],
   };
