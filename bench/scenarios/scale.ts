@@ -26,10 +26,15 @@ interface ScaleRun {
   dbBytes: number;
 }
 
-async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTicks: number): Promise<ScaleRun> {
+/**
+ * `boundMs`: how long the convergence may take before the step fails — a multiple of the floor
+ * for this count (the target is ≤ 1.5× of it), never under 6 minutes: on a loaded host Docker alone
+ * takes minutes for 300 containers, and a fixed bound failed runs that were converging.
+ */
+async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTicks: number, boundMs: number): Promise<ScaleRun> {
   const proxy = new DockerCountingProxy(`/tmp/${ctx.prefix}-docker-${count}.sock`, ctx.host.replace(/^unix:\/\//, ''));
   await proxy.start();
-  const ring = await RingProcess.start({ intervalS: TICK_S, dockerHost: proxy.dockerHost, logLevel: 'warn' });
+  const ring = await RingProcess.start({ intervalS: TICK_S, dockerHost: proxy.dockerHost, logLevel: process.env.RING_BENCH_SCALE_LOG_LEVEL ?? 'warn' });
   const ns = `${ctx.prefix}-s${count}${http ? 'h' : ''}`;
   const docker = ctx.docker;
   try {
@@ -47,12 +52,22 @@ async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTi
       }
     }));
     let upMs = 0;
+    let lastProgress = now();
     await until(async () => {
+      if (now() - lastProgress > 10_000) {
+        // Progress (and the evidence when a convergence stalls): containers up, deployments by status.
+        lastProgress = now();
+        const all = await ring.request('GET', `/deployments?namespace=${ns}`);
+        const by: Record<string, number> = {};
+        for (const d of Array.isArray(all.json) ? all.json as { status: string }[] : []) by[d.status] = (by[d.status] ?? 0) + 1;
+        const up = (await runningWith(docker, [`ring.namespace=${ns}`])).length;
+        ctx.log(`scale: ${count}${http ? '+http' : ''} at ${((now() - t0) / 1000).toFixed(0)} s: ${up} containers up; ${Object.entries(by).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      }
       if (!upMs && (await runningWith(docker, [`ring.namespace=${ns}`])).length >= count) upMs = now() - t0;
       if (!upMs) return false;
       const r = await ring.request('GET', `/deployments?namespace=${ns}&status=running`);
       return Array.isArray(r.json) && r.json.length === count;
-    }, `${count} deployments running`, 6 * 60_000, 100);
+    }, `${count} deployments running`, boundMs, 100);
     const runningMs = now() - t0;
 
     // Idle: let the last creates settle (and probes start), then sample tick by tick.
@@ -104,29 +119,43 @@ async function dockerFloor(ctx: BenchContext, count: number): Promise<number> {
 const growth = (xs: number[]) => xs.slice(1).map((x, i) => (x / xs[i]!).toFixed(2) + '×').join(' → ');
 
 export async function scale(ctx: BenchContext): Promise<void> {
-  const counts = ctx.quick ? [10, 20] : [10, 100, 300];
+  // RING_BENCH_SCALE_COUNTS / RING_BENCH_SCALE_HTTP (comma lists, '' = none): other counts while investigating.
+  const envCounts = (v: string | undefined) => v === undefined ? undefined : v.split(',').filter(Boolean).map(Number);
+  const counts = envCounts(process.env.RING_BENCH_SCALE_COUNTS) ?? (ctx.quick ? [10, 20] : [10, 100, 300]);
   // 100 with a check each is scenario 4's; 300 × 1 check at 1 s is scenario 6.
-  const httpCounts = ctx.quick ? [20] : [100, 300];
-  // Sequential `docker run` is linear by construction; above this count the floor is the measured
-  // per-run time of the largest measured count times N (keeps the full suite near 15 minutes).
-  const floorMeasuredUpTo = ctx.quick ? 10 : 100;
-  const idleTicks = ctx.quick ? 2 : 6;
+  const httpCounts = envCounts(process.env.RING_BENCH_SCALE_HTTP) ?? (ctx.quick ? [20] : [100, 300]);
+  // Sequential `docker run` is linear by construction: counts up to 10 are measured as such; above,
+  // the floor is the per-run time of one measured sequence of FLOOR_RUNS runs times N (keeps the
+  // full suite near 15 minutes: 100 sequential runs alone took minutes on a loaded host).
+  const FLOOR_RUNS = ctx.quick ? 10 : 30;
+  const idleTicks = ctx.quick ? 2 : 5;
   const S = '4. scale: N one-replica workers from one apply';
   const plain: ScaleRun[] = [];
   const floors: number[] = [];
   const floorNotes: string[] = [];
-  for (const n of counts) {
-    if (n <= floorMeasuredUpTo) {
+  let perRunMs: number | undefined;
+  let perRunFrom = 0;
+  const floorOf = async (n: number): Promise<{ ms: number; note: string }> => {
+    if (n <= 10) {
       ctx.log(`scale: floor, ${n} × docker run -d`);
-      floors.push(await dockerFloor(ctx, n));
-      floorNotes.push('measured');
-    } else {
-      const base = counts.filter((c) => c <= floorMeasuredUpTo).at(-1)!;
-      floors.push((floors[counts.indexOf(base)]! / base) * n);
-      floorNotes.push(`floor extrapolated: ${n} × the per-run time of the ${base} sequential runs`);
+      const ms = await dockerFloor(ctx, n);
+      if (n > perRunFrom) { perRunMs = ms / n; perRunFrom = n; }
+      return { ms, note: 'floor measured' };
     }
+    if (perRunFrom < FLOOR_RUNS) {
+      ctx.log(`scale: floor, ${FLOOR_RUNS} × docker run -d (its per-run time × N is the floor of larger counts)`);
+      perRunMs = (await dockerFloor(ctx, FLOOR_RUNS)) / FLOOR_RUNS;
+      perRunFrom = FLOOR_RUNS;
+    }
+    return { ms: perRunMs! * n, note: `floor extrapolated: ${n} × the per-run time of ${perRunFrom} sequential runs (${perRunMs!.toFixed(0)} ms)` };
+  };
+  const boundFor = (floorMs: number) => Math.max(6 * 60_000, 2.5 * floorMs);
+  for (const n of counts) {
+    const f = await floorOf(n);
+    floors.push(f.ms);
+    floorNotes.push(f.note);
     ctx.log(`scale: ring, ${n} workers`);
-    plain.push(await ringScale(ctx, n, false, idleTicks));
+    plain.push(await ringScale(ctx, n, false, idleTicks, boundFor(f.ms)));
   }
   for (const [i, r] of plain.entries()) {
     const n = r.count;
@@ -156,8 +185,8 @@ export async function scale(ctx: BenchContext): Promise<void> {
   const S6 = '4/6. N workers with one http check each at 1 s (probes)';
   for (const n of httpCounts) {
     ctx.log(`scale: ring, ${n} workers with an http check`);
-    const h = await ringScale(ctx, n, true, idleTicks);
     const base = plain.find((p) => p.count === n);
+    const h = await ringScale(ctx, n, true, idleTicks, boundFor(floors[plain.indexOf(base!)] ?? (perRunMs ?? 1000) * n));
     ctx.rows.push(
       row({ scenario: S6, what: `${n}+http: POST ×${n} → all status running`, unit: 'ms', ring: h.runningMs, ...(base ? { anchorName: `same count without checks`, anchor: base.runningMs } : {}) }),
       row({ scenario: S6, what: `${n}+http: Docker API calls per idle tick`, unit: '', ring: h.callsPerTick, ratio: null,

@@ -80,13 +80,16 @@ export class DockerCountingProxy {
       if (c) c.doneAt = performance.now();
       client.write(d);
     });
-    const close = () => { client.destroy(); up.destroy(); this.sockets.delete(client); this.sockets.delete(up); };
+    // The daemon closing its side ends the client's gracefully: what is still queued for the client
+    // is delivered first. (Destroying the client there cut every answer larger than the socket
+    // buffer short — a list of 200+ containers — which wedged ring's pass, see src/runtime/docker/deadline.ts.)
+    const destroy = () => { client.destroy(); up.destroy(); this.sockets.delete(client); this.sockets.delete(up); };
     client.on('end', () => up.end());
     up.on('end', () => client.end());
-    client.on('error', close);
-    up.on('error', close);
-    client.on('close', close);
-    up.on('close', close);
+    client.on('error', destroy);
+    up.on('error', destroy);
+    client.on('close', destroy);
+    up.on('close', () => { this.sockets.delete(up); client.end(); });
   }
 
   /** Calls that began in [from, to]. */

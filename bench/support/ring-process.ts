@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpuMsOf } from './util.js';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +108,9 @@ export class RingProcess {
       await exited;
       clearTimeout(timer);
     }
+    // RING_BENCH_KEEP_LOGS=<dir>: keep each server's log there (investigating, not measuring).
+    const keep = process.env.RING_BENCH_KEEP_LOGS;
+    if (keep && existsSync(join(this.dir, 'server.log'))) copyFileSync(join(this.dir, 'server.log'), join(keep, `server-${this.pid}.log`));
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

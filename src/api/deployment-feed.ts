@@ -7,6 +7,8 @@ import type { Store } from '../store/index.js';
 import type { Instance } from '../runtime/runtime.js';
 import type { DeploymentEventRow } from '../store/events.js';
 import { deploymentView } from './deployment-view.js';
+import { SILENT_LOGGER, type Logger } from '../log-type.js';
+import { errorText } from '../shared/error-text.js';
 
 export type DeploymentView = ReturnType<typeof deploymentView>;
 
@@ -20,6 +22,8 @@ export interface FeedSource {
   instancesOf(deploymentId: string): Promise<Instance[]>;
   /** For the view's readiness.deadline_at. */
   config?: { rolloutDeadlineMs?: number };
+  /** A look that failed (the database busy or closed) is said here; the next one tries again. */
+  log?: Logger;
 }
 
 /** How often the feed looks while anyone listens. */
@@ -30,9 +34,10 @@ type Listener = (changes: FeedChange[]) => void;
 export class DeploymentFeed {
   private views = new Map<string, { view: DeploymentView; text: string }>();
   private eventSeq = 0;
-  private listeners = new Set<Listener>();
+  private listeners = new Map<Listener, () => void>();
   private timer: NodeJS.Timeout | null = null;
   private inflight: Promise<void> | null = null;
+  private closed = false;
 
   constructor(private source: FeedSource, private intervalMs = FEED_INTERVAL_MS) {}
 
@@ -42,31 +47,59 @@ export class DeploymentFeed {
     return [...this.views.values()].map((v) => v.view);
   }
 
-  /** Listens for changes; the returned function stops listening (the feed stops looking after the last one). */
-  subscribe(fn: Listener): () => void {
-    this.listeners.add(fn);
+  /**
+   * Listens for changes; the returned function stops listening (the feed stops looking after the
+   * last one). `onClose` is called once if the feed closes first (the server stops): the listener's
+   * stream ends then. A closed feed calls it at once.
+   */
+  subscribe(fn: Listener, onClose: () => void = () => {}): () => void {
+    if (this.closed) {
+      onClose();
+      return () => {};
+    }
+    this.listeners.set(fn, onClose);
     this.timer ??= setInterval(() => void this.look(), this.intervalMs);
     return () => {
       this.listeners.delete(fn);
-      if (this.listeners.size === 0 && this.timer) {
-        clearInterval(this.timer);
-        this.timer = null;
-      }
+      if (this.listeners.size === 0) this.stopLooking();
     };
   }
 
-  /** One look at a time: a slow instance list never stacks looks up. */
+  /**
+   * The server stops: no more looks, every listener told (their streams end, so the API's drain
+   * need not wait out its timeout), and resolves once the look in flight, if any, has ended — the
+   * database may close after that, never under a look.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stopLooking();
+    const ends = [...this.listeners.values()];
+    this.listeners.clear();
+    for (const end of ends) end();
+    await this.inflight;
+  }
+
+  private stopLooking(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One look at a time: a slow instance list never stacks looks up. It never rejects: a failed look is logged. */
   private look(): Promise<void> {
-    this.inflight ??= this.diff().finally(() => (this.inflight = null));
+    this.inflight ??= this.diff()
+      .catch((err: unknown) => { if (!this.closed) (this.source.log ?? SILENT_LOGGER).warn({ error: errorText(err) }, 'deployment change feed: a look failed'); })
+      .finally(() => (this.inflight = null));
     return this.inflight;
   }
 
   private async diff(): Promise<void> {
+    if (this.closed) return;
     // Nobody listened since the last look: older events are history (GET …/events), not news.
     const idle = this.listeners.size === 0;
     if (idle) this.eventSeq = this.source.store.events.lastSeq();
     const rows = this.source.store.deployments.list();
     const views = await Promise.all(rows.map(async (d) => deploymentView(d, await this.source.instancesOf(d.id), { rolloutDeadlineMs: this.source.config?.rolloutDeadlineMs })));
+    if (this.closed) return; // the server stopped while the instances were listed: ring.db may be closing
     const changes: FeedChange[] = [];
     const seen = new Set<string>();
     for (const view of views) {
@@ -90,7 +123,7 @@ export class DeploymentFeed {
       if (namespace !== undefined) changes.push({ type: 'event', namespace, event });
     }
     if (idle || changes.length === 0) return;
-    for (const fn of this.listeners) fn(changes);
+    for (const fn of this.listeners.keys()) fn(changes);
   }
 }
 
@@ -104,4 +137,13 @@ export function feedFor(source: FeedSource): DeploymentFeed {
     feeds.set(source.store, feed);
   }
   return feed;
+}
+
+/**
+ * At shutdown, before ring.db closes: ends the feed's streams and waits for its look in flight.
+ * A server nobody watched has no feed; one is made closed, so a watch that arrives during the
+ * stop gets its snapshot and an ended stream.
+ */
+export async function closeFeed(source: FeedSource): Promise<void> {
+  await feedFor(source).close();
 }

@@ -38,16 +38,22 @@ export const watchDeployments: Handler<'watchDeployments'> = async (ctx) => {
     stream.end();
   } else {
     // Subscribed in the same turn as the snapshot was taken: no change falls between the two.
-    const unsubscribe = feed.subscribe((changes) => {
-      const out = changes.map(frame).filter((f): f is string => f !== null).join('');
-      if (out) stream.write(out);
-    });
+    let ended = false;
+    let unsubscribe = () => {};
     const keepalive = setInterval(() => stream.write(': keep-alive\n\n'), KEEPALIVE_MS);
-    ctx.request.raw.req.once('close', () => {
+    const end = () => {
+      if (ended) return;
+      ended = true;
       clearInterval(keepalive);
       unsubscribe();
       stream.end();
-    });
+    };
+    ctx.request.raw.req.once('close', end);
+    // The feed closes when the server stops: the stream ends then (at once if it already has).
+    unsubscribe = feed.subscribe((changes) => {
+      const out = changes.map(frame).filter((f): f is string => f !== null).join('');
+      if (out) stream.write(out);
+    }, end);
   }
   // identity: hapi would otherwise gzip the stream and hold changes back until its buffer fills.
   return ctx.h.response(stream).type('text/event-stream').header('content-encoding', 'identity')

@@ -41,6 +41,7 @@ export const EVENT_REASON = {
   healthCheckAlert: 'health_check_alert',
   jobCompleted: 'job_completed',
   runtimeUnavailable: 'runtime_unavailable',
+  livenessUnconfirmed: 'liveness_unconfirmed',
 } as const;
 
 /** Why plan() moves a status (carried on its setStatus actions, for logs and tests). */

@@ -115,12 +115,26 @@ export class Executor {
   private readonly logger: Logger;
   private readonly clock: () => number;
   private readonly createSlots: Slots;
+  /** The abort of every apply in flight (its timeout's, and stop()'s). */
+  private readonly applying = new Set<AbortController>();
+  private stopped = false;
 
   constructor(private readonly deps: ExecutorDeps) {
     this.createSlots = new Slots(deps.createConcurrency ?? DEFAULT_CREATE_CONCURRENCY);
     this.logger = deps.logger ?? SILENT_LOGGER;
     this.clock = deps.clock ?? Date.now;
     this.settled = new SettledSet(SETTLED_TTL_MS, this.clock);
+  }
+
+  /**
+   * The server stops and its grace for work in flight is over: every apply still running is cut
+   * (its runtime calls aborted, as at RING_APPLY_TIMEOUT) and, from now on, nothing is planned or
+   * recorded: ring.db closes next. A runtime call that ignores the abort may still end later; what
+   * it did is seen by the next server's first pass, as after a crash.
+   */
+  stop(): void {
+    this.stopped = true;
+    for (const ac of this.applying) ac.abort(new Error('server stopping'));
   }
 
   /** Whether work for this deployment is queued or running. */
@@ -135,6 +149,7 @@ export class Executor {
   /** A deployment whose runtime is missing: applies planUnavailable() (status and purge only, no runtime call). */
   runtimeUnavailable(d: Deployment, cause: string): Promise<ReconcileOutcome> {
     return this.serialize(d.id, async () => {
+      if (this.stopped) return { actions: 0, timedOut: false, purged: false };
       const actions = planUnavailable(d, cause);
       const outcome: ReconcileOutcome = { actions: actions.length, timedOut: false, purged: false };
       const none = new AbortController().signal;
@@ -160,6 +175,7 @@ export class Executor {
   }
 
   private async apply(d: Deployment, instances: readonly Instance[], runtime: Runtime, context: ReconcileContext): Promise<ReconcileOutcome> {
+    if (this.stopped) return { actions: 0, timedOut: false, purged: false };
     const now = this.clock();
     const result = plan({
       deployment: d, instances, now, settled: this.settled.at(now), memory: this.memoryOf(d.id),
@@ -174,6 +190,7 @@ export class Executor {
     if (result.actions.length === 0) return outcome;
 
     const ac = new AbortController();
+    this.applying.add(ac);
     const timer = setTimeout(() => {
       outcome.timedOut = true;
       ac.abort(new Error('apply timeout'));
@@ -209,6 +226,7 @@ export class Executor {
       await Promise.all(overlapped);
     } finally {
       clearTimeout(timer);
+      this.applying.delete(ac);
     }
     return outcome;
   }
@@ -250,6 +268,7 @@ export class Executor {
       case 'resetRestartCount':
         return this.write(d.id, { expect: { restartCount: a.from }, restartCount: 0, changes: [a.change] });
       case 'purge': {
+        if (this.stopped) return false;
         const purged = this.deps.store.tx(() => {
           const cur = this.deps.store.deployments.get(d.id);
           if (!cur || cur.status !== 'deleted') return false;
@@ -356,6 +375,7 @@ export class Executor {
    * pass) and the child loses its parent_id, becoming the deployment a later apply finds.
    */
   private completeRollout(a: Extract<Action, { type: 'completeRollout' }>): boolean {
+    if (this.stopped) return false;
     const { store } = this.deps;
     const done = store.tx(() => {
       const child = store.deployments.get(a.childId);
@@ -377,6 +397,7 @@ export class Executor {
 
   /** The one place a runtime failure becomes a status, an event, a count and a backoff. */
   private fail(d: Deployment, err: unknown, outcome: ReconcileOutcome, failure?: DeploymentChange): void {
+    if (this.stopped) return;
     const rerr = err instanceof RuntimeError ? err : new RuntimeError('runtime_error', errorText(err), { cause: err });
     const c = classify(rerr);
     this.logger.warn({ deployment: d.id, reason: c.reason, error: c.eventMessage }, 'instance creation failed');
@@ -404,6 +425,7 @@ export class Executor {
   }
 
   private write(id: string, w: Write): boolean {
+    if (this.stopped) return false; // after stop(): ring.db is closing (see stop())
     return writeDeployment(this.deps.store, id, w, this.deps.hooks ?? { logger: this.logger });
   }
 

@@ -6,7 +6,9 @@
 // retried with backoff (RING §14 "config_error never set", done better here).
 //
 // A resolver that throws is naming a problem with a value that exists (a secret sealed under
-// another key, a config whose data is not a JSON object); its message becomes the event's.
+// another key, a config whose data is not a JSON object, the database failing): Ring's
+// `secret_load_error` / `config_load_error` (RING §7.1), apart from the `*_resolution_error` of a
+// name that is not there; its message becomes the event's.
 import type { Deployment, HealthCheckSpec, VolumeSpec } from '../domain/deployment.js';
 import { parsePullSecret } from '../domain/registry-credentials.js';
 import { parseDuration } from '../domain/durations.js';
@@ -33,12 +35,15 @@ class Unresolved extends Error {
   }
 }
 
-/** Calls a resolver, turning what it throws into an Unresolved with the given reason and prefix. */
-function ask<T>(reason: string, prefix: string, configError: boolean, fn: () => T): T {
+/**
+ * Calls a resolver; what it throws (the value exists but cannot be loaded) becomes a
+ * `secret_load_error` or `config_load_error` (RING §7.1). `configError` as for a missing one.
+ */
+function ask<T>(what: 'secret' | 'config', configError: boolean, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    throw new Unresolved(reason, `${prefix}${err instanceof Error ? err.message : String(err)}`, configError);
+    throw new Unresolved(`${what}_load_error`, `Failed to load ${what}s: ${err instanceof Error ? err.message : String(err)}`, configError);
   }
 }
 
@@ -112,7 +117,7 @@ function resolveEnv(d: Deployment, r: SpecResolvers): Record<string, string> {
       env[key] = value;
       continue;
     }
-    const secret = ask('secret_resolution_error', 'Failed to resolve secrets: ', false, () => r.resolveSecret?.(d.namespace, value.secretRef));
+    const secret = ask('secret', false, () => r.resolveSecret?.(d.namespace, value.secretRef));
     if (secret === undefined) {
       throw new Unresolved('secret_resolution_error',
         `Failed to resolve secrets: Secret '${value.secretRef}' not found in namespace '${d.namespace}'`);
@@ -130,7 +135,7 @@ function registryAuth(d: Deployment, r: SpecResolvers): RegistryAuth | undefined
   const cfg = d.config ?? {};
   if (cfg.image_pull_secret) {
     const name = cfg.image_pull_secret;
-    const raw = ask('image_pull_secret_resolution_error', `image_pull_secret '${name}': `, false, () => r.resolveSecret?.(d.namespace, name));
+    const raw = ask('secret', false, () => r.resolveSecret?.(d.namespace, name));
     if (raw === undefined) {
       throw new Unresolved('image_pull_secret_resolution_error', `image_pull_secret '${name}' not found in namespace '${d.namespace}'`);
     }
@@ -163,7 +168,7 @@ function resolveVolume(d: Deployment, v: VolumeSpec, r: SpecResolvers, mounts: M
       return;
     case 'config': {
       const name = v.source ?? '';
-      const data = ask('volume_resolution_error', 'Failed to resolve volumes: ', true, () => r.resolveConfig?.(d.namespace, name));
+      const data = ask('config', true, () => r.resolveConfig?.(d.namespace, name));
       if (data === undefined) throw new Unresolved('volume_resolution_error', `Failed to resolve volumes: Config '${name}' not found`, true);
       if (v.key !== undefined && v.key !== '') {
         const content = Object.hasOwn(data, v.key) ? data[v.key] : undefined;
@@ -181,7 +186,7 @@ function resolveVolume(d: Deployment, v: VolumeSpec, r: SpecResolvers, mounts: M
     }
     case 'secret': {
       const name = v.source ?? '';
-      const value = ask('volume_resolution_error', 'Failed to resolve volumes: ', false, () => r.resolveSecret?.(d.namespace, name));
+      const value = ask('secret', false, () => r.resolveSecret?.(d.namespace, name));
       if (value === undefined) throw new Unresolved('volume_resolution_error', `Failed to resolve volumes: Secret '${name}' not found`);
       files.push({ destination: v.destination, content: Buffer.from(value) });
       return;

@@ -62,6 +62,9 @@ export interface ReconcilerDeps {
 }
 
 
+/** After the stop grace: how long cut work may take to unwind (aborted runtime calls return at once). */
+const STOP_UNWIND_MS = 1000;
+
 export class Reconciler {
   private readonly store: Store;
   private readonly executor: Executor;
@@ -140,9 +143,16 @@ export class Reconciler {
     this.requeues.clear();
     this.events.stop();
     this.health.stop();
+    const ended = () => Promise.allSettled([this.coalescer.current, ...this.inflight]);
     const grace = sleep(this.deps.stopGraceMs ?? 5000);
-    await Promise.race([Promise.allSettled([this.coalescer.current, ...this.inflight]), grace.promise]);
+    await Promise.race([ended(), grace.promise]);
     grace.cancel();
+    // Past the grace, what still runs is cut and records nothing: the caller closes ring.db next.
+    this.executor.stop();
+    if (this.inflight.size === 0 && !this.coalescer.current) return;
+    const unwind = sleep(STOP_UNWIND_MS);
+    await Promise.race([ended(), unwind.promise]);
+    unwind.cancel();
   }
 
   /** Asks for a pass soon; wakes during a pass coalesce into one more pass. */
@@ -182,6 +192,7 @@ export class Reconciler {
   }
 
   private async passOver(wanted: Deployment[]): Promise<void> {
+    const passStart = performance.now();
     // One list() per runtime in use, for all its deployments.
     const listEpoch = ++this.epoch;
     const observed = new Map<string, Instance[]>();
@@ -191,11 +202,13 @@ export class Reconciler {
       const listAt = this.clock();
       try {
         const listed = await rt.list();
+        if (!this.running) return; // stopped meanwhile: nothing of this pass is recorded
         observed.set(name, listed);
         if (this.listErrors.delete(name)) this.logger.info({ runtime: name }, 'runtime list() works again');
         this.recovered(name, listed);
         this.lastGoodList.set(name, listAt);
       } catch (err) {
+        if (!this.running) return;
         const msg = errorText(err);
         if (this.listErrors.get(name) !== msg) this.logger.warn({ runtime: name, error: msg }, 'runtime list() failed; skipping its deployments');
         this.listErrors.set(name, msg);
@@ -235,6 +248,8 @@ export class Reconciler {
     }
 
     // Deletes first, so their removals start before anything they may block.
+    let dispatched = 0;
+    let busy = 0;
     const ordered = [...all].sort((a, b) => Number(b.status === 'deleted') - Number(a.status === 'deleted'));
     for (const d of ordered) {
       const rt = this.deps.runtimes.get(d.runtime);
@@ -256,12 +271,15 @@ export class Reconciler {
       this.warnedRuntime.delete(d.id);
       if (this.executor.isBusy(d.id) || (this.finishedAt.get(d.id) ?? 0) > listEpoch) {
         this.deferred.add(d.id);
+        busy++;
         continue;
       }
       if (waitsForDeletedTwin(d, deployments)) continue;
       const rollout = isReconciled(d.status) ? rolloutRole(d, deployments, instancesOf, this.isReady) : undefined;
       this.dispatch(d, instancesOf(d.id), rt, rollout);
+      dispatched++;
     }
+    this.logger.debug({ pass: this.passes + 1, ms: Math.round(performance.now() - passStart), deployments: all.length, dispatched, busy, inflight: this.inflight.size, requeues: this.requeues.size }, 'reconcile pass');
   }
 
   /** The runtime's list() failed: every deployment on it says so once per outage (workers turn `error`). */
@@ -316,12 +334,24 @@ export class Reconciler {
     }
   }
 
-  /** The rows a pass plans: every reconciled one, and rolling children that ended with instances to stop. */
+  /**
+   * The rows a pass plans: every reconciled one, and rolling children that ended with instances to
+   * stop. Read again only when a deployment row may have changed (the store's version()): each
+   * pass asks twice (before and after its list()), and an idle server's passes find nothing
+   * changed — at 300 deployments the two reads were most of a pass's CPU (bench/ scenario 4).
+   * Callers never modify the rows.
+   */
   private planned(): Deployment[] {
+    const version = this.store.deployments.version();
+    if (this.plannedRows?.version === version) return this.plannedRows.rows;
     const ended = this.store.deployments.list({ status: [...TERMINAL_STATUSES], children: true }).filter(endedChildNeedsPlan);
     // reconcilable(): a stored row the server cannot handle is marked error and left out, never planned.
-    return this.store.deployments.reconcilable([...this.store.deployments.list({ status: [...RECONCILED_STATUSES] }), ...ended]).filter(ownsInstances);
+    const rows = this.store.deployments.reconcilable([...this.store.deployments.list({ status: [...RECONCILED_STATUSES] }), ...ended]).filter(ownsInstances);
+    // The version after reconcilable()'s own writes, if any.
+    this.plannedRows = { version: this.store.deployments.version(), rows };
+    return rows;
   }
+  private plannedRows: { version: string; rows: Deployment[] } | null = null;
 
   /** Removes an instance on purpose (health-check restart): its end is never counted; the next pass replaces it. */
   async restartInstance(deploymentId: string, instanceId: string): Promise<void> {

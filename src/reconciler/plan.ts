@@ -332,6 +332,8 @@ function planWorker(input: PlanInput): PlanResult {
       });
       return p.result();
     }
+    const unconfirmed = livenessUnconfirmed(p, i);
+    if (unconfirmed) p.actions.push({ type: 'recordChange', reason: EVENT_REASON.livenessUnconfirmed, change: unconfirmed });
     if (i.exitCode !== null && NON_RETRYABLE_EXIT_CODES.includes(i.exitCode)) {
       nonRetryable = true;
       p.bump('non_retryable_exit', (n) => event('error', component, EVENT_REASON.nonRetryableExit,
@@ -432,6 +434,22 @@ function planWorker(input: PlanInput): PlanResult {
     }
   }
   return p.result();
+}
+
+/**
+ * RING §5.3 [t42]: an instance started for a deployment still coming up (not yet `running`) must
+ * still run LIVENESS_CONFIRM_MS after its start to promote it; one that ended before that gets
+ * `liveness_unconfirmed` (warning, the runtime's component) ahead of its crash event. Ring sees it
+ * by inspecting again 750 ms after the start; we see the instance's own start and end times.
+ */
+function livenessUnconfirmed(p: Plan, i: Instance): DeploymentChange | null {
+  if (p.status === 'running' || !promotable(p.status)) return null;
+  if (i.startedAt === null || i.finishedAt === null) return null;
+  const confirmMs = p.input.livenessConfirmMs ?? LIVENESS_CONFIRM_MS;
+  const lived = i.finishedAt - i.startedAt;
+  if (lived >= confirmMs) return null;
+  return event('warning', p.voice.component, EVENT_REASON.livenessUnconfirmed,
+    `${p.voice.Noun} ${shortId(i.id)} stopped running ${Math.max(0, Math.round(lived))}ms after it started (${exitText(i)}), before its ${confirmMs}ms liveness confirmation; not promoted to running`);
 }
 
 /** How often a drained parent looks again while its last instances finish stopping. */

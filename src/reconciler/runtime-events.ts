@@ -94,7 +94,10 @@ export class RuntimeEventWatcher {
   private async watch(name: string, rt: Runtime, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
-        for await (const ev of rt.events!(signal)) this.onEvent(ev);
+        for await (const ev of rt.events!(signal)) {
+          if (signal.aborted) return; // stopped: an event still buffered records nothing
+          this.onEvent(ev);
+        }
       } catch (err) {
         this.deps.logger.warn({ runtime: name, error: errorText(err) }, 'runtime event stream failed');
       }

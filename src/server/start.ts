@@ -9,6 +9,7 @@ import type { Db } from '../store/db.js';
 import { storageFault } from '../store/storage-fault.js';
 import { createApiServer } from '../api/server.js';
 import { handlers } from '../api/routes.js';
+import { closeFeed } from '../api/deployment-feed.js';
 import type { Services } from '../api/context.js';
 import type { Instance, Runtime } from '../runtime/runtime.js';
 import { createRuntimeSet, stopRuntimes } from '../runtime/index.js';
@@ -50,7 +51,7 @@ export async function startServer(
   if (config.telemetry.errors.length > 0) throw new StartupError(`invalid telemetry configuration: ${config.telemetry.errors.join('; ')}`);
   for (const w of config.telemetry.warnings) log.warn(w);
   // Before anything else logs, so the log export carries the start-up lines too.
-  const telemetry = startTelemetry(config.telemetry.settings, { log, version: VERSION });
+  const telemetry = await startTelemetry(config.telemetry.settings, { log, version: VERSION });
   try {
     return await run({ opts, env, config, log, key: key.key, telemetry });
   } catch (e) {
@@ -123,22 +124,33 @@ async function run(
   const url = `${config.current.scheme}://${config.current.host}:${api.info.port}`;
   log.info({ url, runtimes: [...runtimes.keys()].sort(), db: config.databasePath, server_id: store.server.id(), interval_s: config.schedulerIntervalMs / 1000 }, 'ring server started');
 
+  // Graceful shutdown (RING.md "Shutdown"): first nothing new (no connections, ticks, wakes, polls),
+  // then the work in flight ends (requests drain, streams end, passes and applies finish or are cut
+  // at the reconciler's grace, deliveries abort and stay pending), and only then ring.db closes:
+  // nothing this server started may touch it after that. Workloads keep running. Idempotent.
+  let stopping: Promise<void> | null = null;
+  const stop = async (): Promise<void> => {
+    const draining = api.stop({ timeout: 5000 });
+    // The watch streams never end by themselves: ended here, so the drain need not wait out its timeout.
+    const feedClosed = closeFeed(services);
+    await draining;
+    await feedClosed;
+    log.info('API server shut down gracefully');
+    autoscaler.stop();
+    await reconciler.stop();
+    await swarm?.controller.stop();
+    await webhooks.stop();
+    await runtimeStats.stop();
+    stopRuntimes(runtimes);
+    db.close();
+    log.info('ring server stopped');
+    await telemetry.shutdown();
+  };
+
   return {
     url,
     runtimes: [...runtimes.keys()].sort(),
-    async stop() {
-      await api.stop({ timeout: 5000 });
-      log.info('API server shut down gracefully');
-      autoscaler.stop();
-      await reconciler.stop();
-      await swarm?.controller.stop();
-      await webhooks.stop();
-      await runtimeStats.stop();
-      stopRuntimes(runtimes);
-      db.close();
-      log.info('ring server stopped');
-      await telemetry.shutdown();
-    },
+    stop: () => (stopping ??= stop()),
   };
 }
 

@@ -40,6 +40,10 @@ export function healthChecksRepo(db: Db) {
         : `SELECT ${cols} FROM health_check WHERE deployment_id = ? ORDER BY started_at DESC, seq DESC LIMIT ?`;
       return db.prepare(sql).all(deploymentId, opts.limit) as HealthCheckRow[];
     },
+    /** One deployment's share of the retention: its 50 newest results are kept (the prober, as it records). */
+    trim(deploymentId: string): void {
+      trimStmt.run({ d: deploymentId, keep: RETENTION_PER_DEPLOYMENT - 1 });
+    },
     /** The seeds' retention: nothing older than 7 days, at most 50 per deployment. */
     prune(now = Date.now()): void {
       db.transaction(() => {

@@ -2,7 +2,8 @@
 // services, tasks, logs. No decisions here: planSwarm() makes them, the controller applies them.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import DockerClient from '../runtime/docker/dockerode.js';
 import { SWARM_LABEL, networkName, serviceName, type SwarmFile } from './spec.js';
 import type { ObservedService } from './plan.js';
 import type { ObservedTask } from './status.js';
@@ -36,7 +37,7 @@ export class SwarmEngine {
       : host.startsWith('tcp://') || host.startsWith('http://')
         ? (() => { const url = new URL(host.replace(/^tcp:/, 'http:')); return { host: url.hostname, port: Number(url.port || 2375) }; })()
         : { socketPath: host };
-    this.docker = new Docker({ ...u, timeout: CALL_TIMEOUT_MS });
+    this.docker = new DockerClient({ ...u, timeout: CALL_TIMEOUT_MS });
   }
 
   /** `null` when the engine is not a Swarm manager (with Docker's reason). */

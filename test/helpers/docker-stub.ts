@@ -12,6 +12,13 @@ export interface DockerStub {
   host: string;
   /** Requests seen, as `METHOD /path`. */
   requests: string[];
+  /** Container lists answered so far (a held one counts once answered). */
+  listsAnswered: number;
+  /**
+   * Holds every container list until the returned function is called (a slow daemon, for tests
+   * of work in flight at shutdown). Lists already held are answered when it is released.
+   */
+  holdLists(): () => void;
   close(): Promise<void>;
 }
 
@@ -26,6 +33,8 @@ export async function startDockerStub(): Promise<DockerStub> {
   const socket = join(dir, 'docker.sock');
   const requests: string[] = [];
   const streams = new Set<ServerResponse>();
+  let held: Promise<void> | null = null;
+  const stub = { listsAnswered: 0 };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').replace(/^\/v[0-9.]+/, '').split('?')[0]!;
     requests.push(`${req.method} ${path}`);
@@ -33,7 +42,12 @@ export async function startDockerStub(): Promise<DockerStub> {
     if (path === '/_ping') return send(res, 200, 'OK');
     if (path === '/version') return send(res, 200, { Version: '24.0.0-stub', ApiVersion: '1.43', Os: 'linux', Arch: 'amd64' });
     if (path === '/info') return send(res, 200, { NCPU: 2, MemTotal: 2 * 1024 ** 3, OperatingSystem: 'stub' });
-    if (req.method === 'GET' && path === '/containers/json') return send(res, 200, []);
+    if (req.method === 'GET' && path === '/containers/json') {
+      const answer = () => { stub.listsAnswered++; send(res, 200, []); };
+      if (held) void held.then(answer);
+      else answer();
+      return;
+    }
     if (req.method === 'GET' && path === '/networks') return send(res, 200, []);
     if (req.method === 'GET' && path === '/events') {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -49,10 +63,18 @@ export async function startDockerStub(): Promise<DockerStub> {
     server.once('error', reject);
     server.listen(socket, () => resolve());
   });
+  let release: () => void = () => {};
   return {
     host: `unix://${socket}`,
     requests,
+    get listsAnswered() { return stub.listsAnswered; },
+    holdLists() {
+      held ??= new Promise<void>((r) => { release = r; });
+      return () => { held = null; release(); };
+    },
     async close() {
+      held = null;
+      release();
       for (const s of streams) s.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -28,7 +28,16 @@ export class DockerTimeoutError extends Error {
   }
 }
 
-/** Wraps the modem's dial so every non-streaming request carries a deadline (its own, if shorter). */
+/**
+ * Wraps the modem's dial so every non-streaming request carries a deadline (its own, if shorter),
+ * and so its callback is called once the deadline passes, whatever the modem does. The second
+ * part is not redundant: docker-modem listens for neither `error` nor `close` on a response, so a
+ * response cut short (the connection closed mid-body) never calls back, and aborting it then does
+ * nothing either — the call would wait forever. bench/ scenario 4 hit exactly that: one
+ * `GET /containers/json` of 200+ containers cut short by a proxy wedged the reconciler's pass for
+ * good (every deployment after it stayed `creating`). The deadline is a plain timer, so it fires
+ * even when nothing else holds the request (an AbortSignal.timeout can be collected with it).
+ */
 export function installRequestDeadline(docker: Docker, defaultMs = DOCKER_REQUEST_TIMEOUT_MS): void {
   const modem = docker.modem as unknown as { dial: Dial; __ringDeadline?: boolean };
   if (modem.__ringDeadline) return;
@@ -36,18 +45,32 @@ export function installRequestDeadline(docker: Docker, defaultMs = DOCKER_REQUES
   modem.__ringDeadline = true;
   modem.dial = (options, callback) => {
     if (options.isStream || options.hijack || options.openStdin) return dial(options, callback);
-    const timer = AbortSignal.timeout(defaultMs);
     const caller = options.abortSignal;
-    const signal = caller ? AbortSignal.any([caller, timer]) : timer;
+    const own = caller ? OWN_TIMEOUTS.get(caller) : undefined;
+    const ms = own !== undefined ? Math.min(own, defaultMs) : defaultMs;
     const method = options.method ?? 'GET';
     const path = options.path ?? '';
+    const deadline = new AbortController();
+    const signal = caller ? AbortSignal.any([caller, deadline.signal]) : deadline.signal;
+    let done = false;
+    const finish = (err: unknown, data: unknown): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      callback(err, data);
+    };
+    const timer = setTimeout(() => {
+      deadline.abort(new DockerTimeoutError(method, path, ms));
+      // Whether or not the modem reports the abort (it does not for a response cut short).
+      finish(new DockerTimeoutError(method, path, ms), null);
+    }, ms);
+    timer.unref();
     dial({ ...options, abortSignal: signal }, (err, data) => {
       if (err) {
-        const own = caller && OWN_TIMEOUTS.get(caller);
-        if (own !== undefined && caller!.aborted) return callback(new DockerTimeoutError(method, path, own), data);
-        if (timer.aborted && !caller?.aborted) return callback(new DockerTimeoutError(method, path, defaultMs), data);
+        if (own !== undefined && caller!.aborted) return finish(new DockerTimeoutError(method, path, own), data);
+        if (deadline.signal.aborted && !caller?.aborted) return finish(new DockerTimeoutError(method, path, ms), data);
       }
-      callback(err, data);
+      finish(err, data);
     });
   };
 }

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { inspect } from 'node:util';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import DockerClient from './dockerode.js';
 import { RuntimeError, type CreatedInstance, type Instance, type InstanceSpec, type InstanceStats, type LogLine, type LogOptions, type Runtime, type RuntimeEvent } from '../runtime.js';
 import { installRequestDeadline, withTimeout } from './deadline.js';
 import { dockerMessage } from './errors.js';
@@ -46,7 +47,7 @@ export class DockerRuntime implements Runtime {
   constructor(opts: DockerRuntimeOptions = {}) {
     this.serverId = opts.serverId;
     this.hostAuth = opts.hostAuth ?? { enabled: false };
-    this.docker = new Docker(toDockerodeOptions(opts));
+    this.docker = new DockerClient(toDockerodeOptions(opts));
     installRequestDeadline(this.docker);
     this.networks = new NetworkProvisioner(this.docker);
     this.lister = new InstanceLister(this.docker, opts.serverId);

@@ -9,6 +9,8 @@ import { Reconciler, type ReconcilerDeps } from '../../../src/reconciler/loop.js
 import type { NewEvent } from '../../../src/store/events.js';
 import { createStore, openDatabase, type Store } from '../../../src/store/index.js';
 import { FakeRuntime } from '../../helpers/fake-runtime.js';
+import { RETENTION_PER_DEPLOYMENT } from '../../../src/store/health-checks.js';
+import { TRIM_EVERY_RESULTS } from '../../../src/reconciler/health.js';
 import { until } from '../../helpers/until.js';
 
 function spec(over: Partial<DeploymentSpec> = {}): DeploymentSpec {
@@ -33,12 +35,15 @@ interface Harness {
   transitions: { id: string; from: Status; to: Status }[];
 }
 const open: Reconciler[] = [];
+/** Probes run per runtime (command checks are execs). */
+const execs = new WeakMap<FakeRuntime, number>();
+const probes = (h: Harness): number => execs.get(h.rt) ?? 0;
 
 function harness(over: Partial<ReconcilerDeps> = {}): Harness {
   const store = createStore(openDatabase(':memory:'));
   const rt = new FakeRuntime();
   const answers = new Map<string, number>();
-  Object.assign(rt, { exec: async (_id: string, argv: string[]) => ({ exitCode: answers.get(argv.join(' ')) ?? 0, output: '' }) });
+  Object.assign(rt, { exec: async (_id: string, argv: string[]) => { execs.set(rt, (execs.get(rt) ?? 0) + 1); return { exitCode: answers.get(argv.join(' ')) ?? 0, output: '' }; } });
   const seen: Harness['seen'] = [];
   const transitions: Harness['transitions'] = [];
   const rec = new Reconciler({
@@ -168,6 +173,19 @@ describe('health checks in the loop', () => {
     await until('failures recorded', () => rows(h, d.id).filter((r) => r.status === 'failed').length >= 5);
     assert.equal(h.rt.removed.length, 0);
     assert.ok(!reasonsOf(h, d.id).includes('health_check_instance_restart'));
+  });
+
+  test('a busy check\'s history is trimmed as it grows: never more than 50 + TRIM_EVERY_RESULTS rows', async () => {
+    const h = harness();
+    const d = h.store.deployments.insert(spec({ health_checks: [cmd('probe-fast', { interval: '10ms' })] }), { status: 'creating' });
+    h.rec.start();
+    let most = 0;
+    await until('300 results recorded', () => {
+      most = Math.max(most, rows(h, d.id).length);
+      return most >= RETENTION_PER_DEPLOYMENT && probes(h) >= 300;
+    }, 20_000);
+    assert.ok(most <= RETENTION_PER_DEPLOYMENT + TRIM_EVERY_RESULTS, `${most} rows held at once`);
+    assert.ok(rows(h, d.id).length >= RETENTION_PER_DEPLOYMENT, 'the newest 50 are kept');
   });
 
   test('interval is honoured per check, not by the tick', async () => {

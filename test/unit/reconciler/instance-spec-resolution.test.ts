@@ -47,17 +47,26 @@ test('a missing config or key is a config error (volume_resolution_error)', () =
   assert.equal(key.event.message, "Failed to resolve volumes: Key 'toString' not found in config 'app'");
 });
 
-test('a resolver that throws names the problem in the event', () => {
-  const r = buildInstanceSpec(worker({ environment: { X: { secretRef: 'db-pass' } } }), {
-    resolveSecret: () => { throw new Error("secret 'db-pass' in namespace 'ns' cannot be decrypted"); },
-  });
-  assert.ok(!r.ok);
-  assert.equal(r.event.message, "Failed to resolve secrets: secret 'db-pass' in namespace 'ns' cannot be decrypted");
+test('a resolver that throws (the value exists, loading it failed): secret_load_error / config_load_error', () => {
+  const cannot = () => { throw new Error("secret 'db-pass' in namespace 'ns' cannot be decrypted"); };
+  const ask = (d: Parameters<typeof buildInstanceSpec>[0]) => buildInstanceSpec(d, { ...resolvers, resolveSecret: cannot });
+  const cases: [string, Parameters<typeof buildInstanceSpec>[0]][] = [
+    ['a secretRef', worker({ environment: { X: { secretRef: 'db-pass' } } })],
+    ['a secret volume', worker({ volumes: [{ type: 'secret', source: 'db-pass', destination: '/run/db', ...ro }] })],
+    ['an image_pull_secret', worker({ image: '127.0.0.1:5000/app:1', config: { image_pull_secret: 'pull' } })],
+  ];
+  for (const [what, d] of cases) {
+    const r = ask(d);
+    assert.ok(!r.ok && !r.configError, what);
+    assert.deepEqual(r.event, { level: 'error', component: 'scheduler', reason: 'secret_load_error',
+      message: "Failed to load secrets: secret 'db-pass' in namespace 'ns' cannot be decrypted" }, what);
+  }
   const c = buildInstanceSpec(worker({ volumes: [{ type: 'config', source: 'app', key: 'k', destination: '/k', ...ro }] }), {
     resolveConfig: () => { throw new Error("Config 'app' has data that is not a JSON object"); },
   });
-  assert.ok(!c.ok && c.configError);
-  assert.equal(c.event.message, "Failed to resolve volumes: Config 'app' has data that is not a JSON object");
+  assert.ok(!c.ok && c.configError, 'a config that cannot be loaded is a config_error, like a missing one');
+  assert.deepEqual(c.event, { level: 'error', component: 'scheduler', reason: 'config_load_error',
+    message: "Failed to load configs: Config 'app' has data that is not a JSON object" });
 });
 
 test('image_pull_secret: resolved to credentials for the image\'s registry; missing or unusable → event', () => {

@@ -41,6 +41,34 @@ const statusOf = (h: Harness, id: string): Status | undefined => h.store.deploym
 const reasons = (h: Harness, id: string): string[] => h.store.events.list(id, { limit: 100 }).map((e) => e.reason).reverse();
 
 describe('Reconciler', () => {
+  test('idle passes read no deployment rows; a write makes the next pass read them again', async () => {
+    const h = harness();
+    const d = h.store.deployments.insert(spec(), { status: 'creating' });
+    h.rec.start();
+    await until('running', () => statusOf(h, d.id) === 'running');
+    await h.rec.whenIdle();
+    // One more pass reads the rows as the promotion to running left them.
+    const first = h.rec.passes;
+    h.rec.wake();
+    await until('a pass', () => h.rec.passes > first);
+    await h.rec.whenIdle();
+    let lists = 0;
+    const list = h.store.deployments.list.bind(h.store.deployments);
+    h.store.deployments.list = (f) => { lists++; return list(f); };
+    const before = h.rec.passes;
+    for (let k = 0; k < 3; k++) {
+      h.rec.wake();
+      await until('a pass', () => h.rec.passes > before + k);
+      await h.rec.whenIdle();
+    }
+    assert.equal(lists, 0, 'three idle passes listed the deployment table');
+    // A change the pass must see: scaled to 2 behind the loop's back.
+    h.store.deployments.setReplicas(d.id, 2);
+    h.rec.wake();
+    await until('the second replica', () => h.rt.of(d.id, 'running').length === 2);
+    assert.ok(lists > 0);
+  });
+
   test('an applied worker converges to running with every replica', async () => {
     const h = harness();
     const d = h.store.deployments.insert(spec({ replicas: 2 }), { status: 'creating' });
@@ -51,6 +79,21 @@ describe('Reconciler', () => {
     assert.deepEqual(reasons(h, d.id), ['scale_up', 'scale_up', 'state_transition']);
     const events = h.store.events.list(d.id, { limit: 10 });
     assert.equal(events[0]!.message, 'Status changed from creating to running (2 containers)');
+  });
+
+  test('an instance that dies right after its start, before the liveness confirmation: liveness_unconfirmed in the events', async () => {
+    const rt = new FakeRuntime();
+    rt.exitOnStart = () => 1;
+    const h = harness({ livenessConfirmMs: 750 }, rt);
+    const d = h.store.deployments.insert(spec(), { status: 'creating' });
+    h.rec.start();
+    await until('a counted crash', () => h.store.deployments.get(d.id)!.restart_count >= 1);
+    const evs = h.store.events.list(d.id, { limit: 100 }).reverse();
+    const i = evs.findIndex((e) => e.reason === 'liveness_unconfirmed');
+    assert.ok(i >= 0, evs.map((e) => e.reason).join(','));
+    assert.equal(evs[i]!.level, 'warning');
+    assert.equal(evs[i + 1]!.reason, 'container_crashed', 'the crash is recorded right after it');
+    assert.equal(statusOf(h, d.id), 'creating', 'never promoted');
   });
 
   test("a crashed container's removal does not hold up its replacement", async () => {
@@ -352,5 +395,44 @@ describe('Reconciler', () => {
     await until('new running', () => statusOf(h, fresh.id) === 'running');
     assert.deepEqual(order, ['remove old', 'create new']);
     assert.equal(h.store.deployments.get(old.id), undefined);
+  });
+});
+
+// Shutdown (RING.md "Shutdown"): stop() waits for work in flight up to its grace; what runs past it
+// is cut and records nothing, since the server closes ring.db right after stop() returns.
+describe('Reconciler.stop() with work in flight past the grace', () => {
+  const snapshot = (h: Harness, id: string) => JSON.stringify({ row: h.store.deployments.get(id) ?? null, events: h.store.events.list(id, { limit: 100 }) });
+
+  test('a create still running is aborted, and its end writes nothing', async () => {
+    const rt = new FakeRuntime();
+    rt.createDelayMs = 400;
+    const h = harness({ stopGraceMs: 50 }, rt);
+    const d = h.store.deployments.insert(spec(), { status: 'creating' });
+    h.rec.start();
+    await until('a create in flight', () => rt.createCalls === 1);
+    const t0 = Date.now();
+    await h.rec.stop();
+    assert.ok(Date.now() - t0 < 1000, `stop took ${Date.now() - t0} ms`);
+    const atStop = snapshot(h, d.id);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(snapshot(h, d.id), atStop, 'nothing was recorded after stop()');
+    assert.equal(rt.created.length, 0, 'the create was cut by the stop');
+  });
+
+  test('a removal that ignores the abort ends after stop(): no event, no purge', async () => {
+    const rt = new FakeRuntime();
+    const h = harness({ stopGraceMs: 50 }, rt);
+    const d = h.store.deployments.insert(spec(), { status: 'running' });
+    rt.add({ deploymentId: d.id });
+    h.store.deployments.setStatus(d.id, 'deleted');
+    rt.removeDelayMs = 400; // remove() takes no signal, as a Docker stop within its grace period
+    h.rec.start();
+    await until('a removal in flight', () => rt.removed.length === 1);
+    await h.rec.stop();
+    const atStop = snapshot(h, d.id);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(rt.instances.size, 0, 'the removal itself completed');
+    assert.equal(snapshot(h, d.id), atStop, 'nothing was recorded after stop()');
+    assert.ok(h.store.deployments.get(d.id), 'the row is purged by the next server, not after stop()');
   });
 });

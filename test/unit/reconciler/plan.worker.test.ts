@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { FRESH_MEMORY, plan, type PlanInput } from '../../../src/reconciler/plan.js';
-import { NOW, created, events, exited, input, running, summary, withState, worker } from './builders.js';
+import { NOW, created, eventOf, events, exited, input, running, summary, withState, worker } from './builders.js';
 
 interface Case { name: string; input: PlanInput; expect: string[]; requeue?: number | 'none' }
 
@@ -68,6 +68,19 @@ const cases: Case[] = [
     expect: ['remove c1 (intentional)', 'create'] },
 
   // --- crashes ------------------------------------------------------------------------------------
+  // liveness confirmation (RING §5.3 t42): an instance that ended within 750 ms of its start
+  { name: 'a creating worker whose instance died 200 ms after its start: liveness_unconfirmed, then the crash',
+    input: input(worker({ status: 'creating' }), [exited('i1', 1, { startedAgo: 300, finishedAgo: 100 })]),
+    expect: ['event liveness_unconfirmed', 'count 0→1', 'remove i1', 'create'] },
+  { name: 'a retried-failure worker whose new instance died at once: liveness_unconfirmed too',
+    input: input(worker({ status: 'error', restart_count: 1 }), [exited('i1', 127, { startedAgo: 50, finishedAgo: 40 })], { memory: { nextAttemptAt: NOW - 1, healthySince: null } }),
+    expect: ['event liveness_unconfirmed', 'count 1→2', 'remove i1', 'status error→create_container_error'] },
+  { name: 'a creating worker whose instance ran past the confirmation before it crashed: a crash only',
+    input: input(worker({ status: 'creating' }), [exited('i1', 1, { startedAgo: 5000, finishedAgo: 100 })]),
+    expect: ['count 0→1', 'remove i1', 'create'] },
+  { name: 'a running worker whose fresh replacement died at once: a crash only (nothing to promote)',
+    input: input(worker({ status: 'running' }), [exited('i1', 1, { startedAgo: 300, finishedAgo: 100 })]),
+    expect: ['count 0→1', 'remove i1', 'create'] },
   { name: 'a first crash is counted once and replaced at once',
     input: input(worker({ replicas: 1 }), [exited('i1', 137)]),
     expect: ['count 0→1', 'remove i1', 'create'] },
@@ -141,6 +154,17 @@ describe('plan: workers', () => {
   test('exit 127 writes a non_retryable_exit event', () => {
     const r = plan(input(worker(), [exited('i1', 127)]));
     assert.match(events(r)[0]!, /^non_retryable_exit: Container i1 exited with code 127/);
+  });
+
+  test('liveness_unconfirmed: a docker warning naming the instance, how long it lived and the confirmation', () => {
+    const r = plan(input(worker({ status: 'creating' }), [exited('abcdef1234567890', 137, { startedAgo: 300, finishedAgo: 100 })]));
+    const a = r.actions[0]!;
+    assert.equal(a.type, 'recordChange');
+    if (a.type !== 'recordChange') return;
+    assert.deepEqual(eventOf(a.change), {
+      level: 'warning', component: 'docker', reason: 'liveness_unconfirmed',
+      message: 'Container abcdef123456 stopped running 200ms after it started (exited with code 137), before its 750ms liveness confirmation; not promoted to running',
+    });
   });
 
   test('exit 0 writes container_completed before the transition', () => {

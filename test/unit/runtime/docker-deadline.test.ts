@@ -65,6 +65,33 @@ describe('Docker request deadlines', () => {
     await p;
   });
 
+  test('a response cut short mid-body ends at the deadline instead of never', async () => {
+    // docker-modem calls back on neither a response's error nor its close: before the deadline
+    // called back itself, this waited forever (bench/ scenario 4: one truncated list of 200+
+    // containers wedged the reconciler's pass for good).
+    const cutPath = join(dir, 'cut.sock');
+    const cut = createServer((s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.once('data', () => {
+        s.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n[{"Id":"a');
+        setTimeout(() => s.destroy(), 20);
+      });
+    });
+    await new Promise<void>((r) => cut.listen(cutPath, r));
+    try {
+      const docker = new Docker({ socketPath: cutPath });
+      installRequestDeadline(docker, 60_000);
+      const outcome = docker.listContainers(withTimeout({ all: true }, 200)).then(() => 'resolved', (e: unknown) => e);
+      const hung = new Promise((r) => setTimeout(() => r('still waiting after 3 s'), 3000).unref());
+      const got = await Promise.race([outcome, hung]);
+      assert.ok(got instanceof DockerTimeoutError, `expected a DockerTimeoutError, got ${String(got)}`);
+      assert.match(got.message, /did not answer GET \/containers\/json within 0\.2 s/);
+    } finally {
+      await new Promise((r) => cut.close(r));
+    }
+  });
+
   test('DockerRuntime.ping() on a wedged daemon fails as a runtime error instead of hanging', async () => {
     const rt = new DockerRuntime({ socketPath });
     // The runtime's own bounds are seconds; the check here is only that it ends, with our words.
