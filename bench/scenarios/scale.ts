@@ -19,6 +19,8 @@ interface ScaleRun {
   upMs: number;
   runningMs: number;
   listPerTick: Summary;
+  /** Lists over the whole idle window ÷ its ticks: a pass delayed across a window edge moves a list to the next window, not away. */
+  listsPerTickOverall: number;
   callsPerTick: Summary;
   callsByRoute: Record<string, number>;
   cpuMsPerTick: Summary;
@@ -76,6 +78,7 @@ async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTi
     const calls: number[] = [];
     const cpu: number[] = [];
     const byRoute: Record<string, number> = {};
+    const idleStart = proxy.snapshot();
     for (let t = 0; t < idleTicks; t++) {
       const before = proxy.snapshot();
       const c0 = ring.cpuMs();
@@ -87,8 +90,9 @@ async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTi
       for (const [k, v] of Object.entries(d)) byRoute[k] = (byRoute[k] ?? 0) + v;
     }
     for (const k of Object.keys(byRoute)) byRoute[k] = byRoute[k]! / idleTicks;
+    const listsPerTickOverall = (proxy.since(idleStart)['GET /containers/json'] ?? 0) / idleTicks;
     return {
-      count, http, upMs, runningMs, listPerTick: summarize(lists), callsPerTick: summarize(calls), callsByRoute: byRoute,
+      count, http, upMs, runningMs, listPerTick: summarize(lists), listsPerTickOverall, callsPerTick: summarize(calls), callsByRoute: byRoute,
       cpuMsPerTick: summarize(cpu), rssBytes: ring.rssBytes(), dbBytes: ring.dbBytes(),
     };
   } finally {
@@ -163,7 +167,11 @@ export async function scale(ctx: BenchContext): Promise<void> {
       row({ scenario: S, what: `${n}: POST ×${n} → all containers up`, unit: 'ms', ring: r.upMs, anchorName: `sequential docker run -d ×${n}`, anchor: floors[i]!, target: '≤ 1.5×', ratioMax: 1.5,
         note: `one round (a convergence of N is the round); ${floorNotes[i]}` }),
       row({ scenario: S, what: `${n}: POST ×${n} → all status running`, unit: 'ms', ring: r.runningMs, anchorName: `sequential docker run -d ×${n}`, anchor: floors[i]! }),
-      row({ scenario: S, what: `${n}: Docker list calls per idle tick (${TICK_S} s)`, unit: '', ring: r.listPerTick, ratio: null, target: '1', holds: r.listPerTick.max <= 1 && r.listPerTick.min >= 1 }),
+      // The tick is a setInterval and the sampling windows are not aligned with it, so a pass that
+      // starts late can put its list in the next window (0 then 2); the target is judged on the
+      // whole idle window's count ÷ its ticks, and every window's count is shown beside it.
+      row({ scenario: S, what: `${n}: Docker list calls per idle tick (${TICK_S} s)`, unit: '', ring: r.listPerTick, ratio: null, target: '1', holds: Math.abs(r.listsPerTickOverall - 1) <= 1 / idleTicks + 1e-9,
+        note: `whole idle window: ${r.listsPerTickOverall.toFixed(2)} per tick; the windows are not aligned with the tick, so one tick more or less is in the whole window` }),
       row({ scenario: S, what: `${n}: Docker API calls per idle tick, all`, unit: '', ring: r.callsPerTick, ratio: null,
         note: Object.entries(r.callsByRoute).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ') }),
       row({ scenario: S, what: `${n}: server CPU per idle tick`, unit: 'ms', ring: r.cpuMsPerTick, ratio: null,
