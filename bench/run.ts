@@ -3,7 +3,7 @@
 // bench/results.json. --quick shortens the long scenarios (fewer rounds, smaller counts) so the
 // whole suite fits in ~3 minutes; the full run fits in ~15. Not part of `npm test`.
 //
-// Everything runs on the bench's private dockerd (bench/support/private-dockerd.ts), never on the
+// Everything runs on the bench's private dockerd (bench/support/daemon.ts), never on the
 // machine's shared daemon: this process starts that daemon, then runs the scenarios in a child
 // inside the daemon's network namespace (RING_BENCH_INNER), where ring's probes reach the
 // containers and 127.0.0.1 is private. Without a private daemon (no netns support) it falls back
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureTestImages } from '../test/helpers/images.js';
 import { writeResults, type Results } from './support/report.js';
 import { dockerApi, type BenchContext } from './support/context.js';
-import { NETNS_PATH, startPrivateSwarm, type PrivateDaemon } from './support/private-dockerd.js';
+import { NETNS_PATH, startPrivateSwarm, type PrivateDaemon } from './support/daemon.js';
 import { DockerCli, errorLine } from './support/util.js';
 import { latency } from './scenarios/latency.js';
 import { rolling } from './scenarios/rolling.js';

@@ -17,7 +17,7 @@ import { row } from '../support/report.js';
 import { type BenchContext } from '../support/context.js';
 import { DockerCountingProxy, type Call } from '../support/docker-proxy.js';
 import { StartEvents, withLabel } from '../support/docker-events.js';
-import type { PrivateDaemon } from '../support/private-dockerd.js';
+import type { PrivateDaemon } from '../support/daemon.js';
 import { DockerCli, now, sleep, summarize, until } from '../support/util.js';
 
 async function hostPid(docker: Docker, id: string): Promise<number> {

@@ -12,7 +12,7 @@ import { parseDuration } from '../../src/domain/durations.js';
 import { RingProcess } from '../support/ring-process.js';
 import { row } from '../support/report.js';
 import { runningWith, allWith, type BenchContext } from '../support/context.js';
-import type { PrivateDaemon } from '../support/private-dockerd.js';
+import type { PrivateDaemon } from '../support/daemon.js';
 import { now, summarize, until } from '../support/util.js';
 
 const REPLICAS = 3;

@@ -10,7 +10,7 @@ export interface BenchContext {
   rows: Row[];
   notes: string[];
   log(line: string): void;
-  /** The daemon every scenario runs on (the private one, bench/support/private-dockerd.ts): API and CLI. */
+  /** The daemon every scenario runs on (the private one, bench/support/daemon.ts): API and CLI. */
   docker: Docker;
   cli: DockerCli;
   /** Its DOCKER_HOST (unix://…). */

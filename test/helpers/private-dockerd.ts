@@ -2,7 +2,8 @@
 // it or freeze it without touching the engine every other test uses: its own unix socket,
 // --data-root, --exec-root (and so its own containerd), --pidfile and address pool, and no default
 // bridge or iptables rules unless it runs in a network namespace of its own. The one such helper:
-// the swarm and reliability tests start theirs here.
+// the swarm and reliability tests start theirs here, and so does the benchmark (bench/support/daemon.ts:
+// a fixed directory, a network namespace it creates, /22 networks, a single-node Swarm).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,14 +13,20 @@ import { run, sleep } from './processes.js';
 export interface PrivateDockerdOptions {
   /** The --default-address-pool base: a range no other daemon here uses (e.g. 10.216.0.0/16). */
   pool: string;
+  /** The pool's network size (prefix length); 24 by default (22: 1021 addresses a network). */
+  poolSize?: number;
   /**
    * Its directory (socket, data and exec roots, pidfile, log); a new one under /tmp by default
    * (short: a unix socket path is limited to 108 bytes). A dockerd an interrupted run left on a
    * given directory is stopped, and the directory emptied, first.
    */
   dir?: string;
-  /** An existing network namespace to run in. */
+  /** A network namespace to run in (see createNetns). */
   netns?: string;
+  /** Create `netns` (with lo up) if it does not exist, and delete it in destroy(); else it must exist. */
+  createNetns?: boolean;
+  /** After the start: `docker swarm init --advertise-addr <this>` (a single-node Swarm); left in destroy(). */
+  swarmInit?: string;
   /** A default bridge at this address, with dockerd's iptables rules: only inside a netns of its own. */
   bip?: string;
   /** Its own containerd namespaces (`<name>` and `<name>-plugins`). */
@@ -49,7 +56,7 @@ export class PrivateDockerd {
     mkdirSync(join(this.dir, 'data'), { recursive: true });
     const argv = [
       '--host', this.host, '--data-root', join(this.dir, 'data'), '--exec-root', join(this.dir, 'exec'),
-      '--pidfile', join(this.dir, 'docker.pid'), '--default-address-pool', `base=${this.opts.pool},size=24`,
+      '--pidfile', join(this.dir, 'docker.pid'), '--default-address-pool', `base=${this.opts.pool},size=${this.opts.poolSize ?? 24}`,
       ...(this.opts.bip ? ['--bip', this.opts.bip] : ['--bridge=none', '--iptables=false', '--ip6tables=false', '--ip-masq=false']),
       ...(this.opts.containerdNamespace
         ? ['--containerd-namespace', this.opts.containerdNamespace, '--containerd-plugins-namespace', `${this.opts.containerdNamespace}-plugins`]
@@ -113,16 +120,21 @@ export class PrivateDockerd {
     }
   }
 
-  /** Removes its containers, stops it and deletes its directory, with whatever it left mounted there. */
+  /**
+   * Removes its containers (and leaves the Swarm it initialised), stops it and deletes its
+   * directory, with whatever it left mounted there, and the network namespace it created.
+   */
   async destroy(): Promise<void> {
     if (this.proc && alive(this.proc)) {
       this.thaw();
+      if (this.opts.swarmInit) await this.cli(['swarm', 'leave', '--force']).catch(() => undefined);
       const all = await this.client.listContainers({ all: true }).catch(() => []);
       for (const c of all) await this.client.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
     }
     await this.stop();
     unmountUnder(this.dir);
     rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    if (this.opts.netns && this.opts.createNetns) spawnSync('ip', ['netns', 'delete', this.opts.netns]);
   }
 }
 
@@ -139,12 +151,24 @@ export async function startPrivateDockerd(opts: PrivateDockerdOptions): Promise<
   } else {
     dir = mkdtempSync('/tmp/ring-dockerd.');
   }
+  if (opts.netns && opts.createNetns && !existsSync(`/run/netns/${opts.netns}`)) {
+    const add = spawnSync('ip', ['netns', 'add', opts.netns], { encoding: 'utf8' });
+    if (add.status !== 0) return { skip: `cannot create a network namespace for a private dockerd (ip netns add: ${`${add.stderr ?? ''}`.trim()})` };
+    spawnSync('ip', ['-n', opts.netns, 'link', 'set', 'lo', 'up']);
+  }
   const d = new PrivateDockerd(dir, opts);
   try {
     await d.start();
   } catch (e) {
     await d.destroy();
     return { skip: `a second dockerd did not come up here: ${(e as Error).message.slice(0, 600)}` };
+  }
+  if (opts.swarmInit) {
+    const init = await d.cli(['swarm', 'init', '--advertise-addr', opts.swarmInit]);
+    if (init.code !== 0) {
+      await d.destroy();
+      return { skip: `docker swarm init on the private dockerd failed: ${init.stderr.trim()}` };
+    }
   }
   return d;
 }
