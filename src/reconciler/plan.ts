@@ -244,6 +244,14 @@ interface Groups {
   ended: Instance[];
 }
 
+/**
+ * How long a container (or VM) may sit in `created` before it counts as one that never started and
+ * is removed: Docker's create and start are two calls, and a pass can fall between them.
+ */
+export const NEVER_STARTED_GRACE_MS = 10_000;
+
+const byCreation = (a: Instance, b: Instance) => a.createdAt - b.createdAt || a.id.localeCompare(b.id);
+
 function group(instances: readonly Instance[]): Groups {
   const g: Groups = { created: [], active: [], ended: [] };
   for (const i of instances) {
@@ -252,7 +260,7 @@ function group(instances: readonly Instance[]): Groups {
     else if (ENDED_STATES.has(i.state)) g.ended.push(i);
     // 'removing': already on its way out; neither alive nor ours to count.
   }
-  g.active.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  g.active.sort(byCreation);
   g.ended.sort((a, b) => (a.finishedAt ?? a.createdAt) - (b.finishedAt ?? b.createdAt) || a.id.localeCompare(b.id));
   return g;
 }
@@ -302,9 +310,20 @@ function begin(p: Plan): Groups | null {
     return null;
   }
   const g = group(p.input.instances);
+  const now = p.input.now;
   for (const i of g.created) {
+    const left = i.createdAt + NEVER_STARTED_GRACE_MS - now;
+    if (left > 0) {
+      // Created moments ago: whoever created it (an operator's `docker create` + `docker start`, a
+      // VMM still opening its socket) may be about to start it. It holds a replica's place until
+      // the grace ends, so nothing is created beside it; a surplus is scaled down as usual.
+      g.active.push(i);
+      p.requeueAfter(left);
+      continue;
+    }
     p.remove(i, true, 'never_started', event('info', p.voice.component, EVENT_REASON.containerDeletion, `Removed ${p.voice.noun} ${shortId(i.id)} that never started`));
   }
+  g.active.sort(byCreation);
   return g;
 }
 
@@ -398,7 +417,9 @@ function planWorker(input: PlanInput): PlanResult {
 
   // Promotion to running: every replica up and confirmed alive.
   const confirmMs = input.livenessConfirmMs ?? LIVENESS_CONFIRM_MS;
-  if (missing <= 0 && crashes === 0 && p.status !== 'running' && promotable(p.status)) {
+  // A replica still in `created` (inside its grace, begin()) has not started: nothing to confirm yet.
+  const starting = active.some((i) => i.state === 'created');
+  if (missing <= 0 && crashes === 0 && !starting && p.status !== 'running' && promotable(p.status)) {
     const youngest = Math.max(0, ...active.map((i) => i.startedAt ?? 0));
     const wait = youngest + confirmMs - input.now;
     if (wait > 0) p.requeueAfter(wait);
@@ -411,7 +432,7 @@ function planWorker(input: PlanInput): PlanResult {
   }
 
   // Healthy window and forgiveness (RING §5.6 / §15 "windowed").
-  const up = missing <= 0 && crashes === 0 && (p.status === 'running' || (p.status === 'creating' && kept > 0));
+  const up = missing <= 0 && crashes === 0 && !starting && (p.status === 'running' || (p.status === 'creating' && kept > 0));
   if (!up) {
     p.memory.healthySince = null;
     return p.result();

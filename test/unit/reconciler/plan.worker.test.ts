@@ -66,6 +66,17 @@ const cases: Case[] = [
   { name: 'a never-started instance (half-done apply) is removed and replaced',
     input: input(worker({ replicas: 1 }), [created('c1')]),
     expect: ['remove c1 (intentional)', 'create'] },
+  // A pass can fall between Docker's create and start (someone else's `docker create` + `start`,
+  // a VMM still opening its socket): a container created moments ago is not "never started" yet.
+  { name: 'an instance created 2 s ago holds its replica: no removal, no second create, a pass when the grace ends',
+    input: input(worker({ status: 'creating', replicas: 1 }), [created('c1', { createdAgo: 2_000 })]),
+    expect: [], requeue: 8_000 },
+  { name: 'an instance still created past the 10 s grace is removed as never started and replaced',
+    input: input(worker({ status: 'creating', replicas: 1 }), [created('c1', { createdAgo: 10_000 })]),
+    expect: ['remove c1 (intentional)', 'create'] },
+  { name: 'a young created instance beside a running one is a surplus: scaled down, not "never started"',
+    input: input(worker({ replicas: 1 }), [running('ok'), created('stray', { createdAgo: 500 })]),
+    expect: ['remove stray (intentional)'] },
 
   // --- crashes ------------------------------------------------------------------------------------
   // liveness confirmation (RING §5.3 t42): an instance that ended within 750 ms of its start
