@@ -23,6 +23,12 @@ export interface SyncOptions {
   onlyMissing?: boolean;
   /** `namespace/name` of deployments to apply even when the plan would leave them (self-heal of drift). */
   alsoApply?: ReadonlySet<string>;
+  /**
+   * The live deployments to plan from, when the caller has just listed them (the watcher's drift
+   * pass): what is re-applied is then decided from the same view the drift report was made from,
+   * so a change landing between two listings is never healed unreported. Listed here otherwise.
+   */
+  live?: readonly LiveDeployment[];
   io: ApplyIo;
 }
 
@@ -55,7 +61,12 @@ export interface SyncReport {
 export async function listOwned(target: ApplyTarget, repo: string): Promise<LiveDeployment[]> {
   const r = await send(target, target.client.GET('/deployments', { params: { query: { label: [`${LABEL_REPO}=${repo}`] } } }));
   if (!r.response.ok || !r.data) throw listError('deployments', failureOf(r), target.baseUrl);
-  return r.data.map((d) => ({ id: d.id, namespace: d.namespace, name: d.name, status: d.status, labels: d.labels ?? {} }));
+  return r.data.map(liveDeployment);
+}
+
+/** The part of a listed deployment a sync plans from. */
+export function liveDeployment(d: { id: string; namespace: string; name: string; status: string; labels?: Record<string, string> }): LiveDeployment {
+  return { id: d.id, namespace: d.namespace, name: d.name, status: d.status, labels: d.labels ?? {} };
 }
 
 function prefixed(io: ApplyIo, prefix: string): ApplyIo {
@@ -74,7 +85,7 @@ export async function syncOnce(target: ApplyTarget, desired: DesiredState, opts:
     report.failed++;
     report.firstFailure ??= code;
   };
-  const live = await listOwned(target, opts.repo);
+  const live = opts.live ?? await listOwned(target, opts.repo);
   const plan = planSync(desired, live, {
     repo: opts.repo, dir: opts.dir, prune: opts.prune, skipHashes: opts.skipHashes, onlyMissing: opts.onlyMissing,
   });

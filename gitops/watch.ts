@@ -13,7 +13,7 @@ import { listLive, notify, settle } from './record.js';
 export { listLive } from './record.js';
 import type { GitSource } from './repo.js';
 import { isSuspended, readStatus, statusFile, writeStatus, type DriftStatus, type SyncStatus } from './status.js';
-import { syncOnce } from './sync.js';
+import { liveDeployment, syncOnce } from './sync.js';
 
 export interface WatchOptions {
   dir: string;
@@ -177,6 +177,10 @@ export async function watchRepo(target: ApplyTarget, source: GitSource, opts: Wa
           // Deleted workers are always re-applied; what was changed only with --self-heal.
           const r = await syncOnce(target, { ...desired, errors: [] }, {
             repo: source.id, dir: opts.dir, prune: opts.prune, full: false, quiet: true, io, skipHashes: failedHashes, onlyMissing: true,
+            // The drift report's own listing (the desired namespaces): a replacement that lands after it
+            // waits for the next poll, reported, instead of being healed silently from a later listing.
+            // Pruning here sees only those namespaces; a new revision's full sync lists by repo label.
+            live: live.map(liveDeployment),
             ...(opts.selfHeal && changed.size ? { alsoApply: changed } : {}),
           });
           for (const h of r.failedHashes) failedHashes.add(h);
