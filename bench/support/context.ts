@@ -36,9 +36,10 @@ export async function allWith(docker: Docker, labels: string[]): Promise<string[
 
 /**
  * Removes containers (force, with their anonymous volumes) through the API, `inFlight` at a time:
- * teardown between scenarios, outside every measured window. One `docker rm -f` of 50 ids
- * removed them one after another in the daemon (~0.2–0.4 s each here, minutes for the scale
- * runs' hundreds); a few concurrent DELETEs overlap the daemon's waits (kill, shim exit, unmount).
+ * teardown between scenarios, outside every measured window. A removal costs ~0.2–0.5 s here
+ * (kill, shim exit, network sandbox, unmount), minutes for the scale runs' hundreds; 8 DELETEs
+ * one after another took 3.6 s, 8 concurrent ones 2.5 s (one sample, loaded host): the daemon
+ * overlaps part of it, not all.
  */
 export async function removeContainers(docker: Docker, ids: string[], inFlight = 6): Promise<void> {
   let next = 0;
