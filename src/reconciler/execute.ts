@@ -107,6 +107,57 @@ const NO_RUNTIME: Runtime = new Proxy({} as Runtime, { get: (_t, p) => { throw n
 /** An unresolvable secret/config is reported at most this often (it is retried every pass). */
 const UNRESOLVED_REPEAT_MS = 60_000;
 
+/**
+ * RING_APPLY_TIMEOUT for one apply: fires once `ms` of its time has passed, not counting the time
+ * its creates wait for a create slot (Slots): the timeout bounds runtime work, not the queue in
+ * front of it. While a create waits, removals that run beside it (overlapsRest) are not timed
+ * either; each is one runtime call, and the clock resumes as soon as the create gets its slot.
+ */
+class ApplyDeadline {
+  private remaining: number;
+  private armedAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private pausers = 0;
+  private over = false;
+
+  constructor(ms: number, private readonly fire: () => void) {
+    this.remaining = ms;
+    this.arm();
+  }
+
+  /** Stops the clock until the returned resume() (nested pauses: until the last one resumes). */
+  pause(): () => void {
+    if (this.over) return () => {};
+    if (this.pausers++ === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+      this.remaining -= performance.now() - this.armedAt;
+    }
+    let resumed = false;
+    return () => {
+      if (resumed) return;
+      resumed = true;
+      if (--this.pausers === 0 && !this.over) this.arm();
+    };
+  }
+
+  clear(): void {
+    this.over = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private arm(): void {
+    this.armedAt = performance.now();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.over = true;
+      this.fire();
+    }, Math.max(0, this.remaining));
+    this.timer.unref?.();
+  }
+}
+
 export class Executor {
   readonly settled: SettledSet;
   private readonly memory = new Map<string, DeploymentMemory>();
@@ -191,15 +242,14 @@ export class Executor {
 
     const ac = new AbortController();
     this.applying.add(ac);
-    const timer = setTimeout(() => {
+    const deadline = new ApplyDeadline(this.deps.applyTimeoutMs, () => {
       outcome.timedOut = true;
       ac.abort(new Error('apply timeout'));
       const ms = this.deps.applyTimeoutMs;
       const secs = ms >= 1000 ? `${Math.round(ms / 1000)}s` : `${ms}ms`;
       this.logger.error({ deployment: d.id, timeoutMs: this.deps.applyTimeoutMs }, 'apply timed out');
       this.write(d.id, { changes: [noted('error', COMPONENT.scheduler, EVENT_REASON.applyTimeout, `Apply timed out after ${secs}`)] });
-    }, this.deps.applyTimeoutMs);
-    timer.unref?.();
+    });
 
     // Removals of instances that already ended and are accounted for run beside the rest of the
     // plan (awaited before this apply ends, so the next plan still sees their effect): a crashed
@@ -211,7 +261,7 @@ export class Executor {
       for (let i = 0; i < actions.length && !ac.signal.aborted;) {
         const a = actions[i]!;
         if (overlapsRest(a)) {
-          overlapped.push(this.applyOne(d, a, runtime, ac.signal, outcome));
+          overlapped.push(this.applyOne(d, a, runtime, ac.signal, outcome, deadline));
           i++;
           continue;
         }
@@ -219,32 +269,32 @@ export class Executor {
         // period, and a delete or scale-down should not pay it once per instance.
         let j = i + 1;
         if (a.type === 'removeInstance') while (j < actions.length && actions[j]!.type === 'removeInstance' && !overlapsRest(actions[j]!)) j++;
-        const results = await Promise.all(actions.slice(i, j).map((x) => this.applyOne(d, x, runtime, ac.signal, outcome)));
+        const results = await Promise.all(actions.slice(i, j).map((x) => this.applyOne(d, x, runtime, ac.signal, outcome, deadline)));
         if (results.includes(false)) break;
         i = j;
       }
       await Promise.all(overlapped);
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
       this.applying.delete(ac);
     }
     return outcome;
   }
 
   /** Applies one action in its span (`reconcile.createInstance`, …); false stops the rest of the plan. */
-  private applyOne(d: Deployment, a: Action, runtime: Runtime, signal: AbortSignal, outcome: ReconcileOutcome): Promise<boolean> {
+  private applyOne(d: Deployment, a: Action, runtime: Runtime, signal: AbortSignal, outcome: ReconcileOutcome, deadline?: ApplyDeadline): Promise<boolean> {
     return traced(`reconcile.${a.type}`, {
       'ring.deployment.id': d.id, 'ring.deployment.name': d.name, 'ring.namespace': d.namespace, 'ring.runtime': d.runtime,
       ...('reason' in a ? { 'ring.action.reason': a.reason } : {}),
       ...('instanceId' in a && a.instanceId ? { 'ring.instance.id': a.instanceId } : {}),
-    }, () => this.applyAction(d, a, runtime, signal, outcome));
+    }, () => this.applyAction(d, a, runtime, signal, outcome, deadline));
   }
 
   /** Applies one action; false stops the rest of the plan (the next pass re-plans from a fresh view). */
-  private async applyAction(d: Deployment, a: Action, runtime: Runtime, signal: AbortSignal, outcome: ReconcileOutcome): Promise<boolean> {
+  private async applyAction(d: Deployment, a: Action, runtime: Runtime, signal: AbortSignal, outcome: ReconcileOutcome, deadline?: ApplyDeadline): Promise<boolean> {
     switch (a.type) {
       case 'createInstance':
-        return this.create(d, a, runtime, signal, outcome);
+        return this.create(d, a, runtime, signal, outcome, deadline);
       case 'removeInstance':
         if (a.intentional) this.settled.add(a.instanceId);
         try {
@@ -310,6 +360,7 @@ export class Executor {
 
   private async create(
     d: Deployment, a: Extract<Action, { type: 'createInstance' }>, runtime: Runtime, signal: AbortSignal, outcome: ReconcileOutcome,
+    deadline?: ApplyDeadline,
   ): Promise<boolean> {
     const built = buildInstanceSpec(d, this.deps.resolvers ?? {});
     if (!built.ok && built.configError) {
@@ -333,10 +384,16 @@ export class Executor {
     }
     this.lastUnresolved.delete(d.id);
     let release: () => void;
+    // The wait for a slot is not the runtime being slow: it does not count against the apply
+    // timeout (with hundreds of deployments queued, creates timed out before they were even asked
+    // for). stop() still cuts the wait through the signal.
+    const resume = deadline?.pause();
     try {
       release = await this.createSlots.acquire(signal);
     } catch {
-      return false; // the apply timed out while waiting for a slot; the next pass retries
+      return false; // stopping (or timed out before the wait); the next pass retries
+    } finally {
+      resume?.();
     }
     try {
       const created = await runtime.create(built.spec, signal).finally(release);

@@ -11,6 +11,15 @@ export interface DataVersion {
    * checked through this sees another connection's commit at most `maxAgeMs` late.
    */
   recent(maxAgeMs: number): number;
+  /**
+   * data_version as read at most once per event-loop turn: the first call of a turn reads, later
+   * calls in the same turn get that value, and it is forgotten at the turn's check phase
+   * (setImmediate). Requests handled in one turn were read off their sockets in that turn's I/O
+   * phase, so a request sent after another connection's commit is handled in a later turn than a
+   * read that missed it: it is still honoured by the next request, for ~35 µs a turn instead of a
+   * request (8 requests in flight arrive several a turn).
+   */
+  turn(): number;
 }
 
 const byDb = new WeakMap<Db, DataVersion>();
@@ -27,7 +36,16 @@ export function dataVersionOf(db: Db): DataVersion {
       at = performance.now();
       return value;
     };
-    dv = { read, recent: (maxAgeMs) => (performance.now() - at <= maxAgeMs ? value : read()) };
+    let inTurn = false;
+    const forget = (): void => { inTurn = false; };
+    const turn = (): number => {
+      if (inTurn) return value;
+      read();
+      inTurn = true;
+      setImmediate(forget).unref();
+      return value;
+    };
+    dv = { read, recent: (maxAgeMs) => (performance.now() - at <= maxAgeMs ? value : read()), turn };
     byDb.set(db, dv);
   }
   return dv;

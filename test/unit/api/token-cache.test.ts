@@ -88,17 +88,35 @@ describe('the verified-token cache', () => {
     assert.equal(status(() => check(token)), 401);
   });
 
-  test('a revocation or role change committed by another connection (a second server) is honoured by the next request', () => {
-    const { store, user, mint, check, path } = setup();
+  // A request sent after another process's commit is handled in a later event-loop turn than any
+  // check that read data_version before the commit (DataVersion.turn()): `turn()` stands for that.
+  test('a revocation or role change committed by another connection (a second server) is honoured by the next request', async () => {
+    const { user, mint, check, path } = setup();
+    const turn = () => new Promise((r) => setImmediate(r));
     const a = mint();
     const b = mint();
     check(a.token);
     check(b.token);
     const other: Store = createStore(openDatabase(path));
     other.tokens.revoke(a.id);
+    await turn();
     assert.equal(status(() => check(a.token)), 401);
     other.users.update(user.id, { role: 'admin' });
+    await turn();
     assert.equal(check(b.token)!.user.role, 'admin');
+  });
+
+  test('data_version is read once per event-loop turn, not once per request', async () => {
+    const { mint, check, path } = setup();
+    const turn = () => new Promise((r) => setImmediate(r));
+    const a = mint();
+    await turn();
+    check(a.token);
+    const other: Store = createStore(openDatabase(path));
+    other.tokens.revoke(a.id);
+    assert.equal(status(() => check(a.token)), 200, 'within the turn of the read (no request sent after the commit is handled in it)');
+    await turn();
+    assert.equal(status(() => check(a.token)), 401, 'the next turn reads again and sees the commit');
   });
 
   test('last use is still recorded (at most once a minute), without emptying the cache', () => {
