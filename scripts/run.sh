@@ -16,7 +16,7 @@ mkdir -p "$RING_CONFIG_DIR"
 [[ -f "$RING_CONFIG_DIR/config.toml" ]] || node bin/ring init --runtime docker --port "${RING_PORT:-3030}" >/dev/null || true
 export RING_SECRET_KEY="${RING_SECRET_KEY:-$(cat "$RING_CONFIG_DIR/secret-key")}"
 
-node bin/ring server start &
+MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 bin/ring server start &  # bin/ring's runtime settings (README "Memory")
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null' INT TERM EXIT
 port=$(sed -n 's/^api\.port *= *\([0-9]*\).*/\1/p; s/^port *= *\([0-9]*\).*/\1/p' "$RING_CONFIG_DIR/config.toml" | head -n1)

@@ -40,6 +40,9 @@ class Phases {
     const t0 = now();
     try { return await fn(); } finally { this.took.push([name, now() - t0]); }
   }
+  add(name: string, ms: number): void {
+    this.took.push([name, ms]);
+  }
   line(): string {
     const total = this.took.reduce((a, [, ms]) => a + ms, 0);
     return `${this.took.map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`).join(', ')} (total ${(total / 1000).toFixed(0)} s)`;
@@ -58,11 +61,14 @@ class ScaleServer {
     private readonly proxy: DockerCountingProxy, readonly ring: RingProcess, readonly label: string) {}
 
   static async start(ctx: BenchContext, tag: string, http: boolean): Promise<ScaleServer> {
+    const t0 = now();
     const proxy = new DockerCountingProxy(`/tmp/${ctx.prefix}-docker-${tag}.sock`, ctx.host.replace(/^unix:\/\//, ''));
     await proxy.start();
     try {
       const ring = await RingProcess.start({ intervalS: TICK_S, dockerHost: proxy.dockerHost, logLevel: process.env.RING_BENCH_SCALE_LOG_LEVEL ?? 'warn' });
-      return new ScaleServer(ctx, http, `${ctx.prefix}-s${tag}`, proxy, ring, tag);
+      const srv = new ScaleServer(ctx, http, `${ctx.prefix}-s${tag}`, proxy, ring, tag);
+      srv.phases.add('server start', now() - t0);
+      return srv;
     } catch (err) {
       await proxy.stop();
       throw err;

@@ -3,6 +3,8 @@
 // Configuration comes from the environment (RING_*, DOCKER_HOST); logs go to RING_BENCH_LOG, written
 // as `ring server start` writes stdout (synchronous writes, buffered per event-loop turn).
 // Prints `RING_URL <url>` once listening; stops cleanly on SIGTERM.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -24,3 +26,25 @@ const stop = async () => {
 };
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
+
+// RING_BENCH_MEMORY_REPORT=<file>: on SIGUSR2 the server writes its memory breakdown there as JSON
+// (process.memoryUsage(), V8 heap spaces, /proc smaps_rollup; before and after a full GC when run
+// with --expose-gc) and, with RING_BENCH_HEAPSNAPSHOT=<file>, a heap snapshot. Profiling
+// (bench/support/profile-rss.ts), not measuring: the bench never sets it.
+const report = env.RING_BENCH_MEMORY_REPORT;
+if (report) {
+  const sample = () => ({
+    memoryUsage: process.memoryUsage(),
+    heap: getHeapStatistics(),
+    spaces: Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size, available: s.space_available_size }])),
+    smaps: Object.fromEntries(readFileSync('/proc/self/smaps_rollup', 'utf8').split('\n').map((l) => /^(\w+):\s+(\d+) kB/.exec(l)).filter((m) => m).map((m) => [m![1], Number(m![2]) * 1024])),
+  });
+  process.on('SIGUSR2', () => {
+    const before = sample();
+    const gc = (globalThis as { gc?: () => void }).gc;
+    let after: ReturnType<typeof sample> | undefined;
+    if (gc) { gc(); after = sample(); }
+    if (env.RING_BENCH_HEAPSNAPSHOT) writeHeapSnapshot(env.RING_BENCH_HEAPSNAPSHOT);
+    writeFileSync(report, JSON.stringify({ before, after }));
+  });
+}

@@ -9,6 +9,22 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('./ring-main.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../bin/ring', import.meta.url));
+
+/**
+ * The runtime settings `bin/ring` starts node with, from its shebang (`#!/usr/bin/env -S VAR=… node
+ * --flag …`): the environment assignments and the node flags. The bench's servers get the same
+ * ones, so its RSS and CPU figures are those of the daemon users run.
+ */
+export function launchSettings(shebang = readFileSync(BIN, 'utf8').split('\n')[0]!): { env: Record<string, string>; nodeArgs: string[] } {
+  const m = /^#!\/usr\/bin\/env -S (.*)$/.exec(shebang);
+  if (!m) return { env: {}, nodeArgs: [] };
+  const words = m[1]!.trim().split(/\s+/);
+  const node = words.indexOf('node');
+  if (node < 0) throw new Error(`bin/ring's shebang runs no node: ${shebang}`);
+  const env = Object.fromEntries(words.slice(0, node).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  return { env, nodeArgs: words.slice(node + 1) };
+}
 
 export interface RingOptions {
   /** RING_SCHEDULER_INTERVAL in seconds. */
@@ -18,6 +34,12 @@ export interface RingOptions {
   /** Write a V8 CPU profile (node --cpu-prof) into this directory. */
   cpuProfDir?: string;
   logLevel?: string;
+  /** Extra node flags for the server (profiling: e.g. --max-semi-space-size). */
+  nodeArgs?: string[];
+  /** Without bin/ring's runtime settings (launchSettings()): profiling their effect. */
+  bareNode?: boolean;
+  /** Extra environment for the server (profiling: e.g. RING_BENCH_MEMORY_REPORT). */
+  env?: Record<string, string>;
 }
 
 export interface Reply { status: number; json: any; text: string }
@@ -37,7 +59,10 @@ export class RingProcess {
 
   static async start(opts: RingOptions): Promise<RingProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'ring-bench-'));
+    // RING_BENCH_BARE_NODE=1: every server of the run on bare node (profiling the settings, not measuring).
+    const launch = opts.bareNode ?? process.env.RING_BENCH_BARE_NODE === '1' ? { env: {}, nodeArgs: [] } : launchSettings();
     const env: NodeJS.ProcessEnv = {
+      ...launch.env,
       PATH: process.env.PATH,
       HOME: dir,
       RING_CONFIG_DIR: dir,
@@ -47,10 +72,11 @@ export class RingProcess {
       RING_LOG_LEVEL: opts.logLevel ?? 'info',
       RING_BENCH_LOG: join(dir, 'server.log'),
       ...(opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : {}),
+      ...opts.env,
     };
     // RING_BENCH_CPU_PROF=<dir>: every server of the run writes a V8 CPU profile there (profiling, not measuring).
     const profDir = opts.cpuProfDir ?? process.env.RING_BENCH_CPU_PROF;
-    const args = [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), MAIN];
+    const args = [...launch.nodeArgs, ...(opts.nodeArgs ?? []), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), MAIN];
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
