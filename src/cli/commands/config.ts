@@ -1,11 +1,12 @@
 // `ring config list|inspect|delete` (RING.md §11.4). Configs are created by `ring apply`.
 import { Command } from 'commander';
 import type { components } from '../../client/index.js';
-import { listError, resourceError } from '../../client/errors.js';
+import { resourceError } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
+import { addListCommand } from '../list-command.js';
 import { emit } from '../emit.js';
 import { openSession } from '../../client/session.js';
-import { formatTime, out, printTable, renderFields, truncate } from '../output.js';
+import { formatTime, out, renderFields, truncate } from '../output.js';
 
 type Config = components['schemas']['Config'];
 
@@ -34,18 +35,12 @@ function printConfig(c: Config): void {
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('list, inspect and delete configs (create them with ring apply)');
 
-  config
-    .command('list', { isDefault: true })
-    .description('list configs')
-    .option('-n, --namespace <namespace>', 'only this namespace')
-    .action(async (opts: { namespace?: string }, cmd: Command) => {
-      const s = openSession(globalsOf(cmd));
-      const r = await s.client.GET('/configs', { params: { query: opts.namespace ? { namespace: opts.namespace } : {} } });
-      if (!r.response.ok || !r.data) throw listError('configs', r, s.baseUrl, opts.namespace ?? null);
-      const list = r.data;
-      emit(cmd, list, () => printTable(['Id', 'Name', 'Created at (UTC)', 'Updated at (UTC)', 'Namespace', 'Data'],
-        list.map((c) => [c.id, c.name, formatTime(c.created_at), formatTime(c.updated_at), c.namespace, truncate(c.data, 60)])));
-    });
+  addListCommand(config, {
+    kind: 'configs', description: 'list configs', namespaced: true,
+    fetch: (s, namespace) => s.client.GET('/configs', { params: { query: namespace ? { namespace } : {} } }),
+    headers: ['Id', 'Name', 'Created at (UTC)', 'Updated at (UTC)', 'Namespace', 'Data'],
+    row: (c) => [c.id, c.name, formatTime(c.created_at), formatTime(c.updated_at), c.namespace, truncate(c.data, 60)],
+  });
 
   config
     .command('inspect <id>')

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { CliError, EXIT, httpError, listError, resourceError } from '../../client/errors.js';
 import { globalsOf, positiveInt } from '../kit.js';
-import { emit } from '../emit.js';
+import { addListCommand } from '../list-command.js';
 import { openSession } from '../../client/session.js';
 import { err, formatTime, out, printTable } from '../output.js';
 
@@ -23,16 +23,12 @@ export function registerNamespace(program: Command): void {
       out(`Namespace '${r.data.name}' created (id: ${r.data.id})`);
     });
 
-  ns
-    .command('list', { isDefault: true })
-    .description('list namespaces')
-    .action(async (_opts: unknown, cmd: Command) => {
-      const s = openSession(globalsOf(cmd));
-      const r = await s.client.GET('/namespaces', {});
-      if (!r.response.ok || !r.data) throw listError('namespaces', r, s.baseUrl);
-      const list = r.data;
-      emit(cmd, list, () => printTable(['Id', 'Name', 'Created at (UTC)'], list.map((n) => [n.id, n.name, formatTime(n.created_at)])));
-    });
+  addListCommand(ns, {
+    kind: 'namespaces', description: 'list namespaces',
+    fetch: (s) => s.client.GET('/namespaces', {}),
+    headers: ['Id', 'Name', 'Created at (UTC)'],
+    row: (n) => [n.id, n.name, formatTime(n.created_at)],
+  });
 
   ns
     .command('delete <name>')

@@ -1,11 +1,11 @@
 // `ring secret create|list|delete` (RING.md §11.4). Values go in and never come back out.
 import { Command } from 'commander';
-import { CliError, EXIT, httpError, listError, resourceError } from '../../client/errors.js';
+import { CliError, EXIT, httpError, resourceError } from '../../client/errors.js';
 import { globalsOf, isRecord } from '../kit.js';
-import { emit } from '../emit.js';
+import { addListCommand } from '../list-command.js';
 import { failureOf, openSession, type Session } from '../../client/session.js';
 import { ask, confirm, interactive } from '../prompt.js';
-import { err, formatTime, out, printTable } from '../output.js';
+import { err, formatTime, out } from '../output.js';
 
 /** Without --value: asked for (hidden) on a TTY, else read from stdin, so it stays out of shell history and `ps`. */
 async function valueFrom(opts: { value?: string }): Promise<string> {
@@ -52,18 +52,12 @@ export function registerSecret(program: Command): void {
       out(`Secret '${r.data.name}' created in namespace '${r.data.namespace}' (id: ${r.data.id})`);
     });
 
-  secret
-    .command('list', { isDefault: true })
-    .description('list secrets')
-    .option('-n, --namespace <namespace>', 'only this namespace')
-    .action(async (opts: { namespace?: string }, cmd: Command) => {
-      const s = openSession(globalsOf(cmd));
-      const r = await s.client.GET('/secrets', { params: { query: opts.namespace ? { namespace: opts.namespace } : {} } });
-      if (!r.response.ok || !r.data) throw listError('secrets', r, s.baseUrl, opts.namespace ?? null);
-      const list = r.data;
-      emit(cmd, list, () => printTable(['Id', 'Name', 'Namespace', 'Created at (UTC)', 'Updated at (UTC)'],
-        list.map((x) => [x.id, x.name, x.namespace, formatTime(x.created_at), formatTime(x.updated_at)])));
-    });
+  addListCommand(secret, {
+    kind: 'secrets', description: 'list secrets', namespaced: true,
+    fetch: (s, namespace) => s.client.GET('/secrets', { params: { query: namespace ? { namespace } : {} } }),
+    headers: ['Id', 'Name', 'Namespace', 'Created at (UTC)', 'Updated at (UTC)'],
+    row: (x) => [x.id, x.name, x.namespace, formatTime(x.created_at), formatTime(x.updated_at)],
+  });
 
   secret
     .command('delete <id>')

@@ -1,11 +1,11 @@
 // `ring token create|list|revoke|rotate`: personal access tokens. A new token goes alone to stdout
 // (`export RING_TOKEN=$(ring token create ci -s deployments:write)`); everything else to stderr.
 import { Command, InvalidArgumentError } from 'commander';
-import { CliError, EXIT, httpError, listError, resourceError, usageError } from '../../client/errors.js';
+import { CliError, EXIT, httpError, resourceError, usageError } from '../../client/errors.js';
 import { collect, globalsOf } from '../kit.js';
-import { emit } from '../emit.js';
+import { addListCommand } from '../list-command.js';
 import { failureOf, openSession } from '../../client/session.js';
-import { err, formatTime, out, paintStatus, printTable } from '../output.js';
+import { err, formatTime, out, paintStatus } from '../output.js';
 import { confirm, interactive } from '../prompt.js';
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -59,20 +59,13 @@ export function registerToken(program: Command): void {
       printSummary(`Token '${r.data.name}' created (id: ${r.data.id})`, r.data);
     });
 
-  token
-    .command('list', { isDefault: true })
-    .description('list your tokens (sessions from ring login are not shown)')
-    .action(async (_opts: unknown, cmd: Command) => {
-      const s = openSession(globalsOf(cmd));
-      const r = await s.client.GET('/tokens', {});
-      if (!r.response.ok || !r.data) throw listError('tokens', r, s.baseUrl);
-      const list = r.data;
-      emit(cmd, list, () => printTable(
-        ['Id', 'Name', 'Prefix', 'Scopes', 'Namespaces', 'Status', 'Created (UTC)', 'Last used (UTC)', 'Expires (UTC)'],
-        list.map((t) => [t.id, t.name, t.token_prefix, t.scopes.join(','), t.namespaces.length ? t.namespaces.join(',') : 'all',
-          paintStatus(statusOf(t)), formatTime(t.created_at), formatTime(t.last_used_at), t.expire_at ? formatTime(t.expire_at) : 'never']),
-      ));
-    });
+  addListCommand(token, {
+    kind: 'tokens', description: 'list your tokens (sessions from ring login are not shown)',
+    fetch: (s) => s.client.GET('/tokens', {}),
+    headers: ['Id', 'Name', 'Prefix', 'Scopes', 'Namespaces', 'Status', 'Created (UTC)', 'Last used (UTC)', 'Expires (UTC)'],
+    row: (t) => [t.id, t.name, t.token_prefix, t.scopes.join(','), t.namespaces.length ? t.namespaces.join(',') : 'all',
+      paintStatus(statusOf(t)), formatTime(t.created_at), formatTime(t.last_used_at), t.expire_at ? formatTime(t.expire_at) : 'never'],
+  });
 
   token
     .command('revoke <id>')

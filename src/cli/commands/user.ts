@@ -1,27 +1,20 @@
 // `ring user list|create|update|delete`.
 import { Command, Option } from 'commander';
-import { httpError, listError, resourceError, usageError } from '../../client/errors.js';
+import { httpError, resourceError, usageError } from '../../client/errors.js';
 import { globalsOf } from '../kit.js';
-import { emit } from '../emit.js';
+import { addListCommand } from '../list-command.js';
 import { failureOf, openSession } from '../../client/session.js';
-import { formatTime, out, paintStatus, printTable } from '../output.js';
+import { formatTime, out, paintStatus } from '../output.js';
 
 export function registerUser(program: Command): void {
   const user = program.command('user').description('manage users');
 
-  user
-    .command('list', { isDefault: true })
-    .description('list users')
-    .action(async (_opts: unknown, cmd: Command) => {
-      const s = openSession(globalsOf(cmd));
-      const r = await s.client.GET('/users', {});
-      if (!r.response.ok || !r.data) throw listError('users', r, s.baseUrl);
-      const list = r.data;
-      emit(cmd, list, () => printTable(
-        ['ID', 'Created at (UTC)', 'Updated at (UTC)', 'Status', 'Username', 'Login at (UTC)'],
-        list.map((u) => [u.id, formatTime(u.created_at), formatTime(u.updated_at), paintStatus(u.status), u.username, formatTime(u.login_at)]),
-      ));
-    });
+  addListCommand(user, {
+    kind: 'users', description: 'list users',
+    fetch: (s) => s.client.GET('/users', {}),
+    headers: ['ID', 'Created at (UTC)', 'Updated at (UTC)', 'Status', 'Username', 'Login at (UTC)'],
+    row: (u) => [u.id, formatTime(u.created_at), formatTime(u.updated_at), paintStatus(u.status), u.username, formatTime(u.login_at)],
+  });
 
   user
     .command('create')

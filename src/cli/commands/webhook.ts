@@ -2,8 +2,9 @@
 // (`id=$(ring webhook create …)`); the summary and the secret, shown once, go to stderr.
 import { Command } from 'commander';
 import type { components } from '../../client/index.js';
-import { httpError, listError, resourceError } from '../../client/errors.js';
+import { httpError, resourceError } from '../../client/errors.js';
 import { collect, globalsOf } from '../kit.js';
+import { addListCommand } from '../list-command.js';
 import { emit } from '../emit.js';
 import { openSession, type Session } from '../../client/session.js';
 import { err, formatTime, out, paint, printTable, renderFields } from '../output.js';
@@ -50,18 +51,12 @@ export function registerWebhook(program: Command): void {
       out(r.data.id);
     });
 
-  webhook
-    .command('list', { isDefault: true })
-    .description('list webhook subscribers, newest first (revoked included)')
-    .action(async (_opts: unknown, cmd: Command) => {
-      const s = openSession(globalsOf(cmd));
-      const r = await s.client.GET('/webhooks', {});
-      if (!r.response.ok || !r.data) throw listError('webhooks', r, s.baseUrl);
-      const list = r.data;
-      emit(cmd, list, () => printTable(['Id', 'URL', 'Events', 'Status', 'Created (UTC)'], list.map((w) => [
-        w.id, w.url, eventsText(w.events, ','), w.revoked_at ? paint('revoked', 'red') : paint('active', 'green'), formatTime(w.created_at),
-      ])));
-    });
+  addListCommand(webhook, {
+    kind: 'webhooks', description: 'list webhook subscribers, newest first (revoked included)',
+    fetch: (s) => s.client.GET('/webhooks', {}),
+    headers: ['Id', 'URL', 'Events', 'Status', 'Created (UTC)'],
+    row: (w) => [w.id, w.url, eventsText(w.events, ','), w.revoked_at ? paint('revoked', 'red') : paint('active', 'green'), formatTime(w.created_at)],
+  });
 
   webhook
     .command('inspect <id>')

@@ -75,13 +75,15 @@ describe('probes on Docker', () => {
     assert.deepEqual(mute, { status: 'timeout', message: 'Health check timed out' });
   });
 
+  // A docker exec can take seconds on a loaded host; only the `sleep 5` case tests the check's own bound.
+  const EXEC_BOUND = { timeout: '20s' };
   test('command: exit 0 succeeds, exit 1 fails (the exit code is checked), a slow command times out', async () => {
-    assert.deepEqual(await probe(check({ type: 'command', command: 'test -f /www/health' }), httpd), { status: 'success', message: 'Command exited 0' });
-    assert.deepEqual(await probe(check({ type: 'command', command: 'sh -c "exit 1"' }), httpd), { status: 'failed', message: 'Command exited 1' });
-    const withOutput = await probe(check({ type: 'command', command: 'cat /www/missing' }), httpd);
+    assert.deepEqual(await probe(check({ type: 'command', command: 'test -f /www/health', ...EXEC_BOUND }), httpd), { status: 'success', message: 'Command exited 0' });
+    assert.deepEqual(await probe(check({ type: 'command', command: 'sh -c "exit 1"', ...EXEC_BOUND }), httpd), { status: 'failed', message: 'Command exited 1' });
+    const withOutput = await probe(check({ type: 'command', command: 'cat /www/missing', ...EXEC_BOUND }), httpd);
     assert.equal(withOutput.status, 'failed');
     assert.match(withOutput.message, /^Command exited 1: cat: can't open '\/www\/missing'/);
-    assert.deepEqual(await probe(check({ type: 'command', command: 'wget -q -O- http://localhost/health | grep -q ok' }), httpd),
+    assert.deepEqual(await probe(check({ type: 'command', command: 'wget -q -O- http://localhost/health | grep -q ok', ...EXEC_BOUND }), httpd),
       { status: 'success', message: 'Command exited 0' }, 'shell syntax runs through sh -c');
     // `sleep 5` would exit 0: 'timeout' is the check's own bound at work.
     assert.deepEqual(await probe(check({ type: 'command', command: 'sleep 5', timeout: '500ms' }), httpd),

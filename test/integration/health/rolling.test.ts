@@ -125,8 +125,10 @@ describe('a rollout that fails', () => {
   // answers 404, under a short RING_ROLLOUT_DEADLINE.
   test('a child that never becomes ready fails and stops serving; the parent keeps every instance serving; a fixed apply rolls again', async () => {
     const base = { namespace: ns, name: 'web', replicas: 2 };
-    const v1 = await api.deploy({ ...base, image: HTTPD_IMAGE, health_checks: readiness() });
-    await api.waitStatus(v1.id, 'running');
+    // v1's start_period lifts its own deadline past the 4 s one (a loaded host failed v1 itself);
+    // the child below has none, so its deadline is 4 s.
+    const v1 = await api.deploy({ ...base, image: HTTPD_IMAGE, health_checks: [{ ...readiness()[0], start_period: '120s' }] });
+    await api.waitStatus(v1.id, 'running', 120_000);
     const before = (await running(v1.id)).map((c) => c.Id);
 
     // -v: httpd logs every request, so the stopped instances have logs to read afterwards.

@@ -199,7 +199,10 @@ test(`a ${OUTAGE_MS / 1000} s Docker outage: the API stays up, deployments repor
   t.diagnostic(`Docker frozen ${OUTAGE_MS / 1000} s: ${frozenProbes.calls} API calls, slowest ${frozenProbes.maxMs} ms`);
   t.diagnostic(`Docker down ${Math.round((backAt - downAt) / 1000)} s; ${probes.calls} API calls during it, slowest ${probes.maxMs} ms; ` +
     `converged ${convergedMs} ms after Docker's return (statuses running after ${statusMs} ms; tick ${TICK_S} s)`);
-  assert.ok(convergedMs <= 2 * TICK_S * 1000 + 10_000, `converged ${convergedMs} ms after Docker's return: more than two ticks (${TICK_S} s) plus 10 s for the daemon to start the containers`);
+  // The bound catches a server that holds back after the return (a back-off or a stuck pass would
+  // take minutes; a counted restart is asserted above); how fast Docker starts the containers is the
+  // machine's speed: a host at load average ~40 took 31 s, so the daemon gets 60 s of it.
+  assert.ok(convergedMs <= 2 * TICK_S * 1000 + 60_000, `converged ${convergedMs} ms after Docker's return: more than two ticks (${TICK_S} s) plus 60 s for the daemon to start the containers`);
   await srv.kill('SIGTERM');
   server = null;
 });

@@ -394,7 +394,8 @@ describe('DockerRuntime observation', () => {
   it('events yields start and die (with exit code) for a killed container', async () => {
     const ns = newNamespace();
     const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), 20_000);
+    // Generous: a loaded host (load average ~40) took over 20 s to create, start and kill one container.
+    const timer = setTimeout(() => ac.abort(), 120_000);
     const events: RuntimeEvent[] = [];
     const iterator = runtime.events(ac.signal)[Symbol.asyncIterator]();
     const first = iterator.next(); // subscribes before the container exists

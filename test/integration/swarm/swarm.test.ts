@@ -41,8 +41,15 @@ describe('runtime: swarm on a real single-node Swarm', { timeout: 600_000 }, () 
   };
   const get = async (id: string) => (await srv.request('GET', `/deployments/${id}`, { token })).json;
   const events = async (id: string) => ((await srv.request('GET', `/deployments/${id}/events`, { token })).json ?? []) as { reason: string; message: string }[];
-  const statusIs = (id: string, want: string, timeoutMs = 120_000) =>
-    waitFor(`deployment ${id} ${want}`, async () => ((await get(id))?.status === want ? true : undefined), timeoutMs, 500);
+  // Generous: Swarm's task scheduling and health checks on a loaded host (load average ~45) took over 120 s.
+  const statusIs = async (id: string, want: string, timeoutMs = 300_000) => {
+    let last: unknown;
+    try {
+      return await waitFor(`deployment ${id} ${want}`, async () => ((last = (await get(id))?.status) === want ? true : undefined), timeoutMs, 500);
+    } catch (e) {
+      throw new Error(`${(e as Error).message} (last status ${String(last)}; events: ${JSON.stringify((await events(id)).slice(0, 8))})`);
+    }
+  };
   const purged = (id: string, timeoutMs = 180_000) =>
     waitFor(`deployment ${id} purged`, async () => ((await srv.request('GET', `/deployments/${id}`, { token })).status === 404 ? true : undefined), timeoutMs, 500);
   const tasks = async (service: string) => {
