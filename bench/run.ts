@@ -1,7 +1,8 @@
 // `npm run bench [-- --quick] [-- --only=latency,rolling,scale,api]`: every benchmark in one run,
 // each figure next to its anchor measured in this same run, written to bench/RESULTS.md and
-// bench/results.json. --quick shortens the long scenarios (fewer rounds, smaller counts) so the
-// whole suite fits in ~3 minutes; the full run fits in ~15. Not part of `npm test`.
+// bench/results.json. --quick shortens the long scenarios (fewer rounds, smaller counts): 173 s on
+// a quiet host here; the full run took 1521 s on a loaded one (~15 minutes asked: Docker creates
+// about one container a second and scale needs 740). Not part of `npm test`.
 //
 // Everything runs on the bench's private dockerd (bench/support/daemon.ts), never on the
 // machine's shared daemon: this process starts that daemon, then runs the scenarios in a child

@@ -68,7 +68,8 @@ interface Sides {
 }
 
 export async function latency(ctx: BenchContext, swarm: PrivateDaemon | { unavailable: string }): Promise<void> {
-  const ROUNDS = ctx.quick ? 3 : 5;
+  // --quick: 2 rounds (a smoke run; medians need the full run's 5).
+  const ROUNDS = ctx.quick ? 2 : 5;
   const prefix = `${ctx.prefix}-${randomBytes(2).toString('hex')}`;
   const docker = ctx.docker;
   const upstream = ctx.host.replace(/^unix:\/\//, '');

@@ -216,9 +216,10 @@ export async function scale(ctx: BenchContext): Promise<void> {
 async function scaleRuns(ctx: BenchContext): Promise<void> {
   // RING_BENCH_SCALE_COUNTS / RING_BENCH_SCALE_HTTP (comma lists, '' = none): other counts while investigating.
   const envCounts = (v: string | undefined) => v === undefined ? undefined : v.split(',').filter(Boolean).map(Number);
-  const counts = envCounts(process.env.RING_BENCH_SCALE_COUNTS) ?? (ctx.quick ? [10, 20] : [10, 100, 300]);
-  // 100 with a check each is scenario 4's; 300 × 1 check at 1 s is scenario 6.
-  const httpCounts = envCounts(process.env.RING_BENCH_SCALE_HTTP) ?? (ctx.quick ? [20] : [100, 300]);
+  const counts = envCounts(process.env.RING_BENCH_SCALE_COUNTS) ?? (ctx.quick ? [5, 10] : [10, 100, 300]);
+  // 100 with a check each is scenario 4's; 300 × 1 check at 1 s is scenario 6. --quick: 5 and 10
+  // (a smoke run of every step; 20 took ~2 minutes of a 12-minute quick run on a loaded host).
+  const httpCounts = envCounts(process.env.RING_BENCH_SCALE_HTTP) ?? (ctx.quick ? [10] : [100, 300]);
   // Sequential `docker run` is linear by construction: one sequence of FLOOR_RUNS runs is measured;
   // the floor of a count up to FLOOR_RUNS is the time its first N runs took (a sequential run does
   // not depend on the ones after it), above it the sequence's per-run time times N (keeps the full
