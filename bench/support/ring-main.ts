@@ -59,7 +59,11 @@ if (allocProfile) {
   const { Session } = await import('node:inspector');
   const session = new Session();
   session.connect();
-  session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as object);
+  // RING_BENCH_ALLOC_PROFILE_ON_SIGNAL=1: start sampling at SIGUSR2 instead (e.g. an idle window
+  // only: bench/support/profile-tick.ts sends it once converged).
+  const start = () => session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as object);
+  if (env.RING_BENCH_ALLOC_PROFILE_ON_SIGNAL === '1') process.once('SIGUSR2', start);
+  else start();
   beforeStop.push(() => new Promise((resolve) => {
     session.post('HeapProfiler.stopSampling', (err, res) => {
       if (!err) writeFileSync(allocProfile, JSON.stringify((res as { profile: unknown }).profile));

@@ -74,6 +74,7 @@ export class RingProcess {
       ...(opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : {}),
       // Profiling aid (bench/support/ring-main.ts): the allocation profile of the (last) server to stop.
       ...(process.env.RING_BENCH_ALLOC_PROFILE ? { RING_BENCH_ALLOC_PROFILE: process.env.RING_BENCH_ALLOC_PROFILE } : {}),
+      ...(process.env.RING_BENCH_ALLOC_PROFILE_ON_SIGNAL ? { RING_BENCH_ALLOC_PROFILE_ON_SIGNAL: process.env.RING_BENCH_ALLOC_PROFILE_ON_SIGNAL } : {}),
       ...(process.env.RING_BENCH_GC_REPORT ? { RING_BENCH_GC_REPORT: process.env.RING_BENCH_GC_REPORT } : {}),
       ...opts.env,
     };

@@ -85,3 +85,46 @@ export function withTimeout<T extends object>(opts: T, ms: number): T & { abortS
   OWN_TIMEOUTS.set(abortSignal, ms);
   return { ...opts, abortSignal };
 }
+
+/**
+ * A plain GET whose body is returned as the daemon sent it (bytes, not parsed), under the same
+ * kind of deadline as every other call: the caller decides whether to parse it at all (the
+ * container list of an idle host is byte-for-byte the one before, InstanceLister). It goes through
+ * the modem as a stream (so the wrapper above leaves it alone) and applies its own bound here,
+ * ending on the response's error or early close as well: a body cut short rejects instead of
+ * waiting forever.
+ */
+export function getRaw(docker: Docker, path: string, options: object, statusCodes: Record<number, true | string>, ms: number): Promise<Buffer> {
+  const modem = docker.modem as unknown as { dial: (o: object, cb: (err: unknown, data: unknown) => void) => void };
+  return new Promise<Buffer>((resolve, reject) => {
+    const ac = new AbortController();
+    let res: (NodeJS.ReadableStream & { destroy(): void }) | null = null;
+    let done = false;
+    const finish = (err: unknown, body?: Buffer): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(body!);
+    };
+    const timer = setTimeout(() => {
+      const err = new DockerTimeoutError('GET', path, ms);
+      ac.abort(err);
+      res?.destroy();
+      finish(err);
+    }, ms);
+    timer.unref();
+    modem.dial({ path, method: 'GET', options: { ...options }, isStream: true, statusCodes, abortSignal: ac.signal }, (err, data) => {
+      if (err) return finish(err);
+      const stream = data as NodeJS.ReadableStream & { destroy(): void };
+      res = stream;
+      if (done) return stream.destroy();
+      const chunks: Buffer[] = [];
+      let ended = false;
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => { ended = true; finish(null, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)); });
+      stream.on('error', (e: unknown) => finish(e));
+      stream.on('close', () => { if (!ended) finish(new Error(`the Docker daemon closed the response to GET ${path.split('?')[0]} before its end`)); });
+    });
+  });
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { RuntimeError, type CreatedInstance, type Instance, type InstanceSpec, type InstanceState } from '../runtime.js';
 import { admitMemory } from './admission.js';
-import { withTimeout } from './deadline.js';
+import { getRaw, withTimeout } from './deadline.js';
 import { dockerMessage, dockerStatus, isNotFound, isPortConflict } from './errors.js';
 import { removeFilesDir, writeInstanceFiles, type WrittenFiles } from './files.js';
 import { ensureImage } from './images.js';
@@ -203,29 +203,88 @@ export const LIST_TIMEOUT_MS = 15_000;
  * listContainers gives state and creation time but not start/finish times, the exact exit code or
  * OOM; those need an inspect. They cannot change while a container stays in one state, so one
  * inspect per (container, state) is cached and the steady-state cost of list() is a single call.
+ *
+ * Most of that call's answer is the same from one pass to the next: a container's entry changes
+ * when its state does, and otherwise only when Docker's "Up 5 minutes" moves (once a minute, or an
+ * hour, per container). Parsing all of it into objects every pass was most of an idle reconciler
+ * tick's garbage at 300 containers (bench/support/profile-tick.ts), so the body is read as bytes,
+ * cut into its entries (splitJsonArray) and only an entry whose bytes differ from the last ones
+ * seen for its container id is parsed; the others give back the instance built from them then.
+ * Callers never modify the instances.
  */
 export class InstanceLister {
   private readonly details = new Map<string, Details>();
+  /** By container id: the bytes of its last list entry and what they gave (null: another server's). */
+  private readonly entries = new Map<string, { bytes: Buffer; state: string; instance: Instance | null; seen: number }>();
+  private generation = 0;
 
-  constructor(private readonly docker: Docker, private readonly serverId?: string) {}
+  constructor(private readonly docker: Docker, private readonly serverId?: string, private readonly timeoutMs = LIST_TIMEOUT_MS) {}
 
   async list(): Promise<Instance[]> {
-    let infos: Docker.ContainerInfo[];
+    let body: Buffer;
     try {
-      infos = await this.docker.listContainers(withTimeout({ all: true, filters: { label: [DEPLOYMENT_LABEL] } }, LIST_TIMEOUT_MS));
+      const filters = JSON.stringify({ label: [DEPLOYMENT_LABEL] });
+      body = await getRaw(this.docker, '/containers/json?', { all: true, filters }, LIST_STATUS_CODES, this.timeoutMs);
     } catch (err) {
       throw new RuntimeError('runtime_error', `Failed to list containers: ${dockerMessage(err)}`, { cause: err });
     }
-    // Docker's label filters cannot say "this id or none", so other servers' containers go here,
-    // before any of them costs an inspect.
-    infos = infos.filter((i) => isVisibleTo(i.Labels, this.serverId));
-    const live = new Set(infos.map((i) => detailsKey(i.Id, i.State)));
+    const gen = ++this.generation;
+    const ranges = splitJsonArray(body);
+    const out: (Instance | null)[] = [];
+    /** Entries to parse: their index in `out`, the parsed info, and the key to cache them under. */
+    const fresh: { at: number; info: Docker.ContainerInfo; id: string | null; s: number; e: number }[] = [];
+    try {
+      if (ranges === null) {
+        // Not an array of objects we can cut (JSON.parse says why, or reads it anyway): parse it all.
+        const infos = JSON.parse(body.toString('utf8')) as unknown;
+        if (!Array.isArray(infos)) throw new Error('not a JSON array');
+        for (const info of infos as Docker.ContainerInfo[]) fresh.push({ at: out.push(null) - 1, info, id: null, s: 0, e: 0 });
+      } else {
+        for (let k = 0; k < ranges.length; k += 2) {
+          const s = ranges[k]!;
+          const e = ranges[k + 1]!;
+          const id = entryId(body, s, e);
+          const cached = id === null ? undefined : this.entries.get(id);
+          if (cached && cached.bytes.length === e - s && body.compare(cached.bytes, 0, cached.bytes.length, s, e) === 0) {
+            cached.seen = gen;
+            out.push(cached.instance);
+            continue;
+          }
+          fresh.push({ at: out.push(null) - 1, info: JSON.parse(body.toString('utf8', s, e)) as Docker.ContainerInfo, id, s, e });
+        }
+      }
+    } catch (err) {
+      this.entries.clear();
+      throw new RuntimeError('runtime_error', `Failed to list containers: the daemon's answer is not a container list (${(err as Error).message})`, { cause: err });
+    }
+    // Docker's label filters cannot say "this id or none", so other servers' containers are left
+    // out here, before any of them costs an inspect.
+    const visible = fresh.filter((f) => isVisibleTo(f.info.Labels, this.serverId));
+    await mapLimit(visible, 8, async (f) => {
+      const d = await this.detailsFor(f.info);
+      out[f.at] = fromListEntry(f.info, d ?? null);
+      // An entry whose inspect failed is not remembered: the next list asks again.
+      if (d === undefined) f.id = null;
+    });
+    for (const f of fresh) {
+      if (f.id === null || f.info.Id !== f.id) continue;
+      this.entries.set(f.id, { bytes: Buffer.from(body.subarray(f.s, f.e)), state: f.info.State, instance: out[f.at] ?? null, seen: gen });
+    }
+    // Forget containers that are gone, and the inspects of states they have left.
+    const live = new Set<string>();
+    for (const f of fresh) live.add(detailsKey(f.info.Id, f.info.State));
+    for (const [id, entry] of this.entries) {
+      if (entry.seen !== gen) this.entries.delete(id);
+      else live.add(detailsKey(id, entry.state));
+    }
     for (const key of this.details.keys()) if (!live.has(key)) this.details.delete(key);
-
-    return mapLimit(infos, 8, async (info) => fromListEntry(info, await this.detailsFor(info)));
+    const instances: Instance[] = [];
+    for (const i of out) if (i) instances.push(i);
+    return instances;
   }
 
-  private async detailsFor(info: Docker.ContainerInfo): Promise<Details | null> {
+/** null: the state needs no inspect; undefined: the inspect failed (the list's word is used, and not cached). */
+  private async detailsFor(info: Docker.ContainerInfo): Promise<Details | null | undefined> {
     const state = toState(info.State);
     if (state === 'created' || state === 'removing') return null;
     const key = detailsKey(info.Id, info.State);
@@ -243,9 +302,69 @@ export class InstanceLister {
       return d;
     } catch {
       // Removed between list and inspect: report what the list said.
-      return null;
+      return undefined;
     }
   }
+}
+
+/** What a container list may answer; anything else is an error (dockerode's own table for this call). */
+const LIST_STATUS_CODES = { 200: true, 400: 'bad parameter', 500: 'server error' } as const;
+
+/**
+ * The container id an entry opens with (`{"Id":"…"`, as Docker writes it: Go encodes a struct's
+ * fields in their order, and Id is the first); null when it does not, and the entry is then parsed
+ * every time.
+ */
+function entryId(body: Buffer, s: number, e: number): string | null {
+  const head = '{"Id":"';
+  if (e - s < head.length + 2) return null;
+  for (let k = 0; k < head.length; k++) if (body[s + k] !== head.charCodeAt(k)) return null;
+  const close = body.indexOf(0x22, s + head.length);
+  if (close < 0 || close >= e) return null;
+  return body.toString('latin1', s + head.length, close);
+}
+
+/**
+ * The byte ranges of the elements of a JSON array of objects, as [start, end, start, end, …];
+ * null when the text is anything else (not an array, a non-object element, unbalanced), so the
+ * caller parses it whole and JSON.parse reports what is wrong. Only brackets outside strings count.
+ */
+export function splitJsonArray(buf: Buffer): number[] | null {
+  const n = buf.length;
+  let i = 0;
+  const isWs = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+  while (i < n && isWs(buf[i])) i++;
+  if (buf[i] !== 0x5b) return null;
+  i++;
+  const out: number[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  let expectValue = true;
+  for (; i < n; i++) {
+    const c = buf[i]!;
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (depth === 0) {
+      if (isWs(c)) continue;
+      if (c === 0x7b && expectValue) { start = i; depth = 1; expectValue = false; continue; }
+      if (c === 0x2c && !expectValue && start === -1) { expectValue = true; continue; }
+      if (c === 0x5d && (!expectValue || out.length === 0)) {
+        for (i++; i < n; i++) if (!isWs(buf[i])) return null;
+        return out;
+      }
+      return null;
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      if (--depth === 0) { out.push(start, i + 1); start = -1; }
+    }
+  }
+  return null;
 }
 
 function detailsKey(id: string, state: string): string {
