@@ -17,7 +17,7 @@ import { sleep } from '../shared/sleep.js';
 import { Executor, type ReconcileOutcome } from './execute.js';
 import { writeDeployment, type DeploymentEventHook, type StatusChangeHook, type WriteHooks } from './write.js';
 import { RuntimeEventWatcher } from './runtime-events.js';
-import { rolloutRole, waitsForDeletedTwin } from './rollout.js';
+import { rolloutIndex, rolloutRole, waitsForDeletedTwin, type RolloutIndex } from './rollout.js';
 import type { ConfigResolver, SecretResolver } from './instance-spec.js';
 import { RECONCILED_STATUSES, endedChildNeedsPlan, isReconciled, type RolloutRole } from './plan.js';
 import { TERMINAL_STATUSES } from '../domain/status.js';
@@ -250,6 +250,7 @@ export class Reconciler {
     // Deletes first, so their removals start before anything they may block.
     let dispatched = 0;
     let busy = 0;
+    let rollouts: RolloutIndex | undefined;
     const ordered = [...all].sort((a, b) => Number(b.status === 'deleted') - Number(a.status === 'deleted'));
     for (const d of ordered) {
       const rt = this.deps.runtimes.get(d.runtime);
@@ -275,7 +276,7 @@ export class Reconciler {
         continue;
       }
       if (waitsForDeletedTwin(d, deployments)) continue;
-      const rollout = isReconciled(d.status) ? rolloutRole(d, deployments, instancesOf, this.isReady) : undefined;
+      const rollout = isReconciled(d.status) ? rolloutRole(d, (rollouts ??= rolloutIndex(deployments)), instancesOf, this.isReady) : undefined;
       this.dispatch(d, instancesOf(d.id), rt, rollout);
       dispatched++;
     }
@@ -367,7 +368,15 @@ export class Reconciler {
   }
 
   private dispatch(d: Deployment, instances: Instance[], rt: Runtime, rollout?: RolloutRole): void {
-    const work = this.executor.reconcile(d, instances, rt, rollout ? { rollout } : {}).then(
+    let now: ReconcileOutcome | Promise<ReconcileOutcome>;
+    try {
+      now = this.executor.reconcileNow(d, instances, rt, rollout ? { rollout } : {});
+    } catch (err) {
+      now = Promise.reject(err);
+    }
+    // Nothing to do (an idle pass): settled here, with no work to track.
+    if (!(now instanceof Promise)) return this.settle(d.id, now);
+    const work = now.then(
       (outcome) => this.settle(d.id, outcome),
       (err) => {
         this.logger.error({ deployment: d.id, error: errorText(err) }, 'reconcile failed');

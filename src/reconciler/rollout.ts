@@ -28,25 +28,50 @@ export function rolloutEndedBy(child: Pick<Deployment, 'parent_id'>, to: Status,
 }
 
 /**
+ * The reconciled rows by id, and each parent's first active (not deleted) child: what
+ * rolloutRole() looks up. The loop builds it once a pass; a search of every row for every row
+ * was 90,000 comparisons a tick at 300 deployments.
+ */
+export interface RolloutIndex {
+  byId: ReadonlyMap<string, Deployment>;
+  childOf: ReadonlyMap<string, Deployment>;
+}
+
+export function rolloutIndex(all: readonly Deployment[]): RolloutIndex {
+  const byId = new Map<string, Deployment>();
+  const childOf = new Map<string, Deployment>();
+  for (const d of all) {
+    if (!byId.has(d.id)) byId.set(d.id, d);
+    if (d.parent_id && d.status !== 'deleted' && !childOf.has(d.parent_id)) childOf.set(d.parent_id, d);
+  }
+  return { byId, childOf };
+}
+
+/**
  * A deployment's part in a rolling update: a parent (reconciled, with an active child) learns
  * whether that child is ready to take an instance over: running, every replica up, gate open.
  * A child learns whether its parent is still reconciled. `all` holds only reconciled rows, so a
  * terminal child is no child and a terminal parent is no parent.
  */
 export function rolloutRole(
-  d: Deployment, all: readonly Deployment[], instancesOf: (id: string) => Instance[],
+  d: Deployment, all: readonly Deployment[] | RolloutIndex, instancesOf: (id: string) => Instance[],
   isReady: (d: Deployment, instances: readonly Instance[]) => boolean,
 ): RolloutRole | undefined {
   if (d.status === 'deleted' || d.kind !== 'worker') return undefined;
+  const index = isIndex(all) ? all : rolloutIndex(all);
   if (d.parent_id) {
-    const parentActive = all.some((p) => p.id === d.parent_id && p.status !== 'deleted');
-    return { role: 'child', parentId: d.parent_id, parentActive };
+    const parent = index.byId.get(d.parent_id);
+    return { role: 'child', parentId: d.parent_id, parentActive: parent !== undefined && parent.status !== 'deleted' };
   }
-  const child = all.find((c) => c.parent_id === d.id && c.status !== 'deleted');
+  const child = index.childOf.get(d.id);
   if (!child) return undefined;
   const up = instancesOf(child.id).filter((i) => i.state === 'running');
   const childReady = child.status === 'running' && up.length >= child.replicas && isReady(child, up);
   return { role: 'parent', childId: child.id, childReady };
+}
+
+function isIndex(x: readonly Deployment[] | RolloutIndex): x is RolloutIndex {
+  return !Array.isArray(x);
 }
 
 /**

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import type { Deployment } from '../../../src/domain/deployment.js';
 import type { Status } from '../../../src/domain/status.js';
 import type { Instance } from '../../../src/runtime/runtime.js';
-import { rolloutRole, waitsForDeletedTwin } from '../../../src/reconciler/rollout.js';
+import { rolloutIndex, rolloutRole, waitsForDeletedTwin } from '../../../src/reconciler/rollout.js';
 import { budgetSpent, budgetSpentStatus, statusAfterFailure } from '../../../src/reconciler/budget.js';
 import { fireWrite } from '../../../src/reconciler/health.js';
 import { deathChange, withReportedDeaths, type ReportedDeath } from '../../../src/reconciler/runtime-events.js';
@@ -35,10 +35,19 @@ describe('rolloutRole', () => {
     ['a child whose parent is gone (terminal or purged) takes over', child(), [child()], up, true, { role: 'child', parentId: 'p1', parentActive: false }],
     ['a deleted row has no role', { ...parent, status: 'deleted' }, [parent, child()], up, true, undefined],
     ['a job has no role', worker({ id: 'j', kind: 'job' }), [parent], [], true, undefined],
+    ['a deleted child before an active one: the active one is the child', parent,
+      [parent, worker({ id: 'c0', parent_id: 'p1', status: 'deleted', replicas: 2 }), child()], up, true, { role: 'parent', childId: 'c1', childReady: true }],
+    ['of two active children, the first', parent, [parent, child(), worker({ id: 'c2', parent_id: 'p1', status: 'creating', replicas: 2 })], up, true,
+      { role: 'parent', childId: 'c1', childReady: true }],
   ];
   for (const [name, d, all, instances, gate, expected] of cases) {
     test(name, () => assert.deepEqual(rolloutRole(d, all, (id) => (id === 'c1' ? instances : []), gate ? ready : () => false), expected));
   }
+  test('the index the loop builds once a pass gives every role the rows give', () => {
+    for (const [name, d, all, instances, gate, expected] of cases) {
+      assert.deepEqual(rolloutRole(d, rolloutIndex(all), (id) => (id === 'c1' ? instances : []), gate ? ready : () => false), expected, name);
+    }
+  });
 });
 
 describe('waitsForDeletedTwin', () => {
