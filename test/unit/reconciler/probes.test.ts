@@ -21,7 +21,13 @@ before(async () => {
   http = createHttpServer((req, res) => {
     if (req.url === '/ok') res.writeHead(204).end();
     else if (req.url === '/moved') res.writeHead(302, { location: '/ok' }).end();
-    else if (req.url === '/slow') setTimeout(() => res.writeHead(200).end('late'), 2000).unref();
+    else if (req.url === '/auth') res.writeHead(req.headers.authorization === `Basic ${Buffer.from('user:p@ss').toString('base64')}` ? 204 : 401).end();
+    else if (req.url?.startsWith('/echo')) {
+      // What the probe sent, as the server saw it: 204 when it is what a one-shot probe must send.
+      const ok = req.method === 'GET' && req.headers['user-agent'] === 'ring-health-check' && req.headers.connection === 'close'
+        && req.headers.host === `127.0.0.1:${httpPort}` && req.url === '/echo?a=1&b=%20x' && req.httpVersion === '1.1';
+      res.writeHead(ok ? 204 : 400).end();
+    } else if (req.url === '/slow') setTimeout(() => res.writeHead(200).end('late'), 2000).unref();
     else res.writeHead(503).end('down');
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
@@ -94,6 +100,32 @@ describe('http probe', () => {
   test('5xx fails', async () => {
     const r = await runProbe(check({ type: 'http', url: url('/') }), { instance, runtime: noExec });
     assert.deepEqual(r, { status: 'failed', message: `HTTP check failed with status 503 for http://127.0.0.1:${httpPort}/` });
+  });
+  test('a probe sends GET with its user agent, the host, Connection: close, the path and query as given', async () => {
+    const r = await runProbe(check({ type: 'http', url: url('/echo?a=1&b=%20x') }), { instance, runtime: noExec });
+    assert.equal(r.status, 'success', r.message);
+  });
+  test("the URL's user:password is sent as basic auth", async () => {
+    const r = await runProbe(check({ type: 'http', url: `http://user:p%40ss@localhost:${httpPort}/auth` }), { instance, runtime: noExec });
+    assert.equal(r.status, 'success', r.message);
+  });
+  test('each probe dials its own connection: a listener that went away fails the next probe', async () => {
+    const one = createHttpServer((_req, res) => res.writeHead(200).end());
+    await new Promise<void>((r) => one.listen(0, '127.0.0.1', r));
+    const at = `http://localhost:${(one.address() as AddressInfo).port}/`;
+    assert.equal((await runProbe(check({ type: 'http', url: at }), { instance, runtime: noExec })).status, 'success');
+    one.close();
+    const r = await runProbe(check({ type: 'http', url: at }), { instance, runtime: noExec });
+    assert.equal(r.status, 'failed');
+    assert.match(r.message, /^HTTP check failed for http:\/\/127\.0\.0\.1:\d+\/: connect ECONNREFUSED/);
+  });
+  test('the same URL against two instances reaches each instance', async () => {
+    // 127.0.0.2 is loopback too on Linux, but nothing listens there on this port.
+    const r1 = await runProbe(check({ type: 'http', url: url('/ok') }), { instance, runtime: noExec });
+    const r2 = await runProbe(check({ type: 'http', url: url('/ok') }), { instance: { id: 'other', address: '127.0.0.2' }, runtime: noExec });
+    assert.equal(r1.status, 'success');
+    assert.equal(r2.status, 'failed');
+    assert.match(r2.message, /127\.0\.0\.2/);
   });
   test('a slow answer is a timeout, bounded by the check timeout', async () => {
     // The slow answer would be a success: 'timeout' is the check's own bound at work.
