@@ -18,9 +18,11 @@ const server = await startServer({ config, env, log: createLogger(config.logLeve
 process.stdout.write(`RING_URL ${server.url}\n`);
 
 let stopping = false;
+const beforeStop: (() => Promise<void>)[] = [];
 const stop = async () => {
   if (stopping) return;
   stopping = true;
+  for (const f of beforeStop) await f();
   await server.stop();
   process.exit(0); // the exit hook writes what the logger still buffers
 };
@@ -47,4 +49,40 @@ if (report) {
     if (env.RING_BENCH_HEAPSNAPSHOT) writeHeapSnapshot(env.RING_BENCH_HEAPSNAPSHOT);
     writeFileSync(report, JSON.stringify({ before, after }));
   });
+}
+
+// RING_BENCH_ALLOC_PROFILE=<file>: V8's sampling heap profiler runs from the start, keeping the samples
+// of objects the GC has already collected (garbage is what a scavenge-heavy server pays for); the
+// profile is written there at SIGTERM (open it as a .heapprofile in Chrome DevTools). Profiling only.
+const allocProfile = env.RING_BENCH_ALLOC_PROFILE;
+if (allocProfile) {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as object);
+  beforeStop.push(() => new Promise((resolve) => {
+    session.post('HeapProfiler.stopSampling', (err, res) => {
+      if (!err) writeFileSync(allocProfile, JSON.stringify((res as { profile: unknown }).profile));
+      resolve();
+    });
+  }));
+}
+
+// RING_BENCH_GC_REPORT=<file>: every GC pause by kind (count, total ms), written there at SIGTERM. Profiling only.
+const gcReport = env.RING_BENCH_GC_REPORT;
+if (gcReport) {
+  const { PerformanceObserver, constants } = await import('node:perf_hooks');
+  const names: Record<number, string> = { [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge', [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact', [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak-callbacks' };
+  const totals: Record<string, { count: number; ms: number }> = {};
+  const timeline: [number, string, number][] = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = names[((e as unknown as { detail: { kind: number } }).detail).kind] ?? 'other';
+      const t = (totals[kind] ??= { count: 0, ms: 0 });
+      t.count++;
+      t.ms += e.duration;
+      timeline.push([Math.round(e.startTime), kind, Number(e.duration.toFixed(2))]);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  beforeStop.push(async () => writeFileSync(gcReport, JSON.stringify({ totals, timeline })));
 }

@@ -72,11 +72,16 @@ export class RingProcess {
       RING_LOG_LEVEL: opts.logLevel ?? 'info',
       RING_BENCH_LOG: join(dir, 'server.log'),
       ...(opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : {}),
+      // Profiling aid (bench/support/ring-main.ts): the allocation profile of the (last) server to stop.
+      ...(process.env.RING_BENCH_ALLOC_PROFILE ? { RING_BENCH_ALLOC_PROFILE: process.env.RING_BENCH_ALLOC_PROFILE } : {}),
+      ...(process.env.RING_BENCH_GC_REPORT ? { RING_BENCH_GC_REPORT: process.env.RING_BENCH_GC_REPORT } : {}),
       ...opts.env,
     };
     // RING_BENCH_CPU_PROF=<dir>: every server of the run writes a V8 CPU profile there (profiling, not measuring).
     const profDir = opts.cpuProfDir ?? process.env.RING_BENCH_CPU_PROF;
-    const args = [...launch.nodeArgs, ...(opts.nodeArgs ?? []), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), MAIN];
+    // RING_BENCH_NODE_ARGS="--max-semi-space-size=4 …": appended after bin/ring's own (a later V8 flag wins; profiling).
+    const extra = process.env.RING_BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+    const args = [...launch.nodeArgs, ...(opts.nodeArgs ?? []), ...extra, ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), MAIN];
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });

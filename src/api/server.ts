@@ -7,6 +7,7 @@ import { Problem, badRequest, conflictProblem, problemTitle } from './problem.js
 import { ConflictError } from '../store/conflict.js';
 import { storageFault } from '../store/storage-fault.js';
 import { authenticate } from './authenticate.js';
+import { logInfoDirect } from '../logger.js';
 import { assertNoBody, bodyProblem, compileRoute, normalizeQuery, parseJsonBody, toViolations, type RouteValidators } from './request-validation.js';
 
 export const HANDLER_TIMEOUT_MS = 10_000;
@@ -45,12 +46,13 @@ export async function createApiServer(opts: {
     },
   });
 
+  // Per request: the shared services with its own `log` over them (a prototype link, not a copy of
+  // every field; no handler spreads or enumerates services).
   const servicesOf = (request: Request): Services => {
     let log: Services['log'] | undefined;
-    return Object.defineProperty({ ...services }, 'log', {
-      enumerable: true, configurable: true,
-      get: () => (log ??= services.log.child({ reqId: request.info.id })),
-    });
+    return Object.create(services, {
+      log: { enumerable: true, configurable: true, get: () => (log ??= services.log.child({ reqId: request.info.id })) },
+    }) as Services;
   };
 
   // Auth runs before the payload is read, so an anonymous caller learns nothing about body validation.
@@ -137,7 +139,7 @@ export async function createApiServer(opts: {
     if (!services.log.isLevelEnabled('info')) return;
     const res = request.response as ResponseObject | null;
     const status = res && typeof res === 'object' && 'statusCode' in res ? res.statusCode : undefined;
-    services.log.info({ reqId: request.info.id, method: request.method.toUpperCase(), path: request.path, status,
+    logInfoDirect(services.log, { reqId: request.info.id, method: request.method.toUpperCase(), path: request.path, status,
       ms: Date.now() - request.info.received }, 'request');
   });
 

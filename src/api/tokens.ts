@@ -1,5 +1,6 @@
 // Bearer tokens: `ring_pat_` + 64 hex. Only the SHA-256 is stored; the prefix helps a human recognise one.
-import { hash, randomBytes } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Role } from '../store/users.js';
 
 export const TOKEN_PREFIX = 'ring_pat_';
@@ -10,9 +11,11 @@ export function mintToken(): { token: string; hash: string; prefix: string } {
 }
 
 // crypto.hash (one shot, no Hash object): ~2 µs against createHash's ~5 µs, on every request.
-export function hashToken(token: string): string {
-  return hash('sha256', token, 'hex');
-}
+// It arrived in Node 20.12; engines says >=20, so an older 20.x falls back to createHash.
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+export const hashToken: (token: string) => string = oneShotHash
+  ? (token) => oneShotHash('sha256', token, 'hex')
+  : (token) => createHash('sha256').update(token).digest('hex');
 
 export const RESOURCES = ['deployments', 'secrets', 'configs', 'namespaces', 'volumes', 'users', 'webhooks'] as const;
 export const ALL_SCOPES = [...RESOURCES.flatMap((r) => [`${r}:read`, `${r}:write`]), 'admin'];
