@@ -28,7 +28,16 @@ interface ScaleRun {
   cpuMsPerTick: Summary;
   rssBytes: number;
   dbBytes: number;
+  /** Per-run times of HELD_RUNS sequential `docker run -d` while this run's containers were still up (counts above the floor sequence only). */
+  heldRunMs?: number[];
 }
+
+/**
+ * `docker run -d`s timed while a run's N containers are still up (after its idle window, before its
+ * teardown): Docker's own per-container cost at that count, so that the floor of a large count is
+ * measured at the count rather than extrapolated from an empty daemon (the growth target's cause).
+ */
+const HELD_RUNS = 8;
 
 /** Each step's wall time, by run, for the log and one note: where the scenario's minutes go. */
 const tookNotes: string[] = [];
@@ -165,22 +174,28 @@ class ScaleServer {
 }
 
 /** N workers from one apply on a fresh server: the convergence and the idle cost of keeping them. */
-async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTicks: number, boundMs: number): Promise<ScaleRun> {
+async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTicks: number, boundMs: number, heldRuns = 0): Promise<ScaleRun> {
   const srv = await ScaleServer.start(ctx, `${count}${http ? 'h' : ''}`, http);
   try {
     const g = await srv.grow(count, boundMs);
-    return { count, http, ...g, ...(await srv.idle(idleTicks)) };
+    const idle = await srv.idle(idleTicks);
+    let heldRunMs: number[] | undefined;
+    if (heldRuns > 0) {
+      const marks = await srv.phases.time(`${heldRuns} × docker run -d with ${count} held`, () => dockerFloor(ctx, heldRuns, `held-${count}`));
+      heldRunMs = marks.map((m, i) => m - (i ? marks[i - 1]! : 0));
+    }
+    return { count, http, ...g, ...idle, ...(heldRunMs ? { heldRunMs } : {}) };
   } finally {
     await srv.stop();
   }
 }
 
 /** Sequential `docker run -d` of count containers: the floor. The time from the start to the end of each run. */
-async function dockerFloor(ctx: BenchContext, count: number): Promise<number[]> {
+async function dockerFloor(ctx: BenchContext, count: number, tag = String(count)): Promise<number[]> {
   const cli = ctx.cli;
   const ids: string[] = [];
   // Like ring's containers, on a user-defined bridge network.
-  const net = `${ctx.prefix}-floor-${count}`;
+  const net = `${ctx.prefix}-floor-${tag}`;
   cli.sh(['network', 'create', net]);
   const t0 = now();
   const marks: number[] = [];
@@ -197,8 +212,8 @@ async function dockerFloor(ctx: BenchContext, count: number): Promise<number[]> 
     await removeContainers(ctx.docker, ids);
     cli.sh(['network', 'rm', net]);
     const line = `runs ${(ms / 1000).toFixed(1)} s, teardown ${((now() - t1) / 1000).toFixed(1)} s`;
-    ctx.log(`scale: floor ${count} took: ${line}`);
-    tookNotes.push(`floor (${count} × docker run -d): ${line}`);
+    ctx.log(`scale: floor ${tag} took: ${line}`);
+    tookNotes.push(`floor (${tag}: ${count} × docker run -d): ${line}`);
   }
 }
 
@@ -247,14 +262,37 @@ async function scaleRuns(ctx: BenchContext): Promise<void> {
     floors.push(f.ms);
     floorNotes.push(f.note);
     ctx.log(`scale: ring, ${n} workers`);
-    plain.push(await ringScale(ctx, n, false, idleTicks, boundFor(f.ms)));
+    plain.push(await ringScale(ctx, n, false, idleTicks, boundFor(f.ms), n > FLOOR_RUNS ? HELD_RUNS : 0));
   }
+  // The floor with Docker's slowdown: the per-run time as a function of the containers held,
+  // piecewise linear through (0, the fresh sequence's per-run time) and (N, the median of the runs
+  // timed with N held), summed over 0..N-1. Shown beside the extrapolated floor, not instead of it.
+  const points: [number, number][] = [[0, perRunMs ?? 0], ...plain.filter((r) => r.heldRunMs).map((r) => [r.count, summarize(r.heldRunMs!).median] as [number, number])];
+  const perRunAt = (k: number): number => {
+    let i = 1;
+    while (i < points.length - 1 && points[i]![0] < k) i++;
+    const [x0, y0] = points[i - 1]!;
+    const [x1, y1] = points[i] ?? points[i - 1]!;
+    return x1 === x0 ? y1 : y0 + ((y1 - y0) * (k - x0)) / (x1 - x0);
+  };
+  const heldFloor = (n: number): number => {
+    let ms = 0;
+    for (let k = 0; k < n; k++) ms += perRunAt(k);
+    return ms;
+  };
+  const heldFloors = plain.map((r) => (points.length > 1 && r.count > FLOOR_RUNS ? heldFloor(r.count) : floors[plain.indexOf(r)]!));
   for (const [i, r] of plain.entries()) {
     const n = r.count;
     ctx.rows.push(
       row({ scenario: S, what: `${n}: POST ×${n} → all containers up`, unit: 'ms', ring: r.upMs, anchorName: `sequential docker run -d ×${n}`, anchor: floors[i]!, target: '≤ 1.5×', ratioMax: 1.5,
         note: `one round (a convergence of N is the round); ${floorNotes[i]}` }),
       row({ scenario: S, what: `${n}: POST ×${n} → all status running`, unit: 'ms', ring: r.runningMs, anchorName: `sequential docker run -d ×${n}`, anchor: floors[i]! }),
+      ...(r.heldRunMs ? [
+        row({ scenario: S, what: `${n}: \`docker run -d\` with the ${n} containers still up, per run (Docker's own cost at this count)`, unit: 'ms', ring: summarize(r.heldRunMs),
+          anchorName: `per run, ${FLOOR_RUNS} sequential on a daemon without them`, anchor: perRunMs!, note: `${HELD_RUNS} sequential runs after the idle window, before the teardown` }),
+        row({ scenario: S, what: `${n}: POST ×${n} → all containers up, vs the floor at this count`, unit: 'ms', ring: r.upMs, anchorName: `floor with the measured per-run slowdown ×${n}`, anchor: heldFloors[i]!,
+          note: 'the per-run time interpolated between the runs timed with 0, and with each count held, summed over the count' }),
+      ] : []),
       // The tick is a setInterval and the sampling windows are not aligned with it, so a pass that
       // starts late can put its list in the next window (0 then 2); the target is judged on the
       // whole idle window's count ÷ its ticks, and every window's count is shown beside it.
@@ -273,7 +311,7 @@ async function scaleRuns(ctx: BenchContext): Promise<void> {
   const linear = plain.every((r, i) => i === 0 || r.upMs / plain[i - 1]!.upMs <= (r.count / plain[i - 1]!.count) * 1.1);
   ctx.rows.push(
     row({ scenario: S, what: `growth ${counts.join(' → ')} (count ${countGrowth}): convergence`, unit: '', ring: null, ratio: null,
-      note: `ring ${growth(conv)}; floor ${growth(floors)}`, target: 'at most linear', holds: linear }),
+      note: `ring ${growth(conv)}; floor ${growth(floors)}${heldFloors.some((f, i) => f !== floors[i]) ? `; floor with Docker's measured slowdown ${growth(heldFloors)}` : ''}`, target: 'at most linear', holds: linear }),
     row({ scenario: S, what: 'growth: CPU per idle tick / RSS / SQLite / API calls per tick', unit: '', ring: null, ratio: null,
       note: `CPU ${growth(plain.map((r) => Math.max(r.cpuMsPerTick.median, 1)))}; RSS ${growth(plain.map((r) => r.rssBytes))}; SQLite ${growth(plain.map((r) => r.dbBytes))}; calls ${growth(plain.map((r) => Math.max(r.callsPerTick.median, 1)))}` }),
   );
