@@ -49,6 +49,15 @@ export class SettledSet {
     return out;
   }
 
+  /**
+   * The same answers as at(now).has() while the set is not changed, without copying it: plan()
+   * runs synchronously, so the view cannot change under it (and a copy of every settled id for
+   * every deployment of every pass was garbage for nothing).
+   */
+  viewAt(now: number): { has(id: string): boolean } {
+    return { has: (id) => { const t = this.until.get(id); return t !== undefined && t >= now; } };
+  }
+
   private sweep(): void {
     const now = this.clock();
     for (const [id, t] of this.until) if (t < now) this.until.delete(id);
@@ -235,7 +244,7 @@ export class Executor {
   private planFor(d: Deployment, instances: readonly Instance[], context: ReconcileContext): PlanResult {
     const now = this.clock();
     return plan({
-      deployment: d, instances, now, settled: this.settled.at(now), memory: this.memoryOf(d.id),
+      deployment: d, instances, now, settled: this.settled.viewAt(now), memory: this.memoryOf(d.id),
       ...(this.deps.livenessConfirmMs !== undefined ? { livenessConfirmMs: this.deps.livenessConfirmMs } : {}),
       ...(this.deps.isReady && d.kind === 'worker' && d.status !== 'deleted' ? { ready: this.deps.isReady(d, instances) } : {}),
       ...(this.deps.rolloutDeadlineMs !== undefined ? { rolloutDeadlineMs: this.deps.rolloutDeadlineMs } : {}),

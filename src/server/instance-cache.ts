@@ -13,7 +13,11 @@ export class InstanceCache {
 
   prime(instances: Instance[]): void {
     const map = new Map<string, Instance[]>();
-    for (const i of instances) map.set(i.deploymentId, [...(map.get(i.deploymentId) ?? []), i]);
+    for (const i of instances) {
+      const arr = map.get(i.deploymentId);
+      if (arr) arr.push(i);
+      else map.set(i.deploymentId, [i]);
+    }
     this.byDeployment = map;
     this.fetchedAt = Date.now();
   }

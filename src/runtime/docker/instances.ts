@@ -342,12 +342,17 @@ export function splitJsonArray(buf: Buffer): number[] | null {
   let inString = false;
   let expectValue = true;
   for (; i < n; i++) {
-    const c = buf[i]!;
     if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
+      // To the closing quote natively (memchr): the bytes of an entry are mostly its strings.
+      const q = buf.indexOf(0x22, i);
+      if (q < 0) return null;
+      let backslashes = 0;
+      while (buf[q - 1 - backslashes] === 0x5c) backslashes++;
+      i = q;
+      if (backslashes % 2 === 0) inString = false;
       continue;
     }
+    const c = buf[i]!;
     if (depth === 0) {
       if (isWs(c)) continue;
       if (c === 0x7b && expectValue) { start = i; depth = 1; expectValue = false; continue; }

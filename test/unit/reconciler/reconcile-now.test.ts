@@ -78,3 +78,21 @@ describe('Executor.reconcileNow', () => {
     assert.equal(store.deployments.get(d.id)!.restart_count, 0);
   });
 });
+
+describe('SettledSet.viewAt', () => {
+  test('answers as at(now) does, expiry included', async () => {
+    const { SettledSet } = await import('../../../src/reconciler/execute.js');
+    let now = 0;
+    const s = new SettledSet(100, () => now);
+    s.add('a');
+    now = 50;
+    s.add('b');
+    for (const t of [0, 99, 100, 101, 149, 150, 151]) {
+      const set = s.at(t);
+      const view = s.viewAt(t);
+      for (const id of ['a', 'b', 'c']) assert.equal(view.has(id), set.has(id), `${id} at ${t}`);
+    }
+    assert.equal(s.viewAt(100).has('a'), true);
+    assert.equal(s.viewAt(101).has('a'), false);
+  });
+});
