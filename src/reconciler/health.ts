@@ -37,6 +37,8 @@ export interface HealthProberDeps {
   hooks?: WriteHooks;
   /** Probes in flight at once, all deployments together (default 32). */
   concurrency?: number;
+  /** How long a result may wait to be written with others (default FLUSH_MS; 0: the next turn of the event loop). */
+  flushMs?: number;
 }
 
 const DEFAULT_THRESHOLD = 3;
@@ -49,6 +51,15 @@ const MIN_INTERVAL_MS = 10;
  * 1 s checks that was 300 DELETEs 1.5 times a second (bench/ scenario 6).
  */
 export const TRIM_EVERY_RESULTS = 25;
+/**
+ * Results are written in batches, one transaction per this many ms (a transaction per result
+ * was ~40 % of a probe's CPU at 300 instances × 1 s checks: bench/support/profile-probes.ts). The
+ * gate and the on_failure counters never wait for it (they live in memory); only the stored
+ * history lags, by at most this.
+ */
+export const FLUSH_MS = 100;
+
+type PendingRow = Parameters<Store['healthChecks']['insertBatch']>[0][number];
 
 interface Entry extends CheckState {
   key: string;
@@ -81,11 +92,20 @@ export class HealthProber {
   /** Results recorded per deployment since its last trim. */
   private readonly untrimmed = new Map<string, number>();
   private stopped = false;
+  /** Results taken, not yet written (see record()). */
+  private readonly pending: PendingRow[] = [];
+  /** Deployments whose history is due a trim at the next flush. */
+  private readonly toTrim = new Set<string>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly flushMs: number;
+  /** Batches written (observability and tests). */
+  flushes = 0;
 
   constructor(private readonly deps: HealthProberDeps) {
     this.logger = deps.logger ?? SILENT_LOGGER;
     this.clock = deps.clock ?? Date.now;
     this.concurrency = Math.max(1, deps.concurrency ?? 32);
+    this.flushMs = Math.max(0, deps.flushMs ?? FLUSH_MS);
   }
 
   /**
@@ -133,12 +153,21 @@ export class HealthProber {
     return gateOpen(running, indices, this.windowOf(d), this.clock(), (id, i) => this.entries.get(keyOf(id, i)));
   }
 
-  /** Stops every timer; probes in flight finish but record nothing. */
+  /**
+   * Stops every timer; probes in flight finish but record nothing. Results already taken are
+   * written now (their counters and gate state were already decided), so none is lost.
+   */
   stop(): void {
     this.stopped = true;
+    this.flush();
     for (const e of this.entries.values()) this.cancel(e);
     this.entries.clear();
     this.queue.length = 0;
+  }
+
+  /** Results taken but not yet written (the next flush writes them), for tests and observability. */
+  get unwritten(): number {
+    return this.pending.length;
   }
 
   /** Scheduled (instance × check) pairs, for tests and observability. */
@@ -226,6 +255,14 @@ export class HealthProber {
 
   // ---- results ---------------------------------------------------------------------------
 
+  /**
+   * Takes one result: the gate state and the failure counter change at once, as before; the row
+   * joins the batch written by the next flush (one transaction for every result of up to
+   * FLUSH_MS), unless the result fires on_failure: then the batch is written first and the result
+   * with the action's change in a transaction of their own, at once. So the gate and the actions
+   * never wait; the history (GET /deployments/{id}/health-checks) may lag by at most one flush,
+   * and every result before an action's event is in it once the event is.
+   */
   private record(e: Entry, r: ProbeResult, startedAt: number, finishedAt: number): void {
     const wasGreen = e.last === 'success';
     e.last = r.status;
@@ -233,44 +270,81 @@ export class HealthProber {
     else if (!wasGreen || e.readySince === null) e.readySince = finishedAt;
 
     const { store } = this.deps;
-    type Outcome = { fired: { d: Deployment; action: 'restart' | 'stop' | 'alert' } | null; gated: boolean };
-    const outcome = store.tx((): Outcome | null => {
-      const d = store.deployments.get(e.deploymentId);
-      if (!d || d.status === 'deleted') return null;
-      store.healthChecks.insert({
-        deployment_id: d.id, instance_id: e.instance.id, check_index: e.index, check_type: e.check.type,
-        status: r.status, message: r.message,
-        started_at: new Date(startedAt).toISOString(), finished_at: new Date(finishedAt).toISOString(),
-      });
-      // The gate matters while coming up, and for a rolling child until its parent is drained.
-      const gated = e.check.readiness === true && (d.status !== 'running' || d.parent_id !== null);
-      // Record-only until running, and inside the check's start_period.
-      if (d.status !== 'running') return { fired: null, gated };
-      if (r.status === 'success') {
-        e.failures = 0;
-        return { fired: null, gated };
-      }
-      const inGrace = finishedAt - (e.instance.startedAt ?? e.instance.createdAt) < e.startPeriodMs;
-      if (inGrace) return { fired: null, gated };
-      e.failures++;
-      if (e.failures < e.threshold) return { fired: null, gated };
-      e.failures = 0;
-      const action = e.check.on_failure ?? 'restart';
-      this.fire(d, e, action, r.message);
-      return { fired: { d, action }, gated };
-    });
-    if (!outcome) return;
+    // The row's status and parent only (a whole Deployment is built only for an action).
+    const d = store.deployments.stateOf(e.deploymentId);
+    if (!d || d.status === 'deleted') return;
+    // The gate matters while coming up, and for a rolling child until its parent is drained.
+    const gated = e.check.readiness === true && (d.status !== 'running' || d.parent_id !== null);
+    const action = d.status === 'running' ? this.count(e, r, finishedAt) : null; // record-only until running
+    const row: PendingRow = {
+      deployment_id: e.deploymentId, instance_id: e.instance.id, check_index: e.index, check_type: e.check.type,
+      status: r.status, message: r.message, created_at: new Date(finishedAt).toISOString(),
+      started_at: new Date(startedAt).toISOString(), finished_at: new Date(finishedAt).toISOString(),
+    };
     const n = (this.untrimmed.get(e.deploymentId) ?? 0) + 1;
     if (n >= TRIM_EVERY_RESULTS) {
       this.untrimmed.delete(e.deploymentId);
-      this.trim(e.deploymentId);
+      this.toTrim.add(e.deploymentId);
     } else {
       this.untrimmed.set(e.deploymentId, n);
     }
 
-    if (outcome.fired) this.afterAction(e, outcome.fired);
+    if (action === null) {
+      this.pending.push(row);
+      if (this.flushTimer === null) {
+        this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
+        this.flushTimer.unref();
+      }
+    } else {
+      this.flush();
+      // The result and the action's change (event, status, webhook) land together or not at all.
+      const fired = store.tx(() => {
+        const full = store.deployments.get(e.deploymentId);
+        if (!full || full.status === 'deleted') return null;
+        store.healthChecks.insertBatch([row]);
+        this.fire(full, e, action, r.message);
+        return { d: full, action };
+      });
+      if (fired) this.afterAction(e, fired);
+    }
     // A readiness check just turned green: come back when its window has passed, when the gate may open.
-    if (outcome.gated && r.status === 'success' && !wasGreen) this.wakeAtGate(e);
+    if (gated && r.status === 'success' && !wasGreen) this.wakeAtGate(e);
+  }
+
+  /** The per-check counter (RING §6) of a running deployment: the action to fire, if this result reaches `threshold`. */
+  private count(e: Entry, r: ProbeResult, finishedAt: number): HealthAction | null {
+    if (r.status === 'success') {
+      e.failures = 0;
+      return null;
+    }
+    // Inside the check's start_period failures are recorded, not counted.
+    if (finishedAt - (e.instance.startedAt ?? e.instance.createdAt) < e.startPeriodMs) return null;
+    e.failures++;
+    if (e.failures < e.threshold) return null;
+    e.failures = 0;
+    return e.check.on_failure ?? 'restart';
+  }
+
+  /**
+   * Writes the batched results (and the trims they made due) in one transaction. A failure loses
+   * that batch, logged once (before batching, each result's own transaction failed alone).
+   */
+  private flush(): void {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.pending.length === 0 && this.toTrim.size === 0) return;
+    const rows = this.pending.splice(0);
+    const trims = [...this.toTrim];
+    this.toTrim.clear();
+    try {
+      this.deps.store.tx(() => {
+        this.deps.store.healthChecks.insertBatch(rows);
+        for (const id of trims) this.trim(id);
+      });
+    } catch (err) {
+      this.logger.warn({ results: rows.length, error: errorText(err) }, 'failed to record health checks');
+    }
+    this.flushes++;
   }
 
   /** Writes the action's change (and status), inside the result's transaction. */
@@ -280,7 +354,7 @@ export class HealthProber {
     this.logger.warn({ deployment: d.id, instance: e.instance.id, check: e.index, action }, `health check failed: ${message}`);
   }
 
-  private afterAction(e: Entry, fired: { d: Deployment; action: 'restart' | 'stop' | 'alert' }): void {
+  private afterAction(e: Entry, fired: { d: Deployment; action: HealthAction }): void {
     if (fired.action === 'restart') {
       // Stop probing the doomed instance at once (kept, retired, until it is gone from the
       // observation, so it is not picked up again); its replacement gets fresh entries.

@@ -6,8 +6,8 @@
 // any substring of the URL), 3xx answers are failures (redirects are not followed), and a command
 // probe's exit code decides (0 = success) once its output has been drained.
 import { connect } from 'node:net';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { commandArgv } from '../domain/command-argv.js';
 import type { HealthCheckSpec } from '../domain/deployment.js';
 import { parseDuration } from '../domain/durations.js';
@@ -82,15 +82,148 @@ export function rewriteLocalhost(url: string, ip: string): string {
   return u.toString();
 }
 
-export function probeHttp(url: string, ip: string, timeoutMs: number): Promise<ProbeResult> {
-  let target: URL;
+/** What a probe of one URL against one instance IP sends, derived once (see targetOf). */
+type HttpTarget = {
+  /** The URL as the messages show it. */
+  shown: string;
+} & ({ https: false; host: string; port: number; request: string } | { https: true; options: RequestOptions });
+
+/**
+ * Parsed targets by (url, ip). A probe's URL and its instance's IP stay the same for the
+ * instance's life: parsing and rewriting them was a share of every probe (300 a second at 300
+ * instances × 1 s checks). Bounded: cleared whole when full (instances come and go).
+ */
+const targets = new Map<string, HttpTarget | null>();
+const MAX_TARGETS = 4096;
+
+function targetOf(url: string, ip: string): HttpTarget | null {
+  const key = `${ip} ${url}`;
+  const known = targets.get(key);
+  if (known !== undefined) return known;
+  let t: HttpTarget | null;
   try {
-    target = new URL(rewriteLocalhost(url, ip));
+    const u = new URL(rewriteLocalhost(url, ip));
+    const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+    // As http.request(url) does with a URL's user:password.
+    const auth = u.username || u.password ? `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}` : '';
+    const path = `${u.pathname}${u.search}`;
+    if (u.protocol === 'https:') {
+      // Certificates are not verified (as Kubernetes' HTTPS probes): the probe dials a bare IP.
+      t = { https: true, shown: u.toString(), options: {
+        protocol: 'https:', host, port: u.port ? Number(u.port) : 443, path, method: 'GET', agent: false, rejectUnauthorized: false,
+        headers: { 'user-agent': 'ring-health-check' }, ...(auth ? { auth } : {}),
+      } };
+    } else if (u.protocol === 'http:') {
+      // u.host: the port only when not 80, an IPv6 address in brackets (what http.request sends).
+      const request = `GET ${path} HTTP/1.1\r\nHost: ${u.host}\r\nUser-Agent: ring-health-check\r\n`
+        + `${auth ? `Authorization: Basic ${Buffer.from(auth).toString('base64')}\r\n` : ''}Connection: close\r\n\r\n`;
+      t = { https: false, shown: u.toString(), host, port: u.port ? Number(u.port) : 80, request };
+    } else {
+      t = null;
+    }
   } catch {
-    return Promise.resolve({ status: 'failed', message: `Invalid health check URL: ${url}` });
+    t = null;
   }
-  const shown = target.toString();
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  if (targets.size >= MAX_TARGETS) targets.clear();
+  targets.set(key, t);
+  return t;
+}
+
+export function probeHttp(url: string, ip: string, timeoutMs: number): Promise<ProbeResult> {
+  const target = targetOf(url, ip);
+  if (!target) return Promise.resolve({ status: 'failed', message: `Invalid health check URL: ${url}` });
+  const { shown } = target;
+  const judge = (code: number): ProbeResult => {
+    if (code >= 200 && code < 300) return { status: 'success', message: `HTTP check successful (${code}) for ${shown}` };
+    if (code >= 300 && code < 400) return { status: 'failed', message: `HTTP check failed with status ${code} for ${shown} (redirects are not followed)` };
+    return { status: 'failed', message: `HTTP check failed with status ${code} for ${shown}` };
+  };
+  const failed = (why: string): ProbeResult => ({ status: 'failed', message: `HTTP check failed for ${shown}: ${why}` });
+  return target.https ? probeHttps(target.options, timeoutMs, judge, failed) : probePlainHttp(target, timeoutMs, judge, failed);
+}
+
+/**
+ * Plain http over its own socket: one GET with Connection: close, judged by the status code once
+ * the response head is complete; the body is never read. Each probe dials anew (no keep-alive,
+ * on purpose: a pooled socket could hide a listener that no longer accepts, and the server's
+ * idle timeout racing a probe would add false failures). Written over net instead of
+ * http.request, whose ClientRequest, parser, IncomingMessage and header objects were a third of
+ * a probe's CPU (bench/support/profile-probes.ts); the head is checked as far as a probe needs:
+ * an HTTP/1.x status line, well-formed header lines, informational (1xx) heads skipped, at most
+ * 16 KiB (Node's own header limit).
+ */
+function probePlainHttp(t: { host: string; port: number; request: string }, timeoutMs: number,
+  judge: (code: number) => ProbeResult, failed: (why: string) => ProbeResult): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: t.host, port: t.port });
+    let head = '';
+    let settled = false;
+    const done = (r: ProbeResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => done({ status: 'timeout', message: TIMED_OUT_MESSAGE }), timeoutMs);
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      head += chunk;
+      const r = readHead(head);
+      if (r === null) return;
+      done(typeof r === 'number' ? judge(r) : failed(r));
+    });
+    // Closed before a complete head: what http.request reports then.
+    socket.once('end', () => done(failed('socket hang up')));
+    socket.once('error', (err) => done(failed(err.message)));
+    socket.write(t.request, 'latin1'); // queued until connected
+  });
+}
+
+const MAX_HEAD = 16 * 1024;
+const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: [^\x00-\x08\x0a-\x1f\x7f]*)?$/;
+const HEADER_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[^\x00-\x08\x0a-\x1f\x7f]*$/;
+
+/**
+ * The final status code of a response that starts `text`; null while its head is incomplete;
+ * a parse error's text (as http.request words it: "Parse Error: …") when it is not HTTP/1.x.
+ */
+export function readHead(text: string): number | string | null {
+  let rest = text;
+  for (;;) {
+    if (rest.length >= 5 && !rest.startsWith('HTTP/')) return 'Parse Error: Expected HTTP/';
+    const end = endOfHead(rest);
+    if (end === -1) return rest.length > MAX_HEAD ? 'Parse Error: Header overflow' : null;
+    const lines = rest.slice(0, end.start).split(/\r?\n/);
+    const m = STATUS_LINE.exec(lines[0]!);
+    if (!m) return 'Parse Error: Invalid response status';
+    for (let i = 1; i < lines.length; i++) if (!HEADER_LINE.test(lines[i]!)) return 'Parse Error: Invalid header value char';
+    const code = Number(m[1]);
+    // 100 Continue, 102, 103 Early Hints: another head follows (101 would switch protocols: not a 2xx).
+    if (code >= 100 && code < 200 && code !== 101) {
+      rest = rest.slice(end.next);
+      continue;
+    }
+    return code;
+  }
+}
+
+/** Where the head's blank line starts (CRLF or a bare LF, as Node accepts) and where what follows it begins. */
+function endOfHead(s: string): { start: number; next: number } | -1 {
+  let i = s.indexOf('\n');
+  while (i !== -1) {
+    const next = s.indexOf('\n', i + 1);
+    if (next === -1) return -1;
+    const between = s.slice(i + 1, next);
+    if (between === '' || between === '\r') return { start: s[i - 1] === '\r' ? i - 1 : i, next: next + 1 };
+    i = next;
+  }
+  return -1;
+}
+
+/** HTTPS through Node's client (rare for probes; certificates unverified, see targetOf). */
+function probeHttps(options: RequestOptions, timeoutMs: number,
+  judge: (code: number) => ProbeResult, failed: (why: string) => ProbeResult): Promise<ProbeResult> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (r: ProbeResult): void => {
@@ -100,19 +233,12 @@ export function probeHttp(url: string, ip: string, timeoutMs: number): Promise<P
       req.destroy();
       resolve(r);
     };
-    // No agent: a probe must open its own connection, or a pooled one would hide a dead listener.
-    // Certificates are not verified (as Kubernetes' HTTPS probes): the probe dials a bare IP.
-    const req = send(target, { method: 'GET', agent: false, rejectUnauthorized: false, headers: { 'user-agent': 'ring-health-check' } },
-      (res: IncomingMessage) => {
-        const code = res.statusCode ?? 0;
-        res.resume();
-        if (code >= 200 && code < 300) done({ status: 'success', message: `HTTP check successful (${code}) for ${shown}` });
-        else if (code >= 300 && code < 400) {
-          done({ status: 'failed', message: `HTTP check failed with status ${code} for ${shown} (redirects are not followed)` });
-        } else done({ status: 'failed', message: `HTTP check failed with status ${code} for ${shown}` });
-      });
+    const req = httpsRequest(options, (res: IncomingMessage) => {
+      res.resume();
+      done(judge(res.statusCode ?? 0));
+    });
     const timer = setTimeout(() => done({ status: 'timeout', message: TIMED_OUT_MESSAGE }), timeoutMs);
-    req.once('error', (err) => done({ status: 'failed', message: `HTTP check failed for ${shown}: ${err.message}` }));
+    req.once('error', (err) => done(failed(err.message)));
     req.end();
   });
 }

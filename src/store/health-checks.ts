@@ -21,11 +21,26 @@ export function healthChecksRepo(db: Db) {
   const trimStmt = db.prepare(`DELETE FROM health_check WHERE deployment_id = @d AND seq < (SELECT seq FROM health_check
     WHERE deployment_id = @d ORDER BY seq DESC LIMIT 1 OFFSET @keep)`);
   const expireStmt = db.prepare('DELETE FROM health_check WHERE created_at < ?');
+  // A batch is written a moment after its results were taken (the prober's flush): a deployment
+  // purged meanwhile (purge() deletes its history) must not get orphan rows back.
+  const insertIfPresentStmt = db.prepare(`INSERT INTO health_check (id, deployment_id, instance_id, check_index, check_type, status,
+    message, created_at, started_at, finished_at, seq) SELECT @id, @deployment_id, @instance_id, @check_index, @check_type, @status,
+    @message, @created_at, @started_at, @finished_at, @seq WHERE EXISTS (SELECT 1 FROM deployment WHERE id = @deployment_id)`);
   return {
     insert(r: Omit<HealthCheckRow, 'id' | 'created_at'>): HealthCheckRow {
       const row = { ...r, id: randomUUID(), created_at: nowIso() };
       insertStmt.run({ ...row, seq: nextSeq() });
       return row;
+    },
+    /**
+     * Writes results taken earlier (created_at is when they were taken, given by the caller), in
+     * order, skipping those of a deployment no longer stored. Call inside a transaction (store.tx)
+     * to write them with one commit. Returns how many were written.
+     */
+    insertBatch(rows: readonly Omit<HealthCheckRow, 'id'>[]): number {
+      let written = 0;
+      for (const r of rows) written += insertIfPresentStmt.run({ ...r, id: randomUUID(), seq: nextSeq() }).changes;
+      return written;
     },
     /**
      * Newest first, by when the check started (the history's first column): two checks that run

@@ -5,7 +5,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { HealthCheckSpec } from '../../../src/domain/deployment.js';
-import { commandArgv, rewriteLocalhost, runProbe, TIMED_OUT_MESSAGE } from '../../../src/reconciler/probes.js';
+import { commandArgv, readHead, rewriteLocalhost, runProbe, TIMED_OUT_MESSAGE } from '../../../src/reconciler/probes.js';
 
 const instance = { id: 'abc123', address: '127.0.0.1' };
 const noExec = { exec: async () => { throw new Error('no exec here'); } };
@@ -21,7 +21,13 @@ before(async () => {
   http = createHttpServer((req, res) => {
     if (req.url === '/ok') res.writeHead(204).end();
     else if (req.url === '/moved') res.writeHead(302, { location: '/ok' }).end();
-    else if (req.url === '/slow') setTimeout(() => res.writeHead(200).end('late'), 2000).unref();
+    else if (req.url === '/auth') res.writeHead(req.headers.authorization === `Basic ${Buffer.from('user:p@ss').toString('base64')}` ? 204 : 401).end();
+    else if (req.url?.startsWith('/echo')) {
+      // What the probe sent, as the server saw it: 204 when it is what a one-shot probe must send.
+      const ok = req.method === 'GET' && req.headers['user-agent'] === 'ring-health-check' && req.headers.connection === 'close'
+        && req.headers.host === `127.0.0.1:${httpPort}` && req.url === '/echo?a=1&b=%20x' && req.httpVersion === '1.1';
+      res.writeHead(ok ? 204 : 400).end();
+    } else if (req.url === '/slow') setTimeout(() => res.writeHead(200).end('late'), 2000).unref();
     else res.writeHead(503).end('down');
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
@@ -95,6 +101,32 @@ describe('http probe', () => {
     const r = await runProbe(check({ type: 'http', url: url('/') }), { instance, runtime: noExec });
     assert.deepEqual(r, { status: 'failed', message: `HTTP check failed with status 503 for http://127.0.0.1:${httpPort}/` });
   });
+  test('a probe sends GET with its user agent, the host, Connection: close, the path and query as given', async () => {
+    const r = await runProbe(check({ type: 'http', url: url('/echo?a=1&b=%20x') }), { instance, runtime: noExec });
+    assert.equal(r.status, 'success', r.message);
+  });
+  test("the URL's user:password is sent as basic auth", async () => {
+    const r = await runProbe(check({ type: 'http', url: `http://user:p%40ss@localhost:${httpPort}/auth` }), { instance, runtime: noExec });
+    assert.equal(r.status, 'success', r.message);
+  });
+  test('each probe dials its own connection: a listener that went away fails the next probe', async () => {
+    const one = createHttpServer((_req, res) => res.writeHead(200).end());
+    await new Promise<void>((r) => one.listen(0, '127.0.0.1', r));
+    const at = `http://localhost:${(one.address() as AddressInfo).port}/`;
+    assert.equal((await runProbe(check({ type: 'http', url: at }), { instance, runtime: noExec })).status, 'success');
+    one.close();
+    const r = await runProbe(check({ type: 'http', url: at }), { instance, runtime: noExec });
+    assert.equal(r.status, 'failed');
+    assert.match(r.message, /^HTTP check failed for http:\/\/127\.0\.0\.1:\d+\/: connect ECONNREFUSED/);
+  });
+  test('the same URL against two instances reaches each instance', async () => {
+    // 127.0.0.2 is loopback too on Linux, but nothing listens there on this port.
+    const r1 = await runProbe(check({ type: 'http', url: url('/ok') }), { instance, runtime: noExec });
+    const r2 = await runProbe(check({ type: 'http', url: url('/ok') }), { instance: { id: 'other', address: '127.0.0.2' }, runtime: noExec });
+    assert.equal(r1.status, 'success');
+    assert.equal(r2.status, 'failed');
+    assert.match(r2.message, /127\.0\.0\.2/);
+  });
   test('a slow answer is a timeout, bounded by the check timeout', async () => {
     // The slow answer would be a success: 'timeout' is the check's own bound at work.
     const r = await runProbe(check({ type: 'http', url: url('/slow'), timeout: '300ms' }), { instance, runtime: noExec });
@@ -103,6 +135,86 @@ describe('http probe', () => {
   test('a server that never answers is a timeout', async () => {
     const r = await runProbe(check({ type: 'http', url: `http://localhost:${silentPort}/`, timeout: '200ms' }), { instance, runtime: noExec });
     assert.equal(r.status, 'timeout');
+  });
+});
+
+describe('http probe: the response head', () => {
+  test('readHead: the final status once the head is complete, null before, a parse error for what is not HTTP/1.x', () => {
+    assert.equal(readHead('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'), 200);
+    assert.equal(readHead('HTTP/1.0 503 Service Unavailable\r\n\r\n'), 503);
+    assert.equal(readHead('HTTP/1.1 204\r\n\r\n'), 204, 'the reason phrase is optional');
+    assert.equal(readHead('HTTP/1.1 200 OK\nServer: x\n\n'), 200, 'bare LF line ends');
+    assert.equal(readHead('HTTP/1.1 200 OK\r\nServer: x\r\n'), null, 'no blank line yet');
+    assert.equal(readHead('HTTP/1.1 2'), null);
+    assert.equal(readHead('HTT'), null);
+    assert.equal(readHead('HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\n\r\n'), 200, '1xx heads are skipped');
+    assert.equal(readHead('HTTP/1.1 100 Continue\r\n\r\n'), null, 'the final head has not come yet');
+    assert.equal(readHead('HTTP/1.1 101 Switching Protocols\r\n\r\n'), 101);
+    assert.equal(readHead('SSH-2.0-OpenSSH_9.6\r\n'), 'Parse Error: Expected HTTP/');
+    assert.equal(readHead('HTTP/2 200\r\n\r\n'), 'Parse Error: Invalid response status');
+    assert.equal(readHead('HTTP/1.1 20 OK\r\n\r\n'), 'Parse Error: Invalid response status');
+    assert.equal(readHead('HTTP/1.1 200 OK\r\nBad Header: x\r\n\r\n'), 'Parse Error: Invalid header value char');
+    assert.equal(readHead('HTTP/1.1 200 OK\r\nX: a\x01b\r\n\r\n'), 'Parse Error: Invalid header value char');
+    assert.equal(readHead(`HTTP/1.1 200 OK\r\nX: ${'a'.repeat(17 * 1024)}`), 'Parse Error: Header overflow');
+  });
+
+  /** A TCP server answering every connection with `script` (chunks written apart, then maybe closed). */
+  async function scripted(chunks: string[], close: boolean) {
+    const s = createTcpServer((sock) => {
+      sock.on('error', () => {});
+      sock.once('data', async () => {
+        for (const c of chunks) {
+          sock.write(c);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        if (close) sock.end();
+      });
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    return { url: `http://localhost:${(s.address() as AddressInfo).port}/`, close: () => new Promise((r) => s.close(r)) };
+  }
+  const probe = (url: string, timeout = '1s') => runProbe(check({ type: 'http', url, timeout }), { instance, runtime: noExec });
+
+  test('a head split across packets, after an informational one, is read whole', async () => {
+    const s = await scripted(['HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 2', '00 OK\r\nContent-Ty', 'pe: text/plain\r\n\r\n'], false);
+    try {
+      const r = await probe(s.url);
+      assert.deepEqual(r, { status: 'success', message: `HTTP check successful (200) for ${s.url.replace('localhost', '127.0.0.1')}` });
+    } finally { await s.close(); }
+  });
+  test('a server that closes before answering: failed, "socket hang up" (as http.request says)', async () => {
+    const s = await scripted([], true);
+    try {
+      assert.deepEqual(await probe(s.url), { status: 'failed', message: `HTTP check failed for ${s.url.replace('localhost', '127.0.0.1')}: socket hang up` });
+    } finally { await s.close(); }
+  });
+  test('a status line and then silence is a timeout: the head must complete', async () => {
+    const s = await scripted(['HTTP/1.1 200 OK\r\n'], false);
+    try {
+      assert.deepEqual(await probe(s.url, '300ms'), { status: 'timeout', message: TIMED_OUT_MESSAGE });
+    } finally { await s.close(); }
+  });
+  test('something that is not HTTP fails with a parse error', async () => {
+    const s = await scripted(['SSH-2.0-OpenSSH_9.6\r\n'], false);
+    try {
+      const r = await probe(s.url);
+      assert.equal(r.status, 'failed');
+      assert.match(r.message, /: Parse Error: Expected HTTP\/$/);
+    } finally { await s.close(); }
+  });
+  test('IPv6: the instance address in brackets, in the URL shown and the Host sent', async (t) => {
+    const six = createHttpServer((req, res) => res.writeHead(req.headers.host === `[::1]:${(six.address() as AddressInfo).port}` ? 200 : 400).end());
+    try {
+      await new Promise<void>((r, j) => { six.once('error', j); six.listen(0, '::1', r); });
+    } catch {
+      t.skip('no IPv6 loopback here');
+      return;
+    }
+    try {
+      const port = (six.address() as AddressInfo).port;
+      const r = await runProbe(check({ type: 'http', url: `http://localhost:${port}/` }), { instance: { id: 'v6', address: '::1' }, runtime: noExec });
+      assert.deepEqual(r, { status: 'success', message: `HTTP check successful (200) for http://[::1]:${port}/` });
+    } finally { await new Promise((r) => six.close(r)); }
   });
 });
 
