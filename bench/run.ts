@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureTestImages } from '../test/helpers/images.js';
 import { writeResults, type Results } from './support/report.js';
 import { dockerApi, type BenchContext } from './support/context.js';
-import { NETNS_PATH, startPrivateSwarm, type PrivateDaemon } from './support/daemon.js';
+import { startPrivateSwarm, type PrivateDaemon } from './support/daemon.js';
 import { DockerCli, errorLine } from './support/util.js';
 import { latency } from './scenarios/latency.js';
 import { rolling } from './scenarios/rolling.js';

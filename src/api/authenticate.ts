@@ -17,8 +17,8 @@ const TOUCH_EVERY_MS = 60_000;
  * was read — a token not revoked, its active user — and the whole cache is dropped whenever that
  * may have changed: a credential write through this connection (store.tokens.writes(): token
  * insert/revoke, any user write) or any commit by another connection (SQLite's data_version, read
- * once per event-loop turn — see DataVersion.turn() — so a revocation by another process on the same ring.db is honoured by the
- * next request too). Expiry is checked against the clock on every request; scopes are checked per
+ * once per event-loop turn — see DataVersion.turn() — so a revocation by another process on the
+ * same ring.db is honoured by the next request too). Expiry is checked against the clock on every request; scopes are checked per
  * route from the entry. Unknown, revoked and expired tokens are never cached.
  */
 interface Verified { token: TokenRow; user: UserRow; expireMs: number; lastUsedMs: number }

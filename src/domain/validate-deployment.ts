@@ -4,8 +4,7 @@
 // validate-deployment-sections.ts and validate-health-checks.ts; this module composes them and
 // holds the defaults and problem-detail helpers. Pure: no I/O. Every violation is accumulated; the
 // order is stable (see validateDeployment).
-import type { DeploymentConfig, DeploymentSpec, PortSpec, Violation } from './deployment.js';
-import { DEFAULT_IMAGE_PULL_POLICY } from './deployment-vocabulary.js';
+import type { DeploymentSpec, Violation } from './deployment.js';
 import {
   autoscaleViolations, bodyOf, cloudHypervisorViolations, commandViolations, configViolations, environmentViolations,
   identityViolations, jobViolations, labelsViolations, namespaceViolations, networkViolations, portsViolations,

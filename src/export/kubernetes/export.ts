@@ -4,7 +4,7 @@
 import type { DeploymentSpec, VolumeSpec } from '../../domain/deployment.js';
 import { parseDuration } from '../../domain/durations.js';
 import { dns1123Label, isLabelKey, isLabelValue } from './names.js';
-import { probesFor, probeSeconds } from './probes.js';
+import { probesFor } from './probes.js';
 import { cpuQuantity, memoryQuantity } from './quantities.js';
 
 export interface ExportConfig { namespace: string; name: string; /** One JSON object as text (what POST /configs takes). */ data: string }

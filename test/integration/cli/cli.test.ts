@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUSYBOX_IMAGE, ensureTestImages } from '../../helpers/images.js';
-import { BIN, ROOT, cliEnv, docker, ringCli, waitFor, type Result } from '../../helpers/processes.js';
+import { BIN, ROOT, cliEnv, docker, ringCli, waitFor } from '../../helpers/processes.js';
 import { freePort } from '../../helpers/server-process.js';
 
 
