@@ -13,7 +13,6 @@
 import type { Deployment, HealthCheckSpec } from '../domain/deployment.js';
 import { parseDuration } from '../domain/durations.js';
 import type { Instance, Runtime } from '../runtime/runtime.js';
-import type { ProbeStatus } from '../store/health-checks.js';
 import type { Store } from '../store/index.js';
 import type { HealthAction } from '../domain/changes.js';
 import { SILENT_LOGGER, type Logger } from '../log-type.js';
