@@ -42,7 +42,9 @@ const GUARDED = Symbol('ring.conflict-guarded');
  * Makes every statement prepared on this connection throw ConflictError instead of SQLite's
  * constraint error. Patched once per connection, on the statements' run/get/all (an INSERT …
  * RETURNING reads through get/all). Transactions rethrow what their body threw, so a ConflictError
- * inside store.tx() reaches the caller as one too.
+ * inside store.tx() reaches the caller as one too. A read-only statement (better-sqlite3's
+ * `readonly`: SELECT, PRAGMA data_version — it writes nothing) cannot fail a constraint and is
+ * left as it is: those are the statements of every request (token and data_version checks).
  */
 export function guardConflicts(db: Db): Db {
   const marked = db as Db & { [GUARDED]?: true };
@@ -52,13 +54,15 @@ export function guardConflicts(db: Db): Db {
     const stmt = prepare(source);
     // db.prepare() hands out cached statements (db.ts): wrap each one once, not once per call.
     const guarded = stmt as typeof stmt & { [GUARDED]?: true };
-    if (guarded[GUARDED]) return stmt;
+    if (guarded[GUARDED] || stmt.readonly) return stmt;
     guarded[GUARDED] = true;
     for (const method of ['run', 'get', 'all'] as const) {
-      const original = (stmt[method] as (...a: unknown[]) => unknown).bind(stmt);
-      (stmt as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      const original = stmt[method] as (...a: unknown[]) => unknown;
+      // apply(…, arguments): no rest array and no bound function per call.
+      (stmt as unknown as Record<string, unknown>)[method] = function guardedCall(): unknown {
         try {
-          return original(...args);
+          // eslint-disable-next-line prefer-rest-params
+          return original.apply(stmt, arguments as unknown as unknown[]);
         } catch (e) {
           throw conflictOf(e) ?? e;
         }

@@ -34,3 +34,25 @@ test('other errors pass through unchanged', () => {
   const s = store();
   assert.throws(() => s.db.prepare('INSERT INTO user (id) VALUES (?)').run('x'), (e: unknown) => !(e instanceof ConflictError) && /NOT NULL/.test(String(e)));
 });
+
+test('an INSERT … RETURNING read through get() is a ConflictError too, with the statement\'s arguments passed through', () => {
+  const s = store();
+  s.db.exec('CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT)');
+  const insert = s.db.prepare('INSERT INTO kv (k, v) VALUES (?, ?) RETURNING k, v');
+  assert.deepEqual(insert.get('a', '1'), { k: 'a', v: '1' });
+  assert.throws(() => s.db.prepare('INSERT INTO kv (k, v) VALUES (?, ?) RETURNING k').get('a', '2'),
+    (e: unknown) => e instanceof ConflictError && e.table === 'kv' && e.columns.join() === 'k');
+  assert.throws(() => s.db.prepare('INSERT INTO kv (k, v) VALUES (@k, @v)').run({ k: 'a', v: '3' }), (e: unknown) => e instanceof ConflictError);
+  assert.deepEqual(s.db.prepare('SELECT v FROM kv WHERE k = ?').all('a'), [{ v: '1' }]);
+});
+
+test('read-only statements are left unwrapped (they cannot fail a constraint; they are every request\'s)', () => {
+  const s = store();
+  const proto = Object.getPrototypeOf(s.db.prepare('SELECT 1')) as { get: unknown; all: unknown; run: unknown };
+  for (const sql of ['SELECT 1', 'PRAGMA data_version']) {
+    const stmt = s.db.prepare(sql);
+    assert.equal(stmt.get, proto.get, sql);
+    assert.equal(stmt.all, proto.all, sql);
+  }
+  assert.notEqual(s.db.prepare('INSERT INTO user (id) VALUES (?)').run, proto.run);
+});
