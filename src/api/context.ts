@@ -40,8 +40,11 @@ export interface Services {
   wake(deploymentId?: string): void;
   /** Observed instances of one deployment (cached briefly: clients poll). */
   instancesOf(deploymentId: string): Promise<Instance[]>;
-  /** The same view for many reads at once: one freshness check, then synchronous lookups (list endpoints). */
-  instancesLookup?(): Promise<(deploymentId: string) => readonly Instance[]>;
+  /**
+   * The same view for many reads at once: one freshness check, then synchronous lookups (list
+   * endpoints). The lookup itself while the view is fresh, else a promise of it.
+   */
+  instancesLookup?(): ((deploymentId: string) => readonly Instance[]) | Promise<(deploymentId: string) => readonly Instance[]>;
   startedAt: number;
   /** The Swarm backend when `[server.runtime.swarm]` is enabled: whole deployments, logs read from the manager. */
   swarm?: { logs(d: Deployment, opts: { tail: number; sinceSeconds?: number }): Promise<LogLine[]> };

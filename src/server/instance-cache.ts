@@ -33,16 +33,30 @@ export class InstanceCache {
 
   /**
    * One freshness check for many reads (GET /deployments with 1000 rows): a synchronous lookup
-   * over the current view, instead of one awaited of() per row.
+   * over the current view, instead of one awaited of() per row. While the view is fresh the lookup
+   * itself is returned (no promise, no await: every poll of a busy list); else a promise of it,
+   * after the refresh.
    */
-  async lookup(): Promise<(deploymentId: string) => readonly Instance[]> {
-    await this.fresh();
+  lookup(): ((deploymentId: string) => readonly Instance[]) | Promise<(deploymentId: string) => readonly Instance[]> {
+    if (this.isFresh()) return this.viewLookup();
+    return this.fresh().then(() => this.viewLookup());
+  }
+
+  private lookupOf: { view: Map<string, Instance[]>; fn: (deploymentId: string) => readonly Instance[] } | null = null;
+
+  /** The lookup over the current view: one closure per view, not per call. */
+  private viewLookup(): (deploymentId: string) => readonly Instance[] {
     const view = this.byDeployment;
-    return (id) => view.get(id) ?? NONE;
+    if (this.lookupOf?.view !== view) this.lookupOf = { view, fn: (id) => view.get(id) ?? NONE };
+    return this.lookupOf.fn;
+  }
+
+  private isFresh(): boolean {
+    return Date.now() - this.fetchedAt <= this.maxAgeMs;
   }
 
   private async fresh(): Promise<void> {
-    if (Date.now() - this.fetchedAt <= this.maxAgeMs) return;
+    if (this.isFresh()) return;
     this.inflight ??= this.refresh().finally(() => (this.inflight = null));
     // A wedged runtime must not hold API reads: past waitMs, answer from the last view (the
     // reconciler reports the outage on the deployments themselves).

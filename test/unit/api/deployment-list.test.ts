@@ -58,6 +58,31 @@ describe('GET /deployments cache', () => {
     assert.deepEqual(parse(await listDeploymentsBody(req()))[0]!.instances, []);
   });
 
+  for (const mode of ['sync', 'async'] as const) {
+    test(`through instancesLookup (${mode === 'sync' ? 'the lookup itself' : 'a promise of it'}): a new equal list is adopted without a re-render, a change shows`, async () => {
+      const { add, req, instances, listed } = setup();
+      const a = add('one');
+      const b = add('two');
+      instances.set(a.id, [running('c1')]);
+      let lookups = 0;
+      const lookup = (id: string) => instances.get(id) ?? [];
+      const viaLookup = () => req({ instancesLookup: () => { lookups++; return mode === 'sync' ? lookup : Promise.resolve(lookup); } });
+      const first = await listDeploymentsBody(viaLookup());
+      assert.deepEqual(parse(first).map((v) => v.instances.length), [1, 0]);
+      assert.equal(await listDeploymentsBody(viaLookup()), first, 'served from the cache');
+      instances.set(a.id, [running('c1')]); // a fresh array, same content
+      assert.equal(await listDeploymentsBody(viaLookup()), first, 'an equal list is no change');
+      assert.equal(await listDeploymentsBody(viaLookup()), first);
+      instances.set(b.id, [running('c9', '10.0.0.9')]);
+      const changed = parse(await listDeploymentsBody(viaLookup()));
+      assert.deepEqual(changed.map((v) => v.instances), [[{ id: 'c1', address: '10.0.0.2' }], [{ id: 'c9', address: '10.0.0.9' }]]);
+      instances.set(a.id, [running('c1', '10.0.0.7')]); // the first row moves after the second was adopted
+      assert.deepEqual(parse(await listDeploymentsBody(viaLookup()))[0]!.instances, [{ id: 'c1', address: '10.0.0.7' }]);
+      assert.equal(lookups, 6, 'one lookup a request');
+      assert.equal(listed(), 0, 'instancesOf is not asked when a lookup is given');
+    });
+  }
+
   test('filters and visibility are separate entries', async () => {
     const { add, req } = setup();
     add('one', 'ns-a');
