@@ -19,12 +19,16 @@ function isReply(x: unknown): x is Reply {
   return !!x && typeof x === 'object' && typeof (x as Reply).status === 'number' && !('request' in (x as object));
 }
 
+function onHandlerTimeout(reject: (e: Problem) => void, ms: number): void {
+  reject(new Problem(408, `the request did not complete within ${ms / 1000} s`));
+}
+
+/** `p`, or a 408 problem after `ms`. One promise and one timer a request (not race() + finally()). */
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Problem(408, `the request did not complete within ${ms / 1000} s`)), ms);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(onHandlerTimeout, ms, reject, ms);
+    p.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e); });
   });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function problemResponse(h: ResponseToolkit, p: Problem): ResponseObject {
@@ -47,26 +51,30 @@ export async function createApiServer(opts: {
   });
 
   // Per request: the shared services with its own `log` over them (a prototype link, not a copy of
-  // every field; no handler spreads or enumerates services).
-  const servicesOf = (request: Request): Services => {
-    let log: Services['log'] | undefined;
-    return Object.create(services, {
-      log: { enumerable: true, configurable: true, get: () => (log ??= services.log.child({ reqId: request.info.id })) },
-    }) as Services;
-  };
+  // every field; no handler spreads or enumerates services). One small object a request: the log
+  // getter lives on the prototype, and the child logger is made on first use only.
+  class RequestServices {
+    readonly #request: Request;
+    #log: Services['log'] | undefined;
+    constructor(request: Request) { this.#request = request; }
+    get log(): Services['log'] { return (this.#log ??= services.log.child({ reqId: this.#request.info.id })); }
+  }
+  Object.setPrototypeOf(RequestServices.prototype, services);
+  const servicesOf = (request: Request): Services => new RequestServices(request) as unknown as Services;
 
-  // Auth runs before the payload is read, so an anonymous caller learns nothing about body validation.
-  server.ext('onPreAuth', (request: Request, h: ResponseToolkit) => {
-    const app = request.route.settings.app as RouteApp | undefined;
-    if (!app?.def) return h.continue;
-    (request.app as { caller?: Caller | null }).caller = authenticate(services.store, request, app.def.scope, app.def.operationId);
-    return h.continue;
-  });
+  // Auth runs before the payload is read, so an anonymous caller learns nothing about body validation:
+  // on routes that read one (every method but GET), in their own onPreAuth step; a GET reads none,
+  // so its handler step authenticates first thing (the same order — nothing runs in between — without
+  // an extension call a request).
+  const authenticateRoute = (request: Request, def: RouteDef): Caller | null =>
+    authenticate(services.store, request, def.scope, def.operationId);
 
   for (const def of routes as readonly RouteDef[]) {
     const handler = handlers[def.operationId as OperationId] as (ctx: unknown) => unknown;
     const validators = compileRoute(def);
+    const authInHandler = def.method === 'GET';
     const run: Lifecycle.Method = async (request, h) => {
+      const caller = authInHandler ? authenticateRoute(request, def) : (request.app as { caller?: Caller | null }).caller ?? null;
       const params = { ...request.params };
       if (validators.params && !validators.params(params)) {
         throw badRequest('invalid path parameters', toViolations('path', validators.params.errors));
@@ -89,7 +97,7 @@ export async function createApiServer(opts: {
       }
       // Handlers log through services.log: a child carrying the request id ties their lines to the
       // request's. Made on first use only — most requests log nothing but the access line.
-      const ctx = { params, query, body, caller: (request.app as { caller?: Caller | null }).caller ?? null, services: servicesOf(request), request, h };
+      const ctx = { params, query, body, caller, services: servicesOf(request), request, h };
       const pending = Promise.resolve(handler(ctx));
       const out = def.streaming ? await pending : await withTimeout(pending, handlerTimeoutMs);
       if (!isReply(out)) return out as ResponseObject;
@@ -104,6 +112,16 @@ export async function createApiServer(opts: {
         app: { def, validators } satisfies RouteApp,
         handler: run,
         timeout: { server: false, socket: false },
+        ...(authInHandler ? {} : {
+          ext: {
+            onPreAuth: {
+              method: (request: Request, h: ResponseToolkit) => {
+                (request.app as { caller?: Caller | null }).caller = authenticateRoute(request, def);
+                return h.continue;
+              },
+            },
+          },
+        }),
         // JSON only: any other media type is a 415, never silently parsed as a form. hapi hands over
         // the (decompressed) bytes; parseJsonBody bounds their nesting before anything parses them.
         // Operations without a body get the bytes too, so that one sent anyway is refused unparsed.
