@@ -181,7 +181,9 @@ async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTi
     const idle = await srv.idle(idleTicks);
     let heldRunMs: number[] | undefined;
     if (heldRuns > 0) {
-      const marks = await srv.phases.time(`${heldRuns} × docker run -d with ${count} held`, () => dockerFloor(ctx, heldRuns, `held-${count}`));
+      // On ring's own network, beside its N containers: in the floor sequence the Nth run also
+      // joins a network that already holds N - 1 (a fresh network would leave that cost out).
+      const marks = await srv.phases.time(`${heldRuns} × docker run -d with ${count} held`, () => dockerFloor(ctx, heldRuns, `held-${count}`, `ring_${srv.ns}`));
       heldRunMs = marks.map((m, i) => m - (i ? marks[i - 1]! : 0));
     }
     return { count, http, ...g, ...idle, ...(heldRunMs ? { heldRunMs } : {}) };
@@ -190,13 +192,16 @@ async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTi
   }
 }
 
-/** Sequential `docker run -d` of count containers: the floor. The time from the start to the end of each run. */
-async function dockerFloor(ctx: BenchContext, count: number, tag = String(count)): Promise<number[]> {
+/**
+ * Sequential `docker run -d` of count containers: the floor. The time from the start to the end of
+ * each run. On `network` when given (it exists and stays), else on a user-defined bridge network
+ * of its own, like ring's containers.
+ */
+async function dockerFloor(ctx: BenchContext, count: number, tag = String(count), network?: string): Promise<number[]> {
   const cli = ctx.cli;
   const ids: string[] = [];
-  // Like ring's containers, on a user-defined bridge network.
-  const net = `${ctx.prefix}-floor-${tag}`;
-  cli.sh(['network', 'create', net]);
+  const net = network ?? `${ctx.prefix}-floor-${tag}`;
+  if (!network) cli.sh(['network', 'create', net]);
   const t0 = now();
   const marks: number[] = [];
   let ms = NaN;
@@ -210,7 +215,7 @@ async function dockerFloor(ctx: BenchContext, count: number, tag = String(count)
   } finally {
     const t1 = now();
     await removeContainers(ctx.docker, ids);
-    cli.sh(['network', 'rm', net]);
+    if (!network) cli.sh(['network', 'rm', net]);
     const line = `runs ${(ms / 1000).toFixed(1)} s, teardown ${((now() - t1) / 1000).toFixed(1)} s`;
     ctx.log(`scale: floor ${tag} took: ${line}`);
     tookNotes.push(`floor (${tag}: ${count} × docker run -d): ${line}`);
@@ -289,7 +294,7 @@ async function scaleRuns(ctx: BenchContext): Promise<void> {
       row({ scenario: S, what: `${n}: POST ×${n} → all status running`, unit: 'ms', ring: r.runningMs, anchorName: `sequential docker run -d ×${n}`, anchor: floors[i]! }),
       ...(r.heldRunMs ? [
         row({ scenario: S, what: `${n}: \`docker run -d\` with the ${n} containers still up, per run (Docker's own cost at this count)`, unit: 'ms', ring: summarize(r.heldRunMs),
-          anchorName: `per run, ${FLOOR_RUNS} sequential on a daemon without them`, anchor: perRunMs!, note: `${HELD_RUNS} sequential runs after the idle window, before the teardown` }),
+          anchorName: `per run, ${FLOOR_RUNS} sequential on a daemon without them`, anchor: perRunMs!, note: `${HELD_RUNS} sequential runs after the idle window, before the teardown, on ring's network beside its ${n}` }),
         row({ scenario: S, what: `${n}: POST ×${n} → all containers up, vs the floor at this count`, unit: 'ms', ring: r.upMs, anchorName: `floor with the measured per-run slowdown ×${n}`, anchor: heldFloors[i]!,
           note: 'the per-run time interpolated between the runs timed with 0, and with each count held, summed over the count' }),
       ] : []),
