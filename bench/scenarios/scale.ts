@@ -4,6 +4,7 @@
 // floor is sequential `docker run -d` of the same count. Scenario 6 is the same with one http
 // check per instance at 1 s: its extra CPU per probe per second over the plain run of that count.
 import { BUSYBOX_IMAGE, HTTPD_IMAGE } from '../../test/helpers/images.js';
+import { StartEvents, withLabel } from '../support/docker-events.js';
 import { DockerCountingProxy } from '../support/docker-proxy.js';
 import { RingProcess } from '../support/ring-process.js';
 import { row } from '../support/report.js';
@@ -103,6 +104,10 @@ class ScaleServer {
     const { ring, ns, ctx } = this;
     const docker = ctx.docker;
     const from = this.count;
+    // "Up" from Docker's start events, not by listing every 100 ms: a list of N containers ten
+    // times a second loads the daemon (and the bench's 2 cores) in proportion to N, which the
+    // floor's runs never pay, and so bent the growth it measures (docker-events.ts).
+    const events = await StartEvents.open(docker);
     const t0 = now();
     let next = from;
     await this.phases.time(`POST ×${total - from}`, () => Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
@@ -114,21 +119,34 @@ class ScaleServer {
     this.count = total;
     let upMs = 0;
     let lastProgress = now();
-    await this.phases.time(`convergence to ${total}`, () => until(async () => {
-      if (now() - lastProgress > 10_000) {
-        // Progress (and the evidence when a convergence stalls): containers up, deployments by status.
-        lastProgress = now();
-        const all = await ring.request('GET', `/deployments?namespace=${ns}`);
-        const by: Record<string, number> = {};
-        for (const d of Array.isArray(all.json) ? all.json as { status: string }[] : []) by[d.status] = (by[d.status] ?? 0) + 1;
-        const up = (await runningWith(docker, [`ring.namespace=${ns}`])).length;
-        ctx.log(`scale: ${this.label} at ${((now() - t0) / 1000).toFixed(0)} s: ${up} containers up; ${Object.entries(by).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-      }
-      if (!upMs && (await runningWith(docker, [`ring.namespace=${ns}`])).length >= total) upMs = now() - t0;
-      if (!upMs) return false;
-      const r = await ring.request('GET', `/deployments?namespace=${ns}&status=running`);
-      return Array.isArray(r.json) && r.json.length === total;
-    }, `${total} deployments running`, boundMs, 100));
+    let confirmedAt = 0;
+    const ours = withLabel('ring.namespace', ns);
+    try {
+      await this.phases.time(`convergence to ${total}`, () => until(async () => {
+        if (now() - lastProgress > 10_000) {
+          // Progress (and the evidence when a convergence stalls): containers up, deployments by status.
+          lastProgress = now();
+          const all = await ring.request('GET', `/deployments?namespace=${ns}`);
+          const by: Record<string, number> = {};
+          for (const d of Array.isArray(all.json) ? all.json as { status: string }[] : []) by[d.status] = (by[d.status] ?? 0) + 1;
+          const up = (await runningWith(docker, [`ring.namespace=${ns}`])).length;
+          ctx.log(`scale: ${this.label} at ${((now() - t0) / 1000).toFixed(0)} s: ${up} containers up; ${Object.entries(by).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+        }
+        if (!upMs) {
+          // Enough new containers started; one list confirms they are all up (a replaced container
+          // starts too, so the count alone could run ahead), once per new start event.
+          const started = events.distinct(ours, t0);
+          if (started.count < total - from || started.lastAt === confirmedAt) return false;
+          confirmedAt = started.lastAt;
+          if ((await runningWith(docker, [`ring.namespace=${ns}`])).length < total) return false;
+          upMs = started.lastAt - t0;
+        }
+        const r = await ring.request('GET', `/deployments?namespace=${ns}&status=running`);
+        return Array.isArray(r.json) && r.json.length === total;
+      }, `${total} deployments running`, boundMs, 100));
+    } finally {
+      events.close();
+    }
     return { from, upMs, runningMs: now() - t0 };
   }
 
