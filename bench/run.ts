@@ -1,7 +1,7 @@
 // `npm run bench [-- --quick] [-- --only=latency,rolling,scale,api]`: every benchmark in one run,
 // each figure next to its anchor measured in this same run, written to bench/RESULTS.md and
 // bench/results.json. --quick shortens the long scenarios (fewer rounds, smaller counts): 173 s on
-// a quiet host here; the full run took 1521 s on a loaded one (~15 minutes asked: Docker creates
+// a quiet host here, 177 s at load 5 (session 6); the full run took 1521 s on a loaded one (~15 minutes asked: Docker creates
 // about one container a second and scale needs 740). Not part of `npm test`.
 //
 // Everything runs on the bench's private dockerd (bench/support/daemon.ts), never on the

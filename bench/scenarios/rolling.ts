@@ -21,6 +21,13 @@ const TIMEOUT = '1s';
 const MIN_HEALTHY = '2s';
 /** ring stops a container with a 2 s grace (src/runtime/docker/instances.ts); Swarm gets the same. */
 const STOP_GRACE = '2s';
+/**
+ * The served process, for both ring and Swarm: httpd under a shell that exits on SIGTERM, as a
+ * production server does. The image's own command runs httpd as PID 1, which has no SIGTERM
+ * handler and so ignores it: then every stop of an old replica waits out the whole grace, on both
+ * sides, and the figure measures the grace instead of the orchestrator.
+ */
+const COMMAND = ['/bin/sh', '-c', 'trap "exit 0" TERM; /bin/httpd -f -p 80 -h /www & wait'];
 const POLLER = fileURLToPath(new URL('../support/poller.js', import.meta.url));
 
 interface PollCounts { requests: number; failed: number; retried: number; bodies: Record<string, number> }
@@ -55,7 +62,7 @@ async function ringRounds(ctx: BenchContext, rounds: number) {
   try {
     for (let round = 0; round < rounds; round++) {
       const manifest = (image: string) => ({
-        name: `web${round}`, namespace: ns, runtime: 'docker', kind: 'worker', image, replicas: REPLICAS,
+        name: `web${round}`, namespace: ns, runtime: 'docker', kind: 'worker', image, replicas: REPLICAS, command: COMMAND,
         config: { image_pull_policy: 'IfNotPresent' },
         health_checks: [{ type: 'http', url: 'http://localhost:80/health', interval: INTERVAL, timeout: TIMEOUT, threshold: 3,
           on_failure: 'restart', readiness: true, min_healthy_time: MIN_HEALTHY }],
@@ -102,7 +109,7 @@ async function swarmRounds(d: PrivateDaemon, prefix: string, rounds: number) {
       '--health-cmd', 'wget -q -O- http://localhost:80/health', '--health-interval', secs(INTERVAL), '--health-timeout', secs(TIMEOUT),
       '--health-retries', '3', '--stop-grace-period', secs(STOP_GRACE),
       '--update-parallelism', '1', '--update-order', 'start-first', '--update-delay', '0s', '--update-monitor', secs(MIN_HEALTHY),
-      HTTPD_IMAGE]);
+      HTTPD_IMAGE, ...COMMAND]);
     try {
       const poller = await Poller.start(d.host, `com.docker.swarm.service.name=${name}`, d.nsPrefix);
       const t0 = now();

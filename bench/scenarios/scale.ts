@@ -4,6 +4,7 @@
 // floor is sequential `docker run -d` of the same count. Scenario 6 is the same with one http
 // check per instance at 1 s: its extra CPU per probe per second over the plain run of that count.
 import { BUSYBOX_IMAGE, HTTPD_IMAGE } from '../../test/helpers/images.js';
+import { StartEvents, withLabel } from '../support/docker-events.js';
 import { DockerCountingProxy } from '../support/docker-proxy.js';
 import { RingProcess } from '../support/ring-process.js';
 import { row } from '../support/report.js';
@@ -103,6 +104,10 @@ class ScaleServer {
     const { ring, ns, ctx } = this;
     const docker = ctx.docker;
     const from = this.count;
+    // "Up" from Docker's start events, not by listing every 100 ms: a list of N containers ten
+    // times a second loads the daemon (and the bench's 2 cores) in proportion to N, which the
+    // floor's runs never pay, and so bent the growth it measures (docker-events.ts).
+    const events = await StartEvents.open(docker);
     const t0 = now();
     let next = from;
     await this.phases.time(`POST ×${total - from}`, () => Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
@@ -114,21 +119,34 @@ class ScaleServer {
     this.count = total;
     let upMs = 0;
     let lastProgress = now();
-    await this.phases.time(`convergence to ${total}`, () => until(async () => {
-      if (now() - lastProgress > 10_000) {
-        // Progress (and the evidence when a convergence stalls): containers up, deployments by status.
-        lastProgress = now();
-        const all = await ring.request('GET', `/deployments?namespace=${ns}`);
-        const by: Record<string, number> = {};
-        for (const d of Array.isArray(all.json) ? all.json as { status: string }[] : []) by[d.status] = (by[d.status] ?? 0) + 1;
-        const up = (await runningWith(docker, [`ring.namespace=${ns}`])).length;
-        ctx.log(`scale: ${this.label} at ${((now() - t0) / 1000).toFixed(0)} s: ${up} containers up; ${Object.entries(by).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-      }
-      if (!upMs && (await runningWith(docker, [`ring.namespace=${ns}`])).length >= total) upMs = now() - t0;
-      if (!upMs) return false;
-      const r = await ring.request('GET', `/deployments?namespace=${ns}&status=running`);
-      return Array.isArray(r.json) && r.json.length === total;
-    }, `${total} deployments running`, boundMs, 100));
+    let confirmedAt = 0;
+    const ours = withLabel('ring.namespace', ns);
+    try {
+      await this.phases.time(`convergence to ${total}`, () => until(async () => {
+        if (now() - lastProgress > 10_000) {
+          // Progress (and the evidence when a convergence stalls): containers up, deployments by status.
+          lastProgress = now();
+          const all = await ring.request('GET', `/deployments?namespace=${ns}`);
+          const by: Record<string, number> = {};
+          for (const d of Array.isArray(all.json) ? all.json as { status: string }[] : []) by[d.status] = (by[d.status] ?? 0) + 1;
+          const up = (await runningWith(docker, [`ring.namespace=${ns}`])).length;
+          ctx.log(`scale: ${this.label} at ${((now() - t0) / 1000).toFixed(0)} s: ${up} containers up; ${Object.entries(by).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+        }
+        if (!upMs) {
+          // Enough new containers started; one list confirms they are all up (a replaced container
+          // starts too, so the count alone could run ahead), once per new start event.
+          const started = events.distinct(ours, t0);
+          if (started.count < total - from || started.lastAt === confirmedAt) return false;
+          confirmedAt = started.lastAt;
+          if ((await runningWith(docker, [`ring.namespace=${ns}`])).length < total) return false;
+          upMs = started.lastAt - t0;
+        }
+        const r = await ring.request('GET', `/deployments?namespace=${ns}&status=running`);
+        return Array.isArray(r.json) && r.json.length === total;
+      }, `${total} deployments running`, boundMs, 100));
+    } finally {
+      events.close();
+    }
     return { from, upMs, runningMs: now() - t0 };
   }
 
@@ -181,7 +199,9 @@ async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTi
     const idle = await srv.idle(idleTicks);
     let heldRunMs: number[] | undefined;
     if (heldRuns > 0) {
-      const marks = await srv.phases.time(`${heldRuns} × docker run -d with ${count} held`, () => dockerFloor(ctx, heldRuns, `held-${count}`));
+      // On ring's own network, beside its N containers: in the floor sequence the Nth run also
+      // joins a network that already holds N - 1 (a fresh network would leave that cost out).
+      const marks = await srv.phases.time(`${heldRuns} × docker run -d with ${count} held`, () => dockerFloor(ctx, heldRuns, `held-${count}`, `ring_${srv.ns}`));
       heldRunMs = marks.map((m, i) => m - (i ? marks[i - 1]! : 0));
     }
     return { count, http, ...g, ...idle, ...(heldRunMs ? { heldRunMs } : {}) };
@@ -190,13 +210,16 @@ async function ringScale(ctx: BenchContext, count: number, http: boolean, idleTi
   }
 }
 
-/** Sequential `docker run -d` of count containers: the floor. The time from the start to the end of each run. */
-async function dockerFloor(ctx: BenchContext, count: number, tag = String(count)): Promise<number[]> {
+/**
+ * Sequential `docker run -d` of count containers: the floor. The time from the start to the end of
+ * each run. On `network` when given (it exists and stays), else on a user-defined bridge network
+ * of its own, like ring's containers.
+ */
+async function dockerFloor(ctx: BenchContext, count: number, tag = String(count), network?: string): Promise<number[]> {
   const cli = ctx.cli;
   const ids: string[] = [];
-  // Like ring's containers, on a user-defined bridge network.
-  const net = `${ctx.prefix}-floor-${tag}`;
-  cli.sh(['network', 'create', net]);
+  const net = network ?? `${ctx.prefix}-floor-${tag}`;
+  if (!network) cli.sh(['network', 'create', net]);
   const t0 = now();
   const marks: number[] = [];
   let ms = NaN;
@@ -210,7 +233,7 @@ async function dockerFloor(ctx: BenchContext, count: number, tag = String(count)
   } finally {
     const t1 = now();
     await removeContainers(ctx.docker, ids);
-    cli.sh(['network', 'rm', net]);
+    if (!network) cli.sh(['network', 'rm', net]);
     const line = `runs ${(ms / 1000).toFixed(1)} s, teardown ${((now() - t1) / 1000).toFixed(1)} s`;
     ctx.log(`scale: floor ${tag} took: ${line}`);
     tookNotes.push(`floor (${tag}: ${count} × docker run -d): ${line}`);
@@ -289,7 +312,7 @@ async function scaleRuns(ctx: BenchContext): Promise<void> {
       row({ scenario: S, what: `${n}: POST ×${n} → all status running`, unit: 'ms', ring: r.runningMs, anchorName: `sequential docker run -d ×${n}`, anchor: floors[i]! }),
       ...(r.heldRunMs ? [
         row({ scenario: S, what: `${n}: \`docker run -d\` with the ${n} containers still up, per run (Docker's own cost at this count)`, unit: 'ms', ring: summarize(r.heldRunMs),
-          anchorName: `per run, ${FLOOR_RUNS} sequential on a daemon without them`, anchor: perRunMs!, note: `${HELD_RUNS} sequential runs after the idle window, before the teardown` }),
+          anchorName: `per run, ${FLOOR_RUNS} sequential on a daemon without them`, anchor: perRunMs!, note: `${HELD_RUNS} sequential runs after the idle window, before the teardown, on ring's network beside its ${n}` }),
         row({ scenario: S, what: `${n}: POST ×${n} → all containers up, vs the floor at this count`, unit: 'ms', ring: r.upMs, anchorName: `floor with the measured per-run slowdown ×${n}`, anchor: heldFloors[i]!,
           note: 'the per-run time interpolated between the runs timed with 0, and with each count held, summed over the count' }),
       ] : []),

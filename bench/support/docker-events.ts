@@ -65,6 +65,18 @@ export class StartEvents {
     return this.seen.filter((e) => e.at >= since && e.attrs[label] === value).length;
   }
 
+  /** The distinct containers that started since `since` and match, and when the last of them arrived. */
+  distinct(match: (e: StartEvent) => boolean, since: number): { count: number; lastAt: number } {
+    const ids = new Set<string>();
+    let lastAt = 0;
+    for (const e of this.seen) {
+      if (e.at < since || !match(e) || ids.has(e.id)) continue;
+      ids.add(e.id);
+      lastAt = e.at;
+    }
+    return { count: ids.size, lastAt };
+  }
+
   close(): void {
     this.stream.destroy();
   }

@@ -7,6 +7,7 @@
 // profile there (node --cpu-prof; the profile covers the whole run, convergence included, unless
 // --prof-idle-only is given, which starts the window with a fresh server on the converged stub).
 // RING_BENCH_BARE_NODE=1 runs the server without bin/ring's node settings. Profiling aid, not part of the suite.
+import { readFileSync } from 'node:fs';
 import { startStatefulDockerStub } from '../../test/helpers/docker-stateful-stub.js';
 import { BUSYBOX_IMAGE } from '../../test/helpers/images.js';
 import { RingProcess } from './ring-process.js';
@@ -18,6 +19,8 @@ const intervalS = Number(arg('interval', '2'));
 const windows = Number(arg('windows', '10'));
 const prof = arg('prof', '');
 const ns = 'tick';
+let idleFrom = 0;
+let idleTo = 0;
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 
@@ -48,6 +51,7 @@ try {
   if (process.env.RING_BENCH_ALLOC_PROFILE_ON_SIGNAL === '1') ring.child.kill('SIGUSR2');
   const cpu: number[] = [];
   const calls: number[] = [];
+  idleFrom = Date.now();
   for (let w = 0; w < windows; w++) {
     const r0 = stub.requests.length;
     const c0 = ring.cpuMs();
@@ -55,10 +59,26 @@ try {
     cpu.push(ring.cpuMs() - c0);
     calls.push(stub.requests.length - r0);
   }
+  idleTo = Date.now();
   const rss = ring.rssBytes() / 1024 / 1024;
   console.log(`idle CPU per tick (${intervalS} s window, n=${windows}): median ${median(cpu).toFixed(1)} ms, min ${Math.min(...cpu).toFixed(1)}, max ${Math.max(...cpu).toFixed(1)}; all: ${cpu.map((c) => c.toFixed(1)).join(' ')}`);
   console.log(`Docker calls per window: ${calls.join(' ')}; RSS ${rss.toFixed(1)} MiB; bare node: ${process.env.RING_BENCH_BARE_NODE === '1'}`);
 } finally {
   await ring.stop();
   await stub.close();
+}
+// RING_BENCH_GC_REPORT (ring-main.ts): the GC pauses of the idle windows only, per tick.
+const gcFile = process.env.RING_BENCH_GC_REPORT;
+if (gcFile && idleTo > idleFrom) {
+  const r = JSON.parse(readFileSync(gcFile, 'utf8')) as { timeline: [number, string, number][]; timeOrigin?: number };
+  const kinds: Record<string, { count: number; ms: number }> = {};
+  for (const [at, kind, ms] of r.timeline) {
+    const wall = (r.timeOrigin ?? NaN) + at;
+    if (!(wall >= idleFrom && wall < idleTo)) continue;
+    const k = (kinds[kind] ??= { count: 0, ms: 0 });
+    k.count++;
+    k.ms += ms;
+  }
+  const ticks = (idleTo - idleFrom) / (intervalS * 1000);
+  console.log(`GC per tick over the idle windows (${ticks.toFixed(1)} ticks): ${Object.entries(kinds).map(([k, v]) => `${k} ${(v.count / ticks).toFixed(2)} (${(v.ms / ticks).toFixed(2)} ms)`).join(', ') || 'none'}`);
 }

@@ -88,5 +88,6 @@ if (gcReport) {
       timeline.push([Math.round(e.startTime), kind, Number(e.duration.toFixed(2))]);
     }
   }).observe({ entryTypes: ['gc'] });
-  beforeStop.push(async () => writeFileSync(gcReport, JSON.stringify({ totals, timeline })));
+  // timeOrigin: the wall clock of the timeline's 0, so a reader can cut out a window it timed itself (profile-tick.ts).
+  beforeStop.push(async () => writeFileSync(gcReport, JSON.stringify({ totals, timeline, timeOrigin: performance.timeOrigin })));
 }

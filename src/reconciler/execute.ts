@@ -23,10 +23,13 @@ import { traced } from '../telemetry/trace.js';
 /** Instance ids whose end we caused or already counted; remembered for a while (60 s after last touch). */
 export class SettledSet {
   private readonly until = new Map<string, number>();
+  /** Bumped by every add(): an answer of has() can turn true only through one. */
+  version = 0;
 
   constructor(private readonly ttlMs: number, private readonly clock: () => number) {}
 
   add(id: string): this {
+    this.version++;
     this.until.set(id, this.clock() + this.ttlMs);
     if (this.until.size > 1024) this.sweep();
     return this;
@@ -58,9 +61,35 @@ export class SettledSet {
     return { has: (id) => { const t = this.until.get(id); return t !== undefined && t >= now; } };
   }
 
+  /**
+   * viewAt(now), also noting the earliest expiry among the ids it answered true for
+   * (`expiresAt`: from that instant on, one of those answers may be false). One reused object:
+   * valid until the next probe() call, which plan() (synchronous) never outlives.
+   */
+  probe(now: number): SettledProbe {
+    const p = this.probeView;
+    p.now = now;
+    p.expiresAt = Infinity;
+    return p;
+  }
+  private readonly probeView = new SettledProbe(this.until);
+
   private sweep(): void {
     const now = this.clock();
     for (const [id, t] of this.until) if (t < now) this.until.delete(id);
+  }
+}
+
+export class SettledProbe {
+  now = 0;
+  expiresAt = Infinity;
+  constructor(private readonly until: ReadonlyMap<string, number>) {}
+  has(id: string): boolean {
+    const t = this.until.get(id);
+    if (t === undefined || t < this.now) return false;
+    // Still settled at t, no longer after it: the answer holds for clock values below t.
+    if (t < this.expiresAt) this.expiresAt = t;
+    return true;
   }
 }
 
@@ -107,6 +136,30 @@ export interface ReconcileOutcome {
   requeueAfterMs?: number;
   timedOut: boolean;
   purged: boolean;
+}
+
+/** The outcome of a pass that found nothing to do and nothing to come back for (shared: callers only read it). */
+const NOTHING_TO_DO: ReconcileOutcome = Object.freeze({ actions: 0, timedOut: false, purged: false });
+
+/**
+ * A plan without actions, and what it was planned from: while the loop brings the same inputs
+ * (the same row and instance objects, the memory it left, the same gate and rollout role, no
+ * instance settled since) and the clock is below `until`, plan() would answer the same again
+ * (PlanResult.stableUntil), so reconcileNow() answers from here without planning. At 300 idle
+ * deployments planning them all was about half of an idle tick's garbage.
+ */
+interface QuietPlan {
+  row: Deployment;
+  instances: readonly Instance[];
+  /** The memory the plan left (equal to the one it was given: a plan that changes it is not kept). */
+  memory: DeploymentMemory;
+  ready: boolean | undefined;
+  rollout: RolloutRole | undefined;
+  settledVersion: number;
+  /** min(plan's stableUntil, expiry of the settled answers it used). */
+  until: number;
+  /** When the requeue the plan asked for is due (absolute), if any. */
+  requeueAt: number | undefined;
 }
 
 const SETTLED_TTL_MS = 60_000;
@@ -170,6 +223,7 @@ class ApplyDeadline {
 export class Executor {
   readonly settled: SettledSet;
   private readonly memory = new Map<string, DeploymentMemory>();
+  private readonly quiet = new Map<string, QuietPlan>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly lastUnresolved = new Map<string, { message: string; at: number }>();
   private readonly logger: Logger;
@@ -219,7 +273,7 @@ export class Executor {
   }
 
   /** Plans and applies one deployment against a fresh observation, after any earlier work for it. */
-  reconcile(d: Deployment, instances: readonly Instance[], runtime: Runtime, context: ReconcileContext = {}): Promise<ReconcileOutcome> {
+  reconcile(d: Deployment, instances: readonly Instance[], runtime: Runtime, context: ReconcileContext = NO_CONTEXT): Promise<ReconcileOutcome> {
     return this.serialize(d.id, () => this.apply(d, instances, runtime, context));
   }
 
@@ -231,22 +285,54 @@ export class Executor {
    * tick's garbage (bench/support/profile-tick.ts). plan() is pure, so planning twice when there
    * is work changes nothing but its cost.
    */
-  reconcileNow(d: Deployment, instances: readonly Instance[], runtime: Runtime, context: ReconcileContext = {}): ReconcileOutcome | Promise<ReconcileOutcome> {
+  reconcileNow(d: Deployment, instances: readonly Instance[], runtime: Runtime, context: ReconcileContext = NO_CONTEXT): ReconcileOutcome | Promise<ReconcileOutcome> {
     if (this.stopped || this.chains.has(d.id)) return this.reconcile(d, instances, runtime, context);
-    const result = this.planFor(d, instances, context);
-    if (result.actions.length > 0) return this.reconcile(d, instances, runtime, context);
+    const now = this.clock();
+    const ready = this.readyOf(d, instances);
+    const memory = this.memoryOf(d.id);
+    const q = this.quiet.get(d.id);
+    if (q && now < q.until && q.row === d && q.memory === memory && q.ready === ready && q.settledVersion === this.settled.version
+      && sameRollout(q.rollout, context.rollout) && sameInstances(q.instances, instances)) {
+      return q.requeueAt === undefined ? NOTHING_TO_DO : { actions: 0, timedOut: false, purged: false, requeueAfterMs: Math.max(0, q.requeueAt - now) };
+    }
+    const settled = this.settled.probe(now);
+    const result = this.planAt(d, instances, context, now, ready, memory, settled);
+    if (result.actions.length > 0) {
+      this.quiet.delete(d.id);
+      return this.reconcile(d, instances, runtime, context);
+    }
     this.memory.set(d.id, result.memory);
-    const outcome: ReconcileOutcome = { actions: 0, timedOut: false, purged: false };
-    if (result.requeueAfterMs !== undefined) outcome.requeueAfterMs = result.requeueAfterMs;
-    return outcome;
+    const until = Math.min(result.stableUntil, settled.expiresAt);
+    if (until > now && sameMemory(result.memory, memory)) {
+      this.quiet.set(d.id, {
+        row: d, instances, memory: result.memory, ready, rollout: context.rollout, settledVersion: this.settled.version, until,
+        requeueAt: result.requeueAfterMs === undefined ? undefined : now + result.requeueAfterMs,
+      });
+    } else {
+      this.quiet.delete(d.id);
+    }
+    if (result.requeueAfterMs === undefined) return NOTHING_TO_DO;
+    return { actions: 0, timedOut: false, purged: false, requeueAfterMs: result.requeueAfterMs };
+  }
+
+  /** The readiness gate as plan() gets it (workers only). */
+  private readyOf(d: Deployment, instances: readonly Instance[]): boolean | undefined {
+    return this.deps.isReady && d.kind === 'worker' && d.status !== 'deleted' ? this.deps.isReady(d, instances) : undefined;
   }
 
   private planFor(d: Deployment, instances: readonly Instance[], context: ReconcileContext): PlanResult {
     const now = this.clock();
+    return this.planAt(d, instances, context, now, this.readyOf(d, instances), this.memoryOf(d.id), this.settled.viewAt(now));
+  }
+
+  private planAt(
+    d: Deployment, instances: readonly Instance[], context: ReconcileContext, now: number, ready: boolean | undefined,
+    memory: DeploymentMemory, settled: { has(id: string): boolean },
+  ): PlanResult {
     return plan({
-      deployment: d, instances, now, settled: this.settled.viewAt(now), memory: this.memoryOf(d.id),
+      deployment: d, instances, now, settled, memory,
       ...(this.deps.livenessConfirmMs !== undefined ? { livenessConfirmMs: this.deps.livenessConfirmMs } : {}),
-      ...(this.deps.isReady && d.kind === 'worker' && d.status !== 'deleted' ? { ready: this.deps.isReady(d, instances) } : {}),
+      ...(ready !== undefined ? { ready } : {}),
       ...(this.deps.rolloutDeadlineMs !== undefined ? { rolloutDeadlineMs: this.deps.rolloutDeadlineMs } : {}),
       ...(context.rollout ? { rollout: context.rollout } : {}),
     });
@@ -265,6 +351,7 @@ export class Executor {
 
   private async apply(d: Deployment, instances: readonly Instance[], runtime: Runtime, context: ReconcileContext): Promise<ReconcileOutcome> {
     if (this.stopped) return { actions: 0, timedOut: false, purged: false };
+    this.quiet.delete(d.id);
     const result = this.planFor(d, instances, context);
     this.memory.set(d.id, result.memory);
     const outcome: ReconcileOutcome = { actions: result.actions.length, timedOut: false, purged: false };
@@ -359,6 +446,7 @@ export class Executor {
         if (purged) {
           outcome.purged = true;
           this.memory.delete(d.id);
+          this.quiet.delete(d.id);
           this.lastUnresolved.delete(d.id);
           this.logger.info({ deployment: d.id }, 'deployment purged');
         }
@@ -520,7 +608,28 @@ export class Executor {
   /** Memory is best-effort; dropping it (e.g. after a purge elsewhere) only forgets backoff. */
   forget(deploymentId: string): void {
     this.memory.delete(deploymentId);
+    this.quiet.delete(deploymentId);
     this.lastUnresolved.delete(deploymentId);
   }
 }
 
+
+const NO_CONTEXT: ReconcileContext = Object.freeze({});
+
+function sameInstances(a: readonly Instance[], b: readonly Instance[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+function sameRollout(a: RolloutRole | undefined, b: RolloutRole | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.role !== b.role) return false;
+  if (a.role === 'parent') return b.role === 'parent' && a.childId === b.childId && a.childReady === b.childReady;
+  return b.role === 'child' && a.parentId === b.parentId && a.parentActive === b.parentActive;
+}
+
+function sameMemory(a: DeploymentMemory, b: DeploymentMemory): boolean {
+  return a.nextAttemptAt === b.nextAttemptAt && a.healthySince === b.healthySince;
+}

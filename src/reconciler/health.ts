@@ -146,6 +146,8 @@ export class HealthProber {
 
   /** The readiness gate (RING §5.7) over the instances the caller sees running. */
   isReady(d: Deployment, instances: readonly Instance[]): boolean {
+    // No check at all (most deployments): open, without the index list (asked for every deployment every pass).
+    if (!d.health_checks || d.health_checks.length === 0) return true;
     const indices = readinessIndices(d);
     if (indices.length === 0) return true;
     const running = instances.filter((i) => i.state === 'running').map((i) => i.id);

@@ -216,9 +216,31 @@ export class Reconciler {
       }
     }
     const seen = this.events.observed(observed);
+    // By runtime, by deployment: the last pass's grouping again when its list is the same objects.
+    const byRuntime = new Map<string, Map<string, Instance[]>>();
+    let unchanged = seen.size === this.grouped.size;
+    for (const [name, instances] of seen) {
+      const last = this.grouped.get(name);
+      if (last && sameItems(last.listed, instances)) {
+        byRuntime.set(name, last.byDeployment);
+        continue;
+      }
+      unchanged = false;
+      const m = new Map<string, Instance[]>();
+      for (const i of instances) {
+        const arr = m.get(i.deploymentId);
+        if (arr) arr.push(i);
+        else m.set(i.deploymentId, [i]);
+      }
+      byRuntime.set(name, m);
+      this.grouped.set(name, { listed: instances, byDeployment: m });
+    }
+    for (const name of this.grouped.keys()) if (!seen.has(name)) this.grouped.delete(name);
     if (this.deps.onObserved) {
       try {
-        this.deps.onObserved([...seen.values()].flat());
+        // The same array as last time for the same instances (the API's cache keeps its view then).
+        if (!unchanged || !this.observedAll) this.observedAll = [...seen.values()].flat();
+        this.deps.onObserved(this.observedAll);
       } catch (err) {
         this.logger.warn({ error: errorText(err) }, 'onObserved hook failed');
       }
@@ -228,19 +250,8 @@ export class Reconciler {
     // Fresh rows: they may have changed while list() ran. Ended children are planned (their
     // instances stop) but take no part in rollouts or probes.
     const all = this.planned();
-    const deployments = all.filter((d) => isReconciled(d.status));
-    const byRuntime = new Map<string, Map<string, Instance[]>>();
-    for (const [name, instances] of seen) {
-      const m = new Map<string, Instance[]>();
-      for (const i of instances) {
-        const arr = m.get(i.deploymentId);
-        if (arr) arr.push(i);
-        else m.set(i.deploymentId, [i]);
-      }
-      byRuntime.set(name, m);
-    }
-    const runtimeOf = new Map(all.map((d) => [d.id, d.runtime]));
-    const instancesOf = (id: string): Instance[] => byRuntime.get(runtimeOf.get(id) ?? '')?.get(id) ?? [];
+    const { deployments, runtimeOf, ordered, anyDeleted } = this.rowsView(all);
+    const instancesOf = (id: string): Instance[] => byRuntime.get(runtimeOf.get(id) ?? '')?.get(id) ?? NO_INSTANCES;
     try {
       this.health.observe(deployments, instancesOf);
     } catch (err) {
@@ -250,8 +261,6 @@ export class Reconciler {
     // Deletes first, so their removals start before anything they may block.
     let dispatched = 0;
     let busy = 0;
-    let rollouts: RolloutIndex | undefined;
-    const ordered = [...all].sort((a, b) => Number(b.status === 'deleted') - Number(a.status === 'deleted'));
     for (const d of ordered) {
       const rt = this.deps.runtimes.get(d.runtime);
       const instances = byRuntime.get(d.runtime);
@@ -275,8 +284,8 @@ export class Reconciler {
         busy++;
         continue;
       }
-      if (waitsForDeletedTwin(d, deployments)) continue;
-      const rollout = isReconciled(d.status) ? rolloutRole(d, (rollouts ??= rolloutIndex(deployments)), instancesOf, this.isReady) : undefined;
+      if (anyDeleted && waitsForDeletedTwin(d, deployments)) continue;
+      const rollout = isReconciled(d.status) ? rolloutRole(d, this.rolloutsOf(deployments), instancesOf, this.isReady) : undefined;
       this.dispatch(d, instancesOf(d.id), rt, rollout);
       dispatched++;
     }
@@ -354,6 +363,36 @@ export class Reconciler {
   }
   private plannedRows: { version: string; rows: Deployment[] } | null = null;
 
+  /**
+   * What a pass derives from its rows alone, made again only when planned() gives other rows (an
+   * idle server's passes all get the same array): the reconciled ones, each one's runtime, the
+   * dispatch order (deletes first) and whether any is deleted.
+   */
+  private rowsView(all: Deployment[]): RowsView {
+    if (this.rowsCache?.all === all) return this.rowsCache;
+    const view: RowsView = {
+      all,
+      deployments: all.filter((d) => isReconciled(d.status)),
+      runtimeOf: new Map(all.map((d) => [d.id, d.runtime])),
+      ordered: [...all].sort((a, b) => Number(b.status === 'deleted') - Number(a.status === 'deleted')),
+      anyDeleted: all.some((d) => d.status === 'deleted'),
+    };
+    this.rowsCache = view;
+    return view;
+  }
+  private rowsCache: RowsView | null = null;
+
+  /** rolloutIndex() of the reconciled rows, made again only for other rows. */
+  private rolloutsOf(deployments: Deployment[]): RolloutIndex {
+    if (this.rollouts?.of !== deployments) this.rollouts = { of: deployments, index: rolloutIndex(deployments) };
+    return this.rollouts.index;
+  }
+  private rollouts: { of: Deployment[]; index: RolloutIndex } | null = null;
+  /** Each runtime's last list and its grouping by deployment. */
+  private readonly grouped = new Map<string, { listed: readonly Instance[]; byDeployment: Map<string, Instance[]> }>();
+  /** The last array given to onObserved. */
+  private observedAll: Instance[] | null = null;
+
   /** Removes an instance on purpose (health-check restart): its end is never counted; the next pass replaces it. */
   async restartInstance(deploymentId: string, instanceId: string): Promise<void> {
     const d = this.store.deployments.get(deploymentId);
@@ -370,7 +409,7 @@ export class Reconciler {
   private dispatch(d: Deployment, instances: Instance[], rt: Runtime, rollout?: RolloutRole): void {
     let now: ReconcileOutcome | Promise<ReconcileOutcome>;
     try {
-      now = this.executor.reconcileNow(d, instances, rt, rollout ? { rollout } : {});
+      now = this.executor.reconcileNow(d, instances, rt, rollout ? { rollout } : undefined);
     } catch (err) {
       now = Promise.reject(err);
     }
@@ -429,6 +468,24 @@ export class Reconciler {
       this.logger.warn({ error: errorText(err) }, 'health-check retention failed');
     }
   }
+}
+
+interface RowsView {
+  all: Deployment[];
+  deployments: Deployment[];
+  runtimeOf: Map<string, RuntimeName>;
+  ordered: Deployment[];
+  anyDeleted: boolean;
+}
+
+/** A deployment with no instance listed (shared: callers never modify what instancesOf() gives). */
+const NO_INSTANCES: Instance[] = Object.freeze([]) as unknown as Instance[];
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 /** Deployment-level backends (Swarm) run their own controller; this loop drives instance runtimes only. */

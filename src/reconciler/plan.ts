@@ -109,6 +109,17 @@ export interface PlanResult {
   requeueAfterMs?: number;
   /** The memory to keep for the next pass. */
   memory: DeploymentMemory;
+  /**
+   * How long this answer holds: for every clock value t with now <= t < stableUntil, plan() of
+   * the same input at t gives the same actions and memory and a requeue due at the same instant
+   * (t + requeueAfterMs = now + requeueAfterMs). It is the earliest instant at which one of the
+   * plan's clock comparisons (never-started grace, backoff, liveness confirmation, healthy
+   * window, readiness deadline) flips; Infinity when none is pending; now or earlier when the
+   * answer itself depends on the clock (a memory stamped with it, a requeue relative to it). It
+   * covers plan()'s own clock uses only: `settled` is an input, and when its answers expire is
+   * the caller's to know (Executor).
+   */
+  stableUntil: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -170,6 +181,8 @@ class Plan {
   count: number;
   memory: DeploymentMemory;
   private requeue: number | undefined;
+  /** PlanResult.stableUntil: lowered by every clock comparison that will flip, and by every clock-relative output. */
+  private stable = Infinity;
 
   readonly voice: Voice;
 
@@ -211,7 +224,33 @@ class Plan {
     this.actions.push({ type: 'createInstance', reason, change });
   }
 
+  /** Come back after `ms` from now, whatever the clock says: an answer that holds at this instant only. */
   requeueAfter(ms: number): void {
+    this.clockBound();
+    this.requeueIn(ms);
+  }
+
+  /**
+   * Come back at `at`, the instant (later than now) at which a clock comparison of this plan
+   * flips: the answer holds until then, and the requeue is due at the same instant whenever
+   * before it the plan runs again.
+   */
+  requeueAt(at: number): void {
+    this.flipsAt(at);
+    this.requeueIn(at - this.input.now);
+  }
+
+  /** A clock comparison that holds now changes its answer at `at`. */
+  flipsAt(at: number): void {
+    if (at < this.stable) this.stable = at;
+  }
+
+  /** The answer depends on the clock's exact value (a memory stamped with it, a requeue counted from it). */
+  clockBound(): void {
+    this.flipsAt(this.input.now);
+  }
+
+  private requeueIn(ms: number): void {
     const v = Math.max(0, Math.ceil(ms));
     this.requeue = this.requeue === undefined ? v : Math.min(this.requeue, v);
   }
@@ -221,14 +260,19 @@ class Plan {
     const wait = backoffMs(this.count);
     this.memory.nextAttemptAt = this.input.now + wait;
     this.memory.healthySince = null;
+    this.clockBound();
   }
 
   inBackoff(): boolean {
-    return this.input.now < this.memory.nextAttemptAt;
+    if (this.input.now < this.memory.nextAttemptAt) {
+      this.flipsAt(this.memory.nextAttemptAt);
+      return true;
+    }
+    return false;
   }
 
   result(): PlanResult {
-    return { actions: this.actions, memory: this.memory, ...(this.requeue !== undefined ? { requeueAfterMs: this.requeue } : {}) };
+    return { actions: this.actions, memory: this.memory, stableUntil: this.stable, ...(this.requeue !== undefined ? { requeueAfterMs: this.requeue } : {}) };
   }
 }
 
@@ -318,7 +362,7 @@ function begin(p: Plan): Groups | null {
       // VMM still opening its socket) may be about to start it. It holds a replica's place until
       // the grace ends, so nothing is created beside it; a surplus is scaled down as usual.
       g.active.push(i);
-      p.requeueAfter(left);
+      p.requeueAt(i.createdAt + NEVER_STARTED_GRACE_MS);
       continue;
     }
     p.remove(i, true, 'never_started', event('info', p.voice.component, EVENT_REASON.containerDeletion, `Removed ${p.voice.noun} ${shortId(i.id)} that never started`));
@@ -403,7 +447,7 @@ function planWorker(input: PlanInput): PlanResult {
   const missing = desired - kept;
   if (missing > 0) {
     if (p.inBackoff()) {
-      p.requeueAfter(p.memory.nextAttemptAt - input.now);
+      p.requeueAt(p.memory.nextAttemptAt);
     } else {
       if (p.status === 'pending') p.setStatus('creating', STATUS_REASON.instancesStarting);
       for (let k = 0; k < missing; k++) {
@@ -422,7 +466,7 @@ function planWorker(input: PlanInput): PlanResult {
   if (missing <= 0 && crashes === 0 && !starting && p.status !== 'running' && promotable(p.status)) {
     const youngest = Math.max(0, ...active.map((i) => i.startedAt ?? 0));
     const wait = youngest + confirmMs - input.now;
-    if (wait > 0) p.requeueAfter(wait);
+    if (wait > 0) p.requeueAt(youngest + confirmMs);
     else if (input.ready ?? true) {
       p.setStatus('running', STATUS_REASON.instancesUp, { containers: kept });
       // Come straight back: a rolling child's parent drains now, and liveness checks (which
@@ -437,6 +481,8 @@ function planWorker(input: PlanInput): PlanResult {
     p.memory.healthySince = null;
     return p.result();
   }
+  // Up since now: the memory to keep is stamped with the clock.
+  if (p.memory.healthySince === null) p.clockBound();
   const since = p.memory.healthySince ?? input.now;
   p.memory.healthySince = since;
   p.memory.nextAttemptAt = 0;
@@ -451,7 +497,7 @@ function planWorker(input: PlanInput): PlanResult {
       });
       p.count = 0;
     } else {
-      p.requeueAfter(left);
+      p.requeueAt(since + window);
     }
   }
   return p.result();
@@ -510,7 +556,7 @@ function pastReadinessDeadline(p: Plan): boolean {
   if ((p.status !== 'creating' && p.status !== 'pending') || !hasReadinessChecks(d)) return false;
   const at = readinessDeadline(d, rolloutDeadlineMs);
   if (now < at) {
-    p.requeueAfter(at - now);
+    p.requeueAt(at);
     return false;
   }
   const secs = `${Math.round((rolloutDeadlineMs) / 1000)}s`;
@@ -605,7 +651,7 @@ function planJob(input: PlanInput): PlanResult {
     p.armBackoff();
   }
   if (p.inBackoff()) {
-    p.requeueAfter(p.memory.nextAttemptAt - input.now);
+    p.requeueAt(p.memory.nextAttemptAt);
     return p.result();
   }
   if (p.status === 'pending') p.setStatus('creating', STATUS_REASON.instancesStarting);

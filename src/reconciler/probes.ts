@@ -56,18 +56,30 @@ export function hostPort(ip: string, port: number | string): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
+/**
+ * The `done` of a socket probe: the first of its outcome or the timeout settles it; later calls
+ * (the error after a destroy, a late response) are ignored; `close` releases the socket/request.
+ */
+function settleOnce(timeoutMs: number, resolve: (r: ProbeResult) => void, close: () => void): (r: ProbeResult) => void {
+  let settled = false;
+  const done = (r: ProbeResult): void => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    close();
+    resolve(r);
+  };
+  const timer = setTimeout(() => done({ status: 'timeout', message: TIMED_OUT_MESSAGE }), timeoutMs);
+  return done;
+}
+
 // ---- tcp -------------------------------------------------------------------------------------
 
 export function probeTcp(ip: string, port: number, timeoutMs: number): Promise<ProbeResult> {
   const where = hostPort(ip, port);
   return new Promise((resolve) => {
     const socket = connect({ host: ip, port });
-    const done = (r: ProbeResult): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(r);
-    };
-    const timer = setTimeout(() => done({ status: 'timeout', message: TIMED_OUT_MESSAGE }), timeoutMs);
+    const done = settleOnce(timeoutMs, resolve, () => socket.destroy());
     socket.once('connect', () => done({ status: 'success', message: `TCP connection to ${where} successful` }));
     socket.once('error', (err) => done({ status: 'failed', message: `TCP connection to ${where} failed: ${err.message}` }));
   });
@@ -157,15 +169,7 @@ function probePlainHttp(t: { host: string; port: number; request: string }, time
   return new Promise((resolve) => {
     const socket = connect({ host: t.host, port: t.port });
     let head = '';
-    let settled = false;
-    const done = (r: ProbeResult): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(r);
-    };
-    const timer = setTimeout(() => done({ status: 'timeout', message: TIMED_OUT_MESSAGE }), timeoutMs);
+    const done = settleOnce(timeoutMs, resolve, () => socket.destroy());
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => {
       head += chunk;
@@ -225,19 +229,11 @@ function endOfHead(s: string): { start: number; next: number } | -1 {
 function probeHttps(options: RequestOptions, timeoutMs: number,
   judge: (code: number) => ProbeResult, failed: (why: string) => ProbeResult): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    let settled = false;
-    const done = (r: ProbeResult): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      req.destroy();
-      resolve(r);
-    };
     const req = httpsRequest(options, (res: IncomingMessage) => {
       res.resume();
       done(judge(res.statusCode ?? 0));
     });
-    const timer = setTimeout(() => done({ status: 'timeout', message: TIMED_OUT_MESSAGE }), timeoutMs);
+    const done = settleOnce(timeoutMs, resolve, () => req.destroy());
     req.once('error', (err) => done(failed(err.message)));
     req.end();
   });

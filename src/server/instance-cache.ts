@@ -7,11 +7,19 @@ const NONE: readonly Instance[] = Object.freeze([]);
 export class InstanceCache {
   private byDeployment = new Map<string, Instance[]>();
   private fetchedAt = 0;
+  /** The array the current view was grouped from. */
+  private primed: Instance[] | null = null;
   private inflight: Promise<void> | null = null;
 
   constructor(private runtimes: Map<string, Runtime>, private maxAgeMs: number, private waitMs = 2000) {}
 
   prime(instances: Instance[]): void {
+    // The reconciler gives the same array again for the same instances: the view stands.
+    if (instances === this.primed) {
+      this.fetchedAt = Date.now();
+      return;
+    }
+    this.primed = instances;
     const map = new Map<string, Instance[]>();
     for (const i of instances) {
       const arr = map.get(i.deploymentId);

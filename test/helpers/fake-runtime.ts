@@ -17,6 +17,9 @@ export class FakeRuntime implements Runtime {
   readonly removed: string[] = [];
   listCalls = 0;
   createCalls = 0;
+  /** list() gives back the very objects of the last list for instances unchanged since (false: fresh copies every time). */
+  stableObjects = true;
+  private listed = new Map<string, Instance>();
   /** Each create() takes the next queued error, if any, and throws it. */
   readonly createFailures: RuntimeError[] = [];
   createDelayMs = 0;
@@ -41,7 +44,19 @@ export class FakeRuntime implements Runtime {
     this.maxConcurrentLists = Math.max(this.maxConcurrentLists, this.listsInFlight);
     try {
       if (this.listDelayMs > 0) await delay(this.listDelayMs);
-      return [...this.instances.values()].map((i) => ({ ...i }));
+      if (!this.stableObjects) return [...this.instances.values()].map((i) => ({ ...i }));
+      // As the Docker lister does (InstanceLister): an instance unchanged since the last list is
+      // the same object as then, so the executor's skip of unchanged plans is exercised.
+      const out: Instance[] = [];
+      const seen = new Map<string, Instance>();
+      for (const i of this.instances.values()) {
+        const last = this.listed.get(i.id);
+        const v = last && sameFields(last, i) ? last : { ...i };
+        seen.set(i.id, v);
+        out.push(v);
+      }
+      this.listed = seen;
+      return out;
     } finally {
       this.listsInFlight--;
     }
@@ -217,4 +232,11 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
     const t = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
   });
+}
+
+function sameFields(a: Instance, b: Instance): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if ((a as unknown as Record<string, unknown>)[k] !== (b as unknown as Record<string, unknown>)[k]) return false;
+  return true;
 }

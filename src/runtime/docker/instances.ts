@@ -213,9 +213,15 @@ export const LIST_TIMEOUT_MS = 15_000;
  * Callers never modify the instances.
  */
 export class InstanceLister {
-  private readonly details = new Map<string, Details>();
+  /** By container id: the inspect of the state it was in then (state: Docker's word). */
+  private readonly details = new Map<string, { state: string; details: Details }>();
   /** By container id: the bytes of its last list entry and what they gave (null: another server's). */
-  private readonly entries = new Map<string, { bytes: Buffer; state: string; instance: Instance | null; seen: number }>();
+  private readonly entries = new Map<string, ListEntry>();
+  /**
+   * The entries of the last list in its order: an entry is first compared with the one at its
+   * place then (Docker lists in a stable order), so an unchanged one costs no id string.
+   */
+  private order: (ListEntry | undefined)[] = [];
   private generation = 0;
 
   constructor(private readonly docker: Docker, private readonly serverId?: string, private readonly timeoutMs = LIST_TIMEOUT_MS) {}
@@ -231,6 +237,8 @@ export class InstanceLister {
     const gen = ++this.generation;
     const ranges = splitJsonArray(body);
     const out: (Instance | null)[] = [];
+    /** The entry behind each of `out`, for the next list's comparison by place. */
+    const placed: (ListEntry | undefined)[] = [];
     /** Entries to parse: their index in `out`, the parsed info, and the key to cache them under. */
     const fresh: { at: number; info: Docker.ContainerInfo; id: string | null; s: number; e: number }[] = [];
     try {
@@ -240,44 +248,64 @@ export class InstanceLister {
         if (!Array.isArray(infos)) throw new Error('not a JSON array');
         for (const info of infos as Docker.ContainerInfo[]) fresh.push({ at: out.push(null) - 1, info, id: null, s: 0, e: 0 });
       } else {
+        const last = this.order;
         for (let k = 0; k < ranges.length; k += 2) {
           const s = ranges[k]!;
           const e = ranges[k + 1]!;
+          // The same bytes as the entry at this place last time hold the same id: no lookup needed.
+          const there = last[k >> 1];
+          if (there && sameBytes(body, s, e, there.bytes)) {
+            there.seen = gen;
+            placed.push(there);
+            out.push(there.instance);
+            continue;
+          }
           const id = entryId(body, s, e);
           const cached = id === null ? undefined : this.entries.get(id);
-          if (cached && cached.bytes.length === e - s && body.compare(cached.bytes, 0, cached.bytes.length, s, e) === 0) {
+          if (cached && sameBytes(body, s, e, cached.bytes)) {
             cached.seen = gen;
+            placed.push(cached);
             out.push(cached.instance);
             continue;
           }
+          placed.push(undefined);
           fresh.push({ at: out.push(null) - 1, info: JSON.parse(body.toString('utf8', s, e)) as Docker.ContainerInfo, id, s, e });
         }
       }
     } catch (err) {
       this.entries.clear();
+      this.order = [];
       throw new RuntimeError('runtime_error', `Failed to list containers: the daemon's answer is not a container list (${(err as Error).message})`, { cause: err });
     }
     // Docker's label filters cannot say "this id or none", so other servers' containers are left
     // out here, before any of them costs an inspect.
     const visible = fresh.filter((f) => isVisibleTo(f.info.Labels, this.serverId));
-    await mapLimit(visible, 8, async (f) => {
-      const d = await this.detailsFor(f.info);
-      out[f.at] = fromListEntry(f.info, d ?? null);
-      // An entry whose inspect failed is not remembered: the next list asks again.
-      if (d === undefined) f.id = null;
-    });
+    if (visible.length > 0) {
+      await mapLimit(visible, 8, async (f) => {
+        const d = await this.detailsFor(f.info);
+        const made = fromListEntry(f.info, d ?? null);
+        // An entry that changed only where the instance does not look ("Up 5 minutes" → "Up 6
+        // minutes") gives back the earlier instance: callers see an unchanged instance as the same
+        // object (the executor plans a deployment again only when one of its inputs is new).
+        const before = f.id === null ? undefined : this.entries.get(f.id)?.instance;
+        out[f.at] = before && sameInstance(before, made) ? before : made;
+        // An entry whose inspect failed is not remembered: the next list asks again.
+        if (d === undefined) f.id = null;
+      });
+    }
     for (const f of fresh) {
       if (f.id === null || f.info.Id !== f.id) continue;
       this.entries.set(f.id, { bytes: Buffer.from(body.subarray(f.s, f.e)), state: f.info.State, instance: out[f.at] ?? null, seen: gen });
     }
     // Forget containers that are gone, and the inspects of states they have left.
-    const live = new Set<string>();
-    for (const f of fresh) live.add(detailsKey(f.info.Id, f.info.State));
-    for (const [id, entry] of this.entries) {
-      if (entry.seen !== gen) this.entries.delete(id);
-      else live.add(detailsKey(id, entry.state));
-    }
-    for (const key of this.details.keys()) if (!live.has(key)) this.details.delete(key);
+    this.entries.forEach((entry, id) => { if (entry.seen !== gen) this.entries.delete(id); });
+    const freshState = fresh.length > 0 ? new Map(fresh.map((f) => [f.info.Id, f.info.State])) : undefined;
+    this.details.forEach((d, id) => {
+      const state = freshState?.get(id) ?? this.entries.get(id)?.state;
+      if (state !== d.state) this.details.delete(id);
+    });
+    for (const f of fresh) if (f.id !== null) placed[f.at] = this.entries.get(f.id);
+    this.order = placed;
     const instances: Instance[] = [];
     for (const i of out) if (i) instances.push(i);
     return instances;
@@ -287,9 +315,8 @@ export class InstanceLister {
   private async detailsFor(info: Docker.ContainerInfo): Promise<Details | null | undefined> {
     const state = toState(info.State);
     if (state === 'created' || state === 'removing') return null;
-    const key = detailsKey(info.Id, info.State);
-    const cached = this.details.get(key);
-    if (cached) return cached;
+    const cached = this.details.get(info.Id);
+    if (cached && cached.state === info.State) return cached.details;
     try {
       const s = (await this.docker.getContainer(info.Id).inspect(withTimeout({}, LIST_TIMEOUT_MS))).State;
       const d: Details = {
@@ -298,7 +325,7 @@ export class InstanceLister {
         exitCode: state === 'exited' || state === 'dead' ? s.ExitCode : null,
         oomKilled: s.OOMKilled,
       };
-      this.details.set(key, d);
+      this.details.set(info.Id, { state: info.State, details: d });
       return d;
     } catch {
       // Removed between list and inspect: report what the list said.
@@ -372,8 +399,17 @@ export function splitJsonArray(buf: Buffer): number[] | null {
   return null;
 }
 
-function detailsKey(id: string, state: string): string {
-  return `${id}:${state}`;
+interface ListEntry { bytes: Buffer; state: string; instance: Instance | null; seen: number }
+
+function sameBytes(body: Buffer, s: number, e: number, bytes: Buffer): boolean {
+  return bytes.length === e - s && body.compare(bytes, 0, bytes.length, s, e) === 0;
+}
+
+/** Field by field: what a plan, the API and the prober read of an instance. */
+function sameInstance(a: Instance, b: Instance): boolean {
+  return a.id === b.id && a.name === b.name && a.deploymentId === b.deploymentId && a.state === b.state && a.exitCode === b.exitCode
+    && a.oomKilled === b.oomKilled && a.createdAt === b.createdAt && a.startedAt === b.startedAt && a.finishedAt === b.finishedAt
+    && a.address === b.address && a.cleanShutdown === b.cleanShutdown;
 }
 
 function fromListEntry(info: Docker.ContainerInfo, details: Details | null): Instance {

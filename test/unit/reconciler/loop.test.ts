@@ -41,6 +41,32 @@ const statusOf = (h: Harness, id: string): Status | undefined => h.store.deploym
 const reasons = (h: Harness, id: string): string[] => h.store.events.list(id, { limit: 100 }).map((e) => e.reason).reverse();
 
 describe('Reconciler', () => {
+  test('onObserved: the same array again for the same instances; a new one when one changed', async () => {
+    const seen: ReturnType<FakeRuntime['of']>[] = [];
+    const h = harness({ onObserved: (is) => void seen.push(is) });
+    const d = h.store.deployments.insert(spec(), { status: 'creating' });
+    h.rec.start();
+    await until('running', () => statusOf(h, d.id) === 'running');
+    await h.rec.whenIdle();
+    const pass = async () => {
+      const before = h.rec.passes;
+      h.rec.wake();
+      await until('a pass', () => h.rec.passes > before);
+      await h.rec.whenIdle();
+      return seen.at(-1)!;
+    };
+    const a = await pass();
+    const b = await pass();
+    assert.equal(b, a, 'nothing changed: the same array');
+    h.rt.add({ deploymentId: 'someone-else' });
+    const c = await pass();
+    assert.notEqual(c, a);
+    assert.equal(c.length, a.length + 1, 'the new instance is in it');
+    h.rt.kill(h.rt.of(d.id, 'running')[0]!.id);
+    const e = await pass();
+    assert.notEqual(e, c, 'a changed instance: a new array');
+  });
+
   test('idle passes read no deployment rows; a write makes the next pass read them again', async () => {
     const h = harness();
     const d = h.store.deployments.insert(spec(), { status: 'creating' });

@@ -84,6 +84,51 @@ describe('container list cache', () => {
     assert.deepEqual(await lister.list(), []);
   });
 
+  test('an entry whose bytes changed where the instance does not look ("Up 5 minutes" → "Up 6 minutes"), or that moved: the same instance object', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ring-uplist-'));
+    const socketPath = join(dir, 'docker.sock');
+    const idA = 'a'.repeat(64);
+    const idB = 'b'.repeat(64);
+    const entry = (id: string, name: string, state: string, status: string) =>
+      JSON.stringify({ Id: id, Names: [`/${name}`], Image: 'busybox:1', Command: 'sh', Created: 1_700_000_000, State: state, Status: status, Labels: LABELS, NetworkSettings: { Networks: { ring_ns: { IPAddress: '10.0.0.2' } } } });
+    let entries = [entry(idA, 'a', 'running', 'Up 5 minutes'), entry(idB, 'b', 'running', 'Up 7 minutes')];
+    let inspects = 0;
+    const server: Server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url?.startsWith('/containers/json')) return res.end(`[${entries.join(',')}]\n`);
+      inspects++;
+      const exited = req.url?.includes(idB) && entries.some((e) => e.includes('"exited"'));
+      res.end(JSON.stringify({ State: { StartedAt: '2024-01-01T00:00:00Z', FinishedAt: exited ? '2024-01-01T01:00:00Z' : '0001-01-01T00:00:00Z', ExitCode: exited ? 2 : 0, OOMKilled: false } }));
+    });
+    await new Promise<void>((r) => server.listen(socketPath, r));
+    try {
+      const lister = new InstanceLister(new Docker({ socketPath }));
+      const [a1, b1] = await lister.list();
+      assert.equal(inspects, 2);
+      entries = [entry(idA, 'a', 'running', 'Up 6 minutes'), entries[1]!];
+      const [a2, b2] = await lister.list();
+      assert.equal(a2, a1, 'only its Status text moved: the same object');
+      assert.equal(b2, b1);
+      assert.equal(inspects, 2, 'and no inspect');
+      entries = [entries[1]!, entries[0]!];
+      const [b3, a3] = await lister.list();
+      assert.equal(a3, a1, 'moved in the list: the same object');
+      assert.equal(b3, b1);
+      entries = [entry(idA, 'a', 'running', 'Up 6 minutes'), entry(idB, 'b', 'exited', 'Exited (2) 1 second ago')];
+      const [a4, b4] = await lister.list();
+      assert.equal(a4, a1);
+      assert.notEqual(b4, b1, 'its state changed: a new object');
+      assert.deepEqual([b4!.state, b4!.exitCode], ['exited', 2]);
+      assert.equal(inspects, 3, 'one inspect, for the state it is in now');
+      const [, b5] = await lister.list();
+      assert.equal(b5, b4);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('an answer that is not a container list fails the list', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ring-badlist-'));
     const socketPath = join(dir, 'docker.sock');
